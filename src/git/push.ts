@@ -1,0 +1,58 @@
+import { git } from './run.ts';
+
+/** One ref update with its lease: what the remote must hold for the push to win. */
+export interface RefUpdate {
+  ref: string;
+  /** New tip, or null to delete the ref. */
+  newOid: string | null;
+  /** null: the ref must not exist; an oid: it must be exactly that; undefined: no lease (never for claims). */
+  expect?: string | null;
+}
+
+export type RefOutcome = 'updated' | 'rejected' | 'up-to-date';
+
+export interface PushResult {
+  won: boolean;
+  refs: Map<string, { outcome: RefOutcome; summary: string }>;
+  stderr: string;
+}
+
+/**
+ * Compare-and-swap on the remote: `--force-with-lease=<ref>:<expect>` on every
+ * ref, `--atomic` so several refs change together or not at all, and
+ * `--porcelain` so the outcome of each ref can be read. A push has won only if
+ * git exits 0 and every ref is reported as updated: identical commits would
+ * make a lost race say "up to date" and exit 0.
+ */
+export async function pushWithLease(localRepo: string, remote: string, updates: RefUpdate[]): Promise<PushResult> {
+  const args = ['push', '--porcelain', '--no-verify'];
+  if (updates.length > 1) args.push('--atomic');
+  for (const update of updates) {
+    if (update.expect !== undefined) args.push(`--force-with-lease=${update.ref}:${update.expect ?? ''}`);
+  }
+  args.push(remote);
+  for (const update of updates) {
+    args.push(update.newOid === null ? `:${update.ref}` : `${update.newOid}:${update.ref}`);
+  }
+  const output = await git(args, { cwd: localRepo, allowFailure: true });
+  const refs = parsePorcelain(output.stdout);
+  const won = output.exitCode === 0 && updates.every((update) => refs.get(update.ref)?.outcome === 'updated');
+  return { won, refs, stderr: output.stderr };
+}
+
+/**
+ * Porcelain lines are `<flag>\t<from>:<to>\t<summary>`; flags: ' ' fast-forward,
+ * '+' forced, '-' deleted, '*' new ref, '=' up to date, '!' rejected.
+ */
+export function parsePorcelain(stdout: string): Map<string, { outcome: RefOutcome; summary: string }> {
+  const refs = new Map<string, { outcome: RefOutcome; summary: string }>();
+  for (const line of stdout.split('\n')) {
+    const match = /^([ +\-*=!])\t([^\t]*)\t(.*)$/.exec(line);
+    if (!match) continue;
+    const [, flag, fromTo, summary] = match;
+    const to = fromTo.slice(fromTo.lastIndexOf(':') + 1);
+    const outcome: RefOutcome = flag === '!' ? 'rejected' : flag === '=' ? 'up-to-date' : 'updated';
+    refs.set(to, { outcome, summary });
+  }
+  return refs;
+}

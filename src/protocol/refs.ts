@@ -1,0 +1,48 @@
+/**
+ * Ref names of the coordination repository. Everything refci keeps live sits
+ * under refs/ci/; a job's refs all end in its id so one id names one job.
+ */
+export const NAMESPACE = 'refs/ci';
+export const PROTOCOL_VERSION = 1;
+
+export const LIVE_KINDS = ['jobs', 'locks', 'results', 'cancel'] as const;
+export type LiveKind = (typeof LIVE_KINDS)[number];
+
+export const HISTORY_REF = `${NAMESPACE}/history`;
+export const CONFIG_REF = 'refs/heads/config';
+export const WORKERS_PREFIX = `${NAMESPACE}/workers/`;
+
+export function jobRef(id: string): string {
+  return `${NAMESPACE}/jobs/${id}`;
+}
+export function lockRef(id: string): string {
+  return `${NAMESPACE}/locks/${id}`;
+}
+export function resultRef(id: string): string {
+  return `${NAMESPACE}/results/${id}`;
+}
+export function cancelRef(id: string): string {
+  return `${NAMESPACE}/cancel/${id}`;
+}
+export function workerRef(workerId: string): string {
+  return `${WORKERS_PREFIX}${workerId}`;
+}
+
+export function liveRefsOf(id: string): Record<LiveKind, string> {
+  return { jobs: jobRef(id), locks: lockRef(id), results: resultRef(id), cancel: cancelRef(id) };
+}
+
+/** Splits `refs/ci/<kind>/<id>` into its parts; undefined for any other ref. */
+export function parseLiveRef(ref: string): { kind: LiveKind; id: string } | undefined {
+  const match = /^refs\/ci\/(jobs|locks|results|cancel)\/(.+)$/.exec(ref);
+  if (!match) return undefined;
+  return { kind: match[1] as LiveKind, id: match[2] };
+}
+
+/** Fetch refspecs that mirror the live namespace (and optionally history) into a private clone. */
+export function liveRefspecs(options: { history?: boolean; workers?: boolean } = {}): string[] {
+  const specs = LIVE_KINDS.map((kind) => `+${NAMESPACE}/${kind}/*:${NAMESPACE}/${kind}/*`);
+  if (options.history) specs.push(`+${HISTORY_REF}:${HISTORY_REF}`);
+  if (options.workers) specs.push(`+${WORKERS_PREFIX}*:${WORKERS_PREFIX}*`);
+  return specs;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from './codec.ts';
+import { JOB_ID_PATTERN } from './ids.ts';
+
+export const RESULT_FILE = 'result.json';
+
+export const RESULT_STATUSES = ['success', 'failure', 'error', 'cancelled'] as const;
+export type ResultStatus = (typeof RESULT_STATUSES)[number];
+
+export const stepReportSchema = z.strictObject({
+  name: safeString(128),
+  argv: z.array(safeString(4096)).max(256),
+  exitCode: z.number().int().nullable(),
+  signal: safeString(32).nullable().default(null),
+  timedOut: z.boolean(),
+  cancelled: z.boolean().default(false),
+  durationMs: z.number().int().min(0),
+  log: safeString(256).optional(),
+  logBytes: z.number().int().min(0).default(0),
+  logTruncated: z.boolean().default(false),
+  sandboxed: z.boolean().default(false),
+});
+export type StepReport = z.output<typeof stepReportSchema>;
+
+/**
+ * What a worker (or a sweep that gives up on a job) reports. `status` is about
+ * the pipeline run; the verdict a contributor sees is the collector's, which
+ * may look deeper (the QA diff of the gentoo pipeline).
+ */
+export const resultSchema = z.strictObject({
+  version: z.literal(1),
+  job: z.string().regex(JOB_ID_PATTERN),
+  status: z.enum(RESULT_STATUSES),
+  reason: safeString(4096),
+  worker: safeString(64),
+  attempt: z.number().int().min(0),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  durationMs: z.number().int().min(0),
+  tools: z.record(z.string().max(64), safeString(256)).default({}),
+  steps: z.array(stepReportSchema).max(64).default([]),
+  artifacts: z.array(safeString(256)).max(256).default([]),
+  sandboxed: z.boolean().default(false),
+  configCommit: safeString(64).optional(),
+  /** Pipeline-specific facts (scan targets, merge basis, ...). */
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+export type ResultRecord = z.output<typeof resultSchema>;
+
+export function decodeResult(text: string | Buffer): Decoded<ResultRecord> {
+  return decodeRecord(RESULT_FILE, text, resultSchema);
+}
+
+export function encodeResult(result: ResultRecord): string {
+  return encodeRecord(result);
+}

@@ -1,0 +1,101 @@
+import { isLeaseExpired, type SeenLocks } from './lease.ts';
+import type { JobDescriptor } from './job.ts';
+import { descriptorOf, lockOf, stateOf, type LiveJob, type Snapshot } from './snapshot.ts';
+
+/** A job that a worker may try to lock now. `expect` is the lease for the compare-and-swap. */
+export interface Claimable {
+  id: string;
+  job: JobDescriptor;
+  jobOid: string;
+  attempt: number;
+  /** null: the lock ref must not exist; an oid: the stale lock tip being taken over. */
+  expect: string | null;
+  previousWorker?: string;
+}
+
+/** Work that ends a job without running it; any host may do it, the lease makes it safe. */
+export type SweepAction =
+  | { kind: 'reject'; id: string; reason: string }
+  | { kind: 'expire'; id: string; lockOid: string; attempt: number; reason: string }
+  | { kind: 'finish-cancelled'; id: string; lockOid: string; attempt: number; reason: string };
+
+export interface SweepInput {
+  snapshot: Snapshot;
+  seen: SeenLocks;
+  nowMs: number;
+  /** Lease assumed for a lock whose record cannot be read. */
+  defaultLeaseSec: number;
+}
+
+export interface SweepPlan {
+  claimable: Claimable[];
+  actions: SweepAction[];
+}
+
+/** Decides, from one snapshot, what can be claimed and what must be closed. */
+export function planSweep(input: SweepInput): SweepPlan {
+  const claimable: Claimable[] = [];
+  const actions: SweepAction[] = [];
+  for (const live of input.snapshot.values()) {
+    const state = stateOf(live);
+    if (state === 'malformed') {
+      const reason = live.job && !live.job.record.ok ? live.job.record.reason : 'unreadable job';
+      actions.push({ kind: 'reject', id: live.id, reason: `malformed job: ${reason}` });
+      continue;
+    }
+    const job = descriptorOf(live);
+    if (!job || !live.job) continue;
+    if (state === 'queued') {
+      claimable.push({ id: live.id, job, jobOid: live.job.oid, attempt: 1, expect: null });
+      continue;
+    }
+    if (state !== 'running' && state !== 'cancelling') continue;
+    const stale = staleLock(live, input);
+    if (!stale) continue;
+    if (state === 'cancelling') {
+      actions.push({
+        kind: 'finish-cancelled',
+        id: live.id,
+        lockOid: stale.oid,
+        attempt: stale.attempt,
+        reason: `cancelled; the lease of ${stale.worker} expired before it stopped`,
+      });
+    } else if (stale.attempt >= job.maxAttempts) {
+      actions.push({
+        kind: 'expire',
+        id: live.id,
+        lockOid: stale.oid,
+        attempt: stale.attempt,
+        reason: `lease of ${stale.worker} expired on attempt ${stale.attempt} of ${job.maxAttempts}; giving up`,
+      });
+    } else {
+      claimable.push({
+        id: live.id,
+        job,
+        jobOid: live.job.oid,
+        attempt: stale.attempt + 1,
+        expect: stale.oid,
+        previousWorker: stale.worker,
+      });
+    }
+  }
+  return { claimable: orderForClaim(claimable), actions };
+}
+
+function staleLock(live: LiveJob, input: SweepInput) {
+  if (!live.lock) return undefined;
+  const lock = lockOf(live);
+  const leaseSec = lock?.leaseSec ?? input.defaultLeaseSec;
+  if (!isLeaseExpired(input.seen[live.id], leaseSec, input.nowMs)) return undefined;
+  return { oid: live.lock.oid, attempt: lock?.attempt ?? 1, worker: lock?.worker ?? 'an unknown worker' };
+}
+
+/** Highest priority first, then oldest, then id: every worker sees the same order. */
+export function orderForClaim(claimable: Claimable[]): Claimable[] {
+  return [...claimable].sort(
+    (a, b) =>
+      b.job.priority - a.job.priority ||
+      a.job.createdAt.localeCompare(b.job.createdAt) ||
+      a.id.localeCompare(b.id),
+  );
+}

@@ -1,0 +1,49 @@
+import test from 'ava';
+import path from 'node:path';
+import { CoordClone } from '../../src/git/clone.ts';
+import { writeRecordCommit } from '../../src/git/objects.ts';
+import { parsePorcelain } from '../../src/git/push.ts';
+import { bareRepo, tempDir } from '../helpers/temp.ts';
+
+const author = { name: 'refci test', email: 'test@refci', timeMs: Date.parse('2026-01-01T00:00:00Z') };
+
+test('a create-only push wins once; the second identical-lease push loses', async (t) => {
+  const remote = await bareRepo(t);
+  const a = await CoordClone.open(path.join(tempDir(t), 'a.git'), remote);
+  const b = await CoordClone.open(path.join(tempDir(t), 'b.git'), remote);
+  const ca = await writeRecordCommit(a.gitdir, { files: { 'x.json': '{"n":"a"}' }, parents: [], message: 'a', author });
+  const cb = await writeRecordCommit(b.gitdir, { files: { 'x.json': '{"n":"b"}' }, parents: [], message: 'b', author });
+  const first = await a.push([{ ref: 'refs/ci/locks/j1', newOid: ca, expect: null }]);
+  t.true(first.won);
+  const second = await b.push([{ ref: 'refs/ci/locks/j1', newOid: cb, expect: null }]);
+  t.false(second.won);
+  t.is(second.refs.get('refs/ci/locks/j1')?.outcome, 'rejected');
+  t.is(await a.ref('refs/ci/locks/j1'), ca);
+  t.is(await b.ref('refs/ci/locks/j1'), undefined);
+});
+
+test('an atomic push changes all refs or none', async (t) => {
+  const remote = await bareRepo(t);
+  const a = await CoordClone.open(path.join(tempDir(t), 'a.git'), remote);
+  const c1 = await writeRecordCommit(a.gitdir, { files: { 'x.json': '1' }, parents: [], message: 'one', author });
+  t.true((await a.push([{ ref: 'refs/ci/jobs/j1', newOid: c1, expect: null }])).won);
+  const c2 = await writeRecordCommit(a.gitdir, { files: { 'x.json': '2' }, parents: [], message: 'two', author });
+  const result = await a.push([
+    { ref: 'refs/ci/jobs/j2', newOid: c2, expect: null },
+    { ref: 'refs/ci/jobs/j1', newOid: c2, expect: null },
+  ]);
+  t.false(result.won);
+  const b = await CoordClone.open(path.join(tempDir(t), 'b.git'), remote);
+  await b.fetch(['+refs/ci/jobs/*:refs/ci/jobs/*']);
+  t.deepEqual([...(await b.refs('refs/ci/')).keys()], ['refs/ci/jobs/j1']);
+});
+
+test('porcelain parsing reads every flag', (t) => {
+  const parsed = parsePorcelain(
+    'To /x\n*\tabc:refs/ci/a\t[new reference]\n!\tdef:refs/ci/b\t[rejected] (stale info)\n=\tabc:refs/ci/c\t[up to date]\n-\t:refs/ci/d\t[deleted]\nDone\n',
+  );
+  t.is(parsed.get('refs/ci/a')?.outcome, 'updated');
+  t.is(parsed.get('refs/ci/b')?.outcome, 'rejected');
+  t.is(parsed.get('refs/ci/c')?.outcome, 'up-to-date');
+  t.is(parsed.get('refs/ci/d')?.outcome, 'updated');
+});
