@@ -62,7 +62,7 @@ export function gitFailure(args: string[], output: GitOutput): RefciError {
   const detail = firstMeaningfulLine(output.stderr) || `exit code ${output.exitCode}`;
   return new RefciError(
     'git',
-    `git ${args.filter((a) => !a.startsWith('-c')).slice(0, 2).join(' ')} failed: ${detail}`,
+    `git ${commandWords(args)} failed: ${detail}`,
     'check that the repository URL is right and reachable from this host (refci doctor checks it)',
     { args, exitCode: output.exitCode },
   );
@@ -76,4 +76,14 @@ function firstMeaningfulLine(text: string): string {
 /** Identity for commits refci writes through the git CLI (merges in worktrees). */
 export function gitIdentityEnv(name: string, email: string): Record<string, string> {
   return { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
+}
+
+/** The subcommand and its first argument, without `-c name=value` settings. */
+function commandWords(args: string[]): string {
+  const words: string[] = [];
+  for (let i = 0; i < args.length && words.length < 2; i++) {
+    if (args[i] === '-c') i++;
+    else if (!args[i].startsWith('-')) words.push(args[i]);
+  }
+  return words.join(' ');
 }

@@ -42,7 +42,8 @@ export function parseLiveRef(ref: string): { kind: LiveKind; id: string } | unde
 /** Fetch refspecs that mirror the live namespace (and optionally history) into a private clone. */
 export function liveRefspecs(options: { history?: boolean; workers?: boolean } = {}): string[] {
   const specs = LIVE_KINDS.map((kind) => `+${NAMESPACE}/${kind}/*:${NAMESPACE}/${kind}/*`);
-  if (options.history) specs.push(`+${HISTORY_REF}:${HISTORY_REF}`);
+  // A pattern, not the plain name: fetching a single ref that does not exist yet is an error.
+  if (options.history) specs.push(`+${HISTORY_REF}*:${HISTORY_REF}*`);
   if (options.workers) specs.push(`+${WORKERS_PREFIX}*:${WORKERS_PREFIX}*`);
   return specs;
 }

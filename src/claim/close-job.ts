@@ -1,0 +1,67 @@
+import type { CoordClone } from '../git/clone.ts';
+import type { FileTree } from '../git/objects.ts';
+import type { RefUpdate } from '../git/push.ts';
+import { writeResultCommit } from '../git/record-commits.ts';
+import type { Clock } from '../host/clock.ts';
+import { isoOf } from '../host/clock.ts';
+import { signatureFor } from '../protocol/actor.ts';
+import { lockRef, resultRef } from '../protocol/refs.ts';
+import type { ResultRecord, ResultStatus } from '../protocol/result.ts';
+import type { SweepAction } from '../protocol/sweep.ts';
+import type { Snapshot } from '../protocol/snapshot.ts';
+
+/**
+ * Publishes a result: the result ref is created (it must not exist) and, when
+ * a lock is held, the lock ref is deleted under its lease, in one atomic push.
+ * A worker whose lease was taken over fails the swap and publishes nothing.
+ */
+export async function closeJob(
+  clone: CoordClone,
+  options: { result: ResultRecord; artifacts: FileTree; parent: string; lockTip?: string; actor: string; clock: Clock },
+): Promise<boolean> {
+  const author = signatureFor('worker', options.actor, options.clock.now());
+  const oid = await writeResultCommit(clone.gitdir, options.result, options.artifacts, options.parent, author);
+  const updates: RefUpdate[] = [{ ref: resultRef(options.result.job), newOid: oid, expect: null }];
+  if (options.lockTip) updates.push({ ref: lockRef(options.result.job), newOid: null, expect: options.lockTip });
+  return (await clone.push(updates)).won;
+}
+
+/** A result for a job that ends without running: malformed, given up, or cancelled while its holder was gone. */
+export function closingResult(id: string, status: ResultStatus, reason: string, actor: string, attempt: number, nowMs: number): ResultRecord {
+  const at = isoOf(nowMs);
+  return {
+    version: 1,
+    job: id,
+    status,
+    reason,
+    worker: actor,
+    attempt,
+    startedAt: at,
+    finishedAt: at,
+    durationMs: 0,
+    tools: {},
+    steps: [],
+    artifacts: [],
+    sandboxed: false,
+    details: {},
+  };
+}
+
+/** Carries out the sweep's decisions; losing a race here only means another host did it first. */
+export async function applySweepAction(
+  clone: CoordClone,
+  snapshot: Snapshot,
+  action: SweepAction,
+  actor: string,
+  clock: Clock,
+): Promise<boolean> {
+  const live = snapshot.get(action.id);
+  if (!live?.job) return false;
+  if (action.kind === 'reject') {
+    const result = closingResult(action.id, 'error', action.reason, actor, 0, clock.now());
+    return closeJob(clone, { result, artifacts: {}, parent: live.job.oid, actor, clock });
+  }
+  const status = action.kind === 'expire' ? 'error' : 'cancelled';
+  const result = closingResult(action.id, status, action.reason, actor, action.attempt, clock.now());
+  return closeJob(clone, { result, artifacts: {}, parent: action.lockOid, lockTip: action.lockOid, actor, clock });
+}

@@ -1,0 +1,50 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RefciError } from '../errors.ts';
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Flag help lines, shown by --help. */
+  help: string[];
+  options: Options;
+  run(flags: Record<string, string | boolean | string[] | undefined>, positionals: string[], io: Io): Promise<number>;
+}
+
+export function parseCommandArgs(command: Command, argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new RefciError('usage', `refci ${command.name}: ${(error as Error).message}`, `see refci ${command.name} --help`);
+  }
+}
+
+export function helpText(command: Command): string {
+  return [`usage: ${command.usage}`, '', command.summary, '', ...command.help.map((line) => `  ${line}`)].join('\n');
+}
+
+export function required(flags: Record<string, unknown>, name: string, command: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new RefciError('usage', `refci ${command}: --${name} is required`, `see refci ${command} --help`);
+  }
+  return value;
+}
+
+export function integer(flags: Record<string, unknown>, name: string, command: string): number | undefined {
+  const value = flags[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
+    throw new RefciError('usage', `refci ${command}: --${name} must be a whole number, not ${JSON.stringify(value)}`, `see refci ${command} --help`);
+  }
+  return Number(value);
+}

@@ -1,0 +1,20 @@
+import type { Command } from '../command.ts';
+import { cancelCommand } from './cancel.ts';
+import { collectCommand } from './collect.ts';
+import { demoCommand } from './demo.ts';
+import { enqueueCommand } from './enqueue.ts';
+import { initCommand } from './init.ts';
+import { logCommand } from './log.ts';
+import { statusCommand } from './status.ts';
+import { workCommand } from './work.ts';
+
+export const commands: Command[] = [
+  initCommand,
+  enqueueCommand,
+  workCommand,
+  collectCommand,
+  statusCommand,
+  logCommand,
+  cancelCommand,
+  demoCommand,
+];

@@ -1,0 +1,16 @@
+import type { ErrorCode } from '../errors.ts';
+
+/** The one map from error codes to exit codes; docs/cli.md lists the same table. */
+export const EXIT_CODES: Record<ErrorCode | 'ok' | 'verdict-failure' | 'internal', number> = {
+  ok: 0,
+  'verdict-failure': 1,
+  usage: 2,
+  'invalid-input': 3,
+  'invalid-config': 3,
+  git: 4,
+  'not-found': 5,
+  conflict: 6,
+  tool: 7,
+  forge: 8,
+  internal: 70,
+};

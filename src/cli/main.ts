@@ -1,0 +1,55 @@
+import { isRefciError } from '../errors.ts';
+import { helpText, parseCommandArgs, type Command, type Io } from './command.ts';
+import { EXIT_CODES } from './exit-codes.ts';
+import { commands } from './commands/index.ts';
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'usage: refci <command> [options]',
+    '',
+    'A pull-request CI whose only coordination is a Git repository.',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'refci <command> --help shows a command\'s options.',
+  ].join('\n');
+}
+
+/** Runs one command; every error ends here and becomes one line and a documented exit code. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name ? EXIT_CODES.ok : EXIT_CODES.usage;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`refci: unknown command ${JSON.stringify(name)}; run refci --help for the list`);
+    return EXIT_CODES.usage;
+  }
+  try {
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      io.out(helpText(command));
+      return EXIT_CODES.ok;
+    }
+    return await command.run(values, positionals, io);
+  } catch (error) {
+    if (isRefciError(error)) {
+      io.err(`refci ${name}: ${error.oneLine()}`);
+      return EXIT_CODES[error.code];
+    }
+    io.err(`refci ${name}: internal error: ${(error as Error)?.stack ?? String(error)}`);
+    return EXIT_CODES.internal;
+  }
+}
+
+function defaultIo(): Io {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}

@@ -1,0 +1,140 @@
+import path from 'node:path';
+import type { FleetConfig } from '../config/types.ts';
+import { applySweepAction } from '../claim/close-job.ts';
+import { loadSeenLocks, saveSeenLocks } from '../claim/seen-store.ts';
+import { waitForWork } from '../claim/wait.ts';
+import { CoordClone } from '../git/clone.ts';
+import { readSnapshot } from '../git/live-snapshot.ts';
+import { readFiles } from '../git/objects.ts';
+import { isoOf, type Clock } from '../host/clock.ts';
+import type { Summary } from '../protocol/history.ts';
+import { observeLocks } from '../protocol/lease.ts';
+import { liveRefspecs } from '../protocol/refs.ts';
+import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
+import { planSweep } from '../protocol/sweep.ts';
+import { archiveJob } from './archive.ts';
+import type { Publisher } from './publisher.ts';
+import { statusDecider, type Decider, type Verdict } from './verdict.ts';
+
+export interface CollectorOptions {
+  coord: string;
+  collectorId: string;
+  stateDir: string;
+  config: FleetConfig;
+  clock: Clock;
+  once: boolean;
+  log: (line: string) => void;
+  publishers: Publisher[];
+  /** Deciders by pipeline kind; the pipeline's own status otherwise. */
+  deciders?: Partial<Record<string, Decider>>;
+  stop?: AbortSignal;
+  pollMs?: { min: number; max: number };
+}
+
+const ARTIFACT_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * The collector loop: fetch the live refs and the history, decide each
+ * finished job's verdict, publish it, then archive the job. Publishing comes
+ * before archiving, so a collector that dies in between publishes again on
+ * its next run; publishers make that harmless.
+ */
+export async function runCollector(options: CollectorOptions): Promise<{ archived: number }> {
+  const clone = await CoordClone.open(path.join(options.stateDir, 'coord.git'), options.coord);
+  const poll = options.pollMs ?? { min: 1000, max: 30_000 };
+  let archived = 0;
+  let idleMs = poll.min;
+  while (!options.stop?.aborted) {
+    const done = await collectOnce(clone, options);
+    archived += done;
+    if (options.once) break;
+    idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
+    await waitForWork(options.coord, idleMs, options.stop);
+  }
+  return { archived };
+}
+
+async function collectOnce(clone: CoordClone, options: CollectorOptions): Promise<number> {
+  await clone.fetch(liveRefspecs({ history: true }));
+  let snapshot = await readSnapshot(clone);
+  const now = options.clock.now();
+  const tips = new Map([...snapshot.values()].filter((live) => live.lock).map((live) => [live.id, live.lock!.oid]));
+  const seen = observeLocks(loadSeenLocks(options.stateDir), tips, now);
+  saveSeenLocks(options.stateDir, seen);
+  const sweep = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: options.config.leaseSec });
+  let swept = false;
+  for (const action of sweep.actions) swept = (await applySweepAction(clone, snapshot, action, options.collectorId, options.clock)) || swept;
+  if (swept) snapshot = await readSnapshot(clone);
+
+  let archived = 0;
+  for (const live of snapshot.values()) {
+    const state = stateOf(live);
+    if (state !== 'finished' && state !== 'cancelled' && state !== 'orphan') continue;
+    const verdict = await decide(clone, live, options);
+    const summary = summarise(live, verdict, options.clock.now());
+    for (const publisher of options.publishers) await publisher.publish(descriptorOf(live), summary, verdict);
+    if (await archiveJob(clone, live, summary, verdict.reports, options.collectorId, options.clock)) {
+      archived += 1;
+      options.log(`${live.id}: ${verdict.status}: ${verdict.reason}`);
+    } else {
+      options.log(`${live.id}: archive raced with another collector; trying again next round`);
+      await clone.fetch(liveRefspecs({ history: true }));
+    }
+  }
+  return archived;
+}
+
+async function decide(clone: CoordClone, live: LiveJob, options: CollectorOptions): Promise<Verdict> {
+  const job = descriptorOf(live);
+  if (!live.job) return { status: 'error', reason: 'refs without a job ref (pushed by hand?); archived as they were', reports: {} };
+  if (!live.result) {
+    const reason = live.cancel?.record.ok ? live.cancel.record.value.reason : 'cancelled';
+    return { status: 'cancelled', reason, reports: {} };
+  }
+  const result = resultOf(live);
+  if (!result) {
+    const why = live.result.record.ok ? '' : live.result.record.reason;
+    return { status: 'error', reason: `the result cannot be read: ${why}`, reports: {} };
+  }
+  const kind = job ? options.config.pipelines[job.pipeline]?.kind : undefined;
+  const decider = (kind && options.deciders?.[kind]) || statusDecider;
+  const resultOid = live.result.oid;
+  const readArtifact = async (file: string) => {
+    const spec = `${resultOid}:${file}`;
+    const outcome = (await readFiles(clone.gitdir, [spec], ARTIFACT_LIMIT)).get(spec);
+    return outcome?.kind === 'ok' ? outcome.content : undefined;
+  };
+  try {
+    return await decider({ job, result, readArtifact });
+  } catch (error) {
+    return { status: 'error', reason: `the verdict could not be computed: ${(error as Error).message}`, reports: {} };
+  }
+}
+
+export function summarise(live: LiveJob, verdict: Verdict, nowMs: number): Summary {
+  const job = descriptorOf(live);
+  const result = resultOf(live);
+  const lock = lockOf(live);
+  const summary: Summary = {
+    version: 1,
+    job: live.id,
+    verdict: verdict.status,
+    reason: verdict.reason.slice(0, 4096),
+    pipeline: job?.pipeline,
+    repo: job?.repo,
+    pr: job?.pr,
+    head: job?.head,
+    base: job?.base,
+    worker: result?.worker ?? lock?.worker,
+    attempt: result?.attempt ?? lock?.attempt,
+    enqueuedAt: job?.createdAt,
+    startedAt: result?.startedAt,
+    finishedAt: result?.finishedAt,
+    archivedAt: isoOf(nowMs),
+    jobCommit: live.job?.oid,
+    resultCommit: live.result?.oid,
+    cancelCommit: live.cancel?.oid,
+    reports: Object.keys(verdict.reports).sort(),
+  };
+  return Object.fromEntries(Object.entries(summary).filter(([, v]) => v !== undefined)) as Summary;
+}

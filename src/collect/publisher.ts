@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobDescriptor } from '../protocol/job.ts';
+import type { Summary } from '../protocol/history.ts';
+import type { Verdict } from './verdict.ts';
+
+/** Somewhere a verdict is told: a folder, the terminal, a forge. Publishing twice must be harmless. */
+export interface Publisher {
+  publish(job: JobDescriptor | undefined, summary: Summary, verdict: Verdict): Promise<void>;
+}
+
+/** Writes each job's reports and summary to `<dir>/<job id>/`, the folder an operator serves. */
+export class FolderPublisher implements Publisher {
+  constructor(private readonly dir: string) {}
+
+  async publish(_job: JobDescriptor | undefined, summary: Summary, verdict: Verdict): Promise<void> {
+    const target = path.join(this.dir, summary.job);
+    fs.mkdirSync(target, { recursive: true });
+    for (const [name, content] of Object.entries(verdict.reports)) fs.writeFileSync(path.join(target, name), content);
+    fs.writeFileSync(path.join(target, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+}

@@ -1,0 +1,44 @@
+import type { JobDescriptor } from '../protocol/job.ts';
+import type { ResultRecord } from '../protocol/result.ts';
+
+export type VerdictStatus = 'success' | 'failure' | 'error' | 'cancelled';
+
+export interface Verdict {
+  status: VerdictStatus;
+  reason: string;
+  /** Report files by name (report.md, report.html, qa.json), stored with the history entry. */
+  reports: Record<string, string>;
+}
+
+/** What a decider may read: the job, its result and the result's artifacts. */
+export interface DecideInput {
+  job: JobDescriptor | undefined;
+  result: ResultRecord;
+  readArtifact: (path: string) => Promise<Buffer | undefined>;
+}
+
+export type Decider = (input: DecideInput) => Promise<Verdict>;
+
+/** The default decider: the pipeline's own status is the verdict. */
+export const statusDecider: Decider = async ({ job, result }) => ({
+  status: result.status,
+  reason: result.reason,
+  reports: { 'report.md': plainReport(job, result) },
+});
+
+export function plainReport(job: JobDescriptor | undefined, result: ResultRecord): string {
+  const lines = [`## refci: ${result.status}`, '', result.reason, ''];
+  if (job) {
+    lines.push(`- job \`${job.id}\`, pipeline \`${job.pipeline}\`${job.pr ? `, PR #${job.pr}` : ''}`);
+    lines.push(`- head \`${job.head}\` onto \`${job.base}\``);
+  }
+  lines.push(`- worker \`${result.worker}\`, attempt ${result.attempt}, ${(result.durationMs / 1000).toFixed(1)}s`);
+  if (result.steps.length) {
+    lines.push('', '| step | exit | time |', '| --- | --- | --- |');
+    for (const step of result.steps) {
+      const exit = step.timedOut ? 'timed out' : step.exitCode ?? step.signal ?? '?';
+      lines.push(`| ${step.name} | ${exit} | ${(step.durationMs / 1000).toFixed(1)}s |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

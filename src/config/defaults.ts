@@ -1,0 +1,65 @@
+import type { FleetConfig } from './types.ts';
+
+/**
+ * Working defaults: `refci init` writes these to the configuration branch and
+ * a host without any configuration runs on them.
+ */
+export function defaultConfig(): FleetConfig {
+  return {
+    leaseSec: 300,
+    maxAttempts: 3,
+    jobTimeoutSec: 3600,
+    logCapBytes: 256 * 1024,
+    artifactCapBytes: 16 * 1024 * 1024,
+    sandbox: 'auto',
+    pipelines: {
+      noop: { kind: 'steps', checkout: false, steps: [] },
+      check: {
+        kind: 'steps',
+        checkout: true,
+        steps: [{ name: 'show', run: ['git', 'log', '--oneline', '-3'], timeoutSec: 60 }],
+      },
+      gentoo: {
+        kind: 'gentoo',
+        checkout: true,
+        tools: ['pkgcheck', 'pmaint'],
+        steps: [
+          {
+            name: 'regen',
+            run: ['pmaint', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{workdir}'],
+            timeoutSec: 600,
+            sandbox: true,
+          },
+          {
+            name: 'scan-head',
+            run: ['pkgcheck', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
+            timeoutSec: 2700,
+            stdoutArtifact: 'outputs/head.jsonl',
+            sandbox: true,
+          },
+          {
+            name: 'regen-base',
+            tree: 'base',
+            run: ['pmaint', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{basedir}'],
+            timeoutSec: 600,
+            sandbox: true,
+          },
+          {
+            name: 'scan-base',
+            tree: 'base',
+            run: ['pkgcheck', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
+            timeoutSec: 2700,
+            stdoutArtifact: 'outputs/base.jsonl',
+            sandbox: true,
+          },
+        ],
+      },
+    },
+    tools: {
+      git: { versionCommand: ['git', '--version'] },
+      pkgcheck: { versionCommand: ['pkgcheck', '--version'] },
+      pmaint: { versionCommand: ['pmaint', '--version'] },
+    },
+    gentoo: { maxTargets: 200, countWarnings: false },
+  };
+}

@@ -1,0 +1,67 @@
+import { CoordClone } from '../git/clone.ts';
+import { archivedIds } from '../git/history.ts';
+import { readSnapshot } from '../git/live-snapshot.ts';
+import { writeCancelCommit, writeJobCommit } from '../git/record-commits.ts';
+import type { RefUpdate } from '../git/push.ts';
+import { RefciError } from '../errors.ts';
+import { isoOf, type Clock } from '../host/clock.ts';
+import { signatureFor } from '../protocol/actor.ts';
+import type { JobDescriptor } from '../protocol/job.ts';
+import { cancelRef, jobRef, liveRefspecs } from '../protocol/refs.ts';
+import { planEnqueue, type EnqueuePlan } from './plan.ts';
+
+export interface EnqueueContext {
+  clone: CoordClone;
+  clock: Clock;
+  by: string;
+}
+
+const MAX_ROUNDS = 5;
+
+/**
+ * Writes the planned jobs and cancellations in one atomic push, every ref
+ * create-only. Losing the race to another enqueuer means the refs moved:
+ * fetch, plan again, push again.
+ */
+export async function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor[]): Promise<EnqueuePlan> {
+  const { clone, clock } = context;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    await clone.fetch(liveRefspecs({ history: true }));
+    const snapshot = await readSnapshot(clone);
+    const archived = await archivedIds(clone, wanted.map((job) => job.id));
+    const plan = planEnqueue({ wanted, snapshot, isArchived: (id) => archived.has(id), by: context.by, nowIso: isoOf(clock.now()) });
+    if (plan.create.length === 0 && plan.cancel.length === 0) return plan;
+    const author = signatureFor('enqueue', context.by, clock.now());
+    const updates: RefUpdate[] = [];
+    for (const job of plan.create) {
+      updates.push({ ref: jobRef(job.id), newOid: await writeJobCommit(clone.gitdir, job, author), expect: null });
+    }
+    for (const cancel of plan.cancel) {
+      const jobOid = snapshot.get(cancel.job)!.job!.oid;
+      updates.push({ ref: cancelRef(cancel.job), newOid: await writeCancelCommit(clone.gitdir, cancel, jobOid, author), expect: null });
+    }
+    const pushed = await clone.push(updates);
+    if (pushed.won) return plan;
+  }
+  throw new RefciError('conflict', `enqueue lost ${MAX_ROUNDS} races in a row against other writers`, 'run the command again');
+}
+
+/** Cancels live jobs by id (refci cancel): create-only cancel refs, so a second cancel is a no-op. */
+export async function cancelJobs(context: EnqueueContext, ids: string[], reason: string): Promise<string[]> {
+  const { clone, clock } = context;
+  await clone.fetch(liveRefspecs());
+  const snapshot = await readSnapshot(clone);
+  const author = signatureFor('cancel', context.by, clock.now());
+  const updates: RefUpdate[] = [];
+  for (const id of ids) {
+    const live = snapshot.get(id);
+    if (!live?.job) throw new RefciError('not-found', `job ${id} is not live`, 'refci status lists live jobs; refci log lists finished ones');
+    if (live.cancel || live.result) continue;
+    const cancel = { version: 1 as const, job: id, reason, by: context.by, at: isoOf(clock.now()) };
+    updates.push({ ref: cancelRef(id), newOid: await writeCancelCommit(clone.gitdir, cancel, live.job.oid, author), expect: null });
+  }
+  if (updates.length === 0) return [];
+  const pushed = await clone.push(updates);
+  if (!pushed.won) throw new RefciError('conflict', 'another host changed these jobs while cancelling', 'run the command again');
+  return updates.map((u) => u.ref.split('/').pop()!);
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from './codec.ts';
+import { historyShard, JOB_ID_PATTERN } from './ids.ts';
+
+export const SUMMARY_FILE = 'summary.json';
+
+/** Where a finished job lives in the history branch's tree. */
+export function historyPath(id: string): string[] {
+  return ['jobs', historyShard(id), id];
+}
+
+export function summaryPath(id: string): string {
+  return `${historyPath(id).join('/')}/${SUMMARY_FILE}`;
+}
+
+/** The history entry of a finished job: the verdict a contributor saw and where its records are. */
+export const summarySchema = z.strictObject({
+  version: z.literal(1),
+  job: z.string().regex(JOB_ID_PATTERN),
+  verdict: z.enum(['success', 'failure', 'error', 'cancelled']),
+  reason: safeString(4096),
+  pipeline: safeString(64).optional(),
+  repo: safeString(1024).optional(),
+  pr: z.number().int().optional(),
+  head: safeString(64).optional(),
+  base: safeString(64).optional(),
+  worker: safeString(64).optional(),
+  attempt: z.number().int().optional(),
+  enqueuedAt: isoTime.optional(),
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
+  archivedAt: isoTime,
+  jobCommit: safeString(64).optional(),
+  resultCommit: safeString(64).optional(),
+  cancelCommit: safeString(64).optional(),
+  reports: z.array(safeString(256)).default([]),
+});
+export type Summary = z.output<typeof summarySchema>;
+
+export function decodeSummary(text: string | Buffer): Decoded<Summary> {
+  return decodeRecord(SUMMARY_FILE, text, summarySchema);
+}
+
+export function encodeSummary(summary: Summary): string {
+  return encodeRecord(summary);
+}

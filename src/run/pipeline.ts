@@ -1,0 +1,157 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { FleetConfig, PipelineConfig, StepConfig } from '../config/types.ts';
+import { isoOf } from '../host/clock.ts';
+import type { FileTree } from '../git/objects.ts';
+import type { JobDescriptor } from '../protocol/job.ts';
+import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
+import { runStep, type StepOutcome } from './step.ts';
+import { expandArgv, type TemplateValues } from './template.ts';
+import { MergeConflict, type PreparedTrees, type Workspace } from './workspace.ts';
+
+/** Wraps a step's argv for the sandbox; the default runs it as it is. */
+export type StepWrapper = (argv: string[], step: StepConfig, trees: { workdir: string; basedir: string }) => {
+  argv: string[];
+  sandboxed: boolean;
+};
+
+/** Pipeline-kind work before the steps, such as the gentoo pipeline's scan targets. */
+export type BeforeSteps = (job: JobDescriptor, trees: PreparedTrees) => Promise<{ values: TemplateValues; details: Record<string, unknown> }>;
+
+export interface PipelineRun {
+  job: JobDescriptor;
+  pipeline: PipelineConfig;
+  config: FleetConfig;
+  workspace: Workspace;
+  worker: string;
+  attempt: number;
+  tools: Record<string, string>;
+  signal: AbortSignal;
+  now: () => number;
+  /** Why the signal fired: a cancel request, a lost lease or a shutdown. */
+  abortReason: () => string;
+  wrap?: StepWrapper;
+  beforeSteps?: BeforeSteps;
+}
+
+export interface PipelineOutcome {
+  result: ResultRecord;
+  artifacts: FileTree;
+}
+
+/** Runs a job's pipeline and returns its result record and artifacts; it never throws for a job's own failure. */
+export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
+  const startedMs = run.now();
+  const steps: StepReport[] = [];
+  const artifacts: FileTree = {};
+  const details: Record<string, unknown> = {};
+  let sandboxedAll = run.pipeline.steps.length > 0;
+  const finish = (status: ResultStatus, reason: string): PipelineOutcome => ({
+    result: {
+      version: 1,
+      job: run.job.id,
+      status,
+      reason,
+      worker: run.worker,
+      attempt: run.attempt,
+      startedAt: isoOf(startedMs),
+      finishedAt: isoOf(run.now()),
+      durationMs: Math.max(0, run.now() - startedMs),
+      tools: run.tools,
+      steps,
+      artifacts: Object.keys(artifacts).sort(),
+      sandboxed: sandboxedAll && steps.length > 0 && steps.every((s) => s.sandboxed),
+      configCommit: run.job.configCommit,
+      details,
+    },
+    artifacts,
+  });
+
+  let trees: PreparedTrees | undefined;
+  const values: TemplateValues = {
+    jobId: run.job.id,
+    base: run.job.base,
+    head: run.job.head,
+    jobs: String(os.availableParallelism()),
+  };
+  if (run.pipeline.checkout) {
+    try {
+      trees = await run.workspace.prepare(run.job);
+    } catch (error) {
+      if (error instanceof MergeConflict) return finish('error', `merge conflict: ${error.message}`);
+      return finish('error', `could not prepare the trees: ${(error as Error).message}`);
+    }
+    Object.assign(values, { workdir: trees.workdir, basedir: trees.basedir });
+    Object.assign(details, { basis: trees.basis, merged: trees.merged, mergeBasis: run.job.mergeBasis });
+  }
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-out-'));
+  values.outdir = scratch;
+  try {
+    if (run.beforeSteps && trees) {
+      const extra = await run.beforeSteps(run.job, trees);
+      Object.assign(values, extra.values);
+      Object.assign(details, extra.details);
+    }
+    for (const step of run.pipeline.steps) {
+      if (run.signal.aborted) return finish('cancelled', run.abortReason());
+      const cwd = step.tree === 'base' ? trees?.basedir ?? scratch : trees?.workdir ?? scratch;
+      const expanded = expandArgv(step.run, values);
+      const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
+      if (!wrapped.sandboxed) sandboxedAll = false;
+      const outcome = await runStep({
+        argv: wrapped.argv,
+        cwd,
+        env: step.env,
+        timeoutMs: step.timeoutSec * 1000,
+        signal: run.signal,
+        logCap: run.config.logCapBytes,
+        stdoutCap: step.stdoutArtifact ? run.config.artifactCapBytes : undefined,
+        now: run.now,
+      });
+      const logPath = `logs/${step.name}.log`;
+      artifacts[logPath] = outcome.log;
+      if (step.stdoutArtifact && outcome.stdout) artifacts[step.stdoutArtifact] = outcome.stdout;
+      steps.push(stepReport(step.name, expanded, outcome, logPath, wrapped.sandboxed));
+      const verdict = judgeStep(step, outcome, run);
+      if (verdict) return finish(verdict.status, verdict.reason);
+    }
+    return finish('success', run.pipeline.steps.length ? `all ${run.pipeline.steps.length} steps passed` : 'nothing to run');
+  } catch (error) {
+    return finish('error', `the pipeline failed: ${(error as Error).message}`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function stepReport(name: string, argv: string[], outcome: StepOutcome, log: string, sandboxed: boolean): StepReport {
+  return {
+    name,
+    argv,
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    timedOut: outcome.timedOut,
+    cancelled: outcome.cancelled,
+    durationMs: outcome.durationMs,
+    log,
+    logBytes: outcome.logBytes,
+    logTruncated: outcome.logTruncated,
+    sandboxed,
+  };
+}
+
+/** Undefined when the step passed; otherwise how the job ends. */
+function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun): { status: ResultStatus; reason: string } | undefined {
+  if (outcome.cancelled) return { status: 'cancelled', reason: run.abortReason() };
+  if (outcome.timedOut) return { status: 'error', reason: `step ${step.name} timed out after ${step.timeoutSec}s` };
+  if (outcome.spawnError) return { status: 'error', reason: `step ${step.name} could not start: ${outcome.spawnError}` };
+  if (step.stdoutArtifact && outcome.stdoutTruncated) {
+    return { status: 'error', reason: `step ${step.name} wrote more than ${run.config.artifactCapBytes} bytes; its output was cut` };
+  }
+  const ok = step.okExitCodes ?? [0];
+  if (outcome.exitCode !== null && ok.includes(outcome.exitCode)) return undefined;
+  const how = outcome.exitCode === null ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
+  // A QA pipeline's verdict comes from its findings; a step that breaks is an error, not a failure.
+  const status: ResultStatus = run.pipeline.kind === 'gentoo' ? 'error' : 'failure';
+  return { status, reason: `step ${step.name} ${how}` };
+}

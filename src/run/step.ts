@@ -1,0 +1,92 @@
+import { execa } from 'execa';
+import { CappedBuffer } from './capped-buffer.ts';
+
+export interface StepRun {
+  argv: string[];
+  cwd: string;
+  env?: Record<string, string>;
+  timeoutMs: number;
+  signal: AbortSignal;
+  logCap: number;
+  stdoutCap?: number;
+  now: () => number;
+}
+
+export interface StepOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  spawnError?: string;
+  durationMs: number;
+  log: Buffer;
+  logBytes: number;
+  logTruncated: boolean;
+  stdout?: Buffer;
+  stdoutTruncated: boolean;
+}
+
+/**
+ * Runs one step in its own process group, so a timeout or a cancel kills the
+ * whole tree it started (a tool's helpers included), not just the first
+ * process. Output is captured with caps: the log interleaves stdout and
+ * stderr; stdout is kept apart when it is an artifact.
+ */
+export async function runStep(run: StepRun): Promise<StepOutcome> {
+  const started = run.now();
+  const log = new CappedBuffer(run.logCap);
+  const stdout = run.stdoutCap === undefined ? undefined : new CappedBuffer(run.stdoutCap);
+  let timedOut = false;
+  let cancelled = false;
+  const child = execa(run.argv[0], run.argv.slice(1), {
+    cwd: run.cwd,
+    env: run.env,
+    detached: true,
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+  });
+  const killTree = () => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const onAbort = () => {
+    cancelled = true;
+    killTree();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree();
+  }, run.timeoutMs);
+  if (run.signal.aborted) onAbort();
+  run.signal.addEventListener('abort', onAbort, { once: true });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout?.push(chunk);
+    if (!stdout) log.push(chunk);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk));
+  const result = await child;
+  clearTimeout(timer);
+  run.signal.removeEventListener('abort', onAbort);
+  // Anything the step left behind in its group goes too.
+  killTree();
+  const spawnError = result.failed && result.exitCode === undefined && !result.signal ? result.originalMessage || result.message : undefined;
+  if (spawnError) log.push(Buffer.from(`[refci: could not start ${run.argv[0]}: ${spawnError}]\n`));
+  return {
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    timedOut,
+    cancelled,
+    spawnError,
+    durationMs: Math.max(0, run.now() - started),
+    log: log.contents(),
+    logBytes: log.total,
+    logTruncated: log.truncated,
+    stdout: stdout?.contents(),
+    stdoutTruncated: stdout?.truncated ?? false,
+  };
+}

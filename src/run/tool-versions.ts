@@ -1,0 +1,23 @@
+import { execa } from 'execa';
+import type { FleetConfig } from '../config/types.ts';
+
+/**
+ * Asks each named tool for its version (first line of `versionCommand`'s
+ * output). A tool that is missing reports "missing" rather than failing the
+ * worker: the pipeline that needs it fails with a clear step error instead.
+ */
+export async function toolVersions(config: FleetConfig, names: Iterable<string>): Promise<Record<string, string>> {
+  const versions: Record<string, string> = {};
+  for (const name of new Set(names)) {
+    const tool = config.tools[name];
+    if (!tool) continue;
+    const out = await execa(tool.versionCommand[0], tool.versionCommand.slice(1), { reject: false, timeout: 30_000, stdin: 'ignore' });
+    const line = `${out.stdout ?? ''}`.split('\n')[0].trim() || `${out.stderr ?? ''}`.split('\n')[0].trim();
+    versions[name] = out.exitCode === 0 && line ? line.slice(0, 200) : 'missing';
+  }
+  return versions;
+}
+
+export function toolsOfPipelines(config: FleetConfig, pipelines: string[]): string[] {
+  return ['git', ...pipelines.flatMap((name) => config.pipelines[name]?.tools ?? [])];
+}
