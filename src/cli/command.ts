@@ -24,7 +24,9 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new RefciError('usage', `refci ${command.name}: ${(error as Error).message}`, `see refci ${command.name} --help`);
+    // node's messages run on with advice about '--'; the first sentence is the problem.
+    const problem = (error as Error).message.split(/\.\s/)[0];
+    throw new RefciError('usage', problem, `see refci ${command.name} --help`);
   }
 }
 
@@ -35,7 +37,7 @@ export function helpText(command: Command): string {
 export function required(flags: Record<string, unknown>, name: string, command: string): string {
   const value = flags[name];
   if (typeof value !== 'string' || value === '') {
-    throw new RefciError('usage', `refci ${command}: --${name} is required`, `see refci ${command} --help`);
+    throw new RefciError('usage', `--${name} is required`, `see refci ${command} --help`);
   }
   return value;
 }
@@ -44,7 +46,7 @@ export function integer(flags: Record<string, unknown>, name: string, command: s
   const value = flags[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
-    throw new RefciError('usage', `refci ${command}: --${name} must be a whole number, not ${JSON.stringify(value)}`, `see refci ${command} --help`);
+    throw new RefciError('usage', `--${name} must be a whole number, not ${JSON.stringify(value)}`, `see refci ${command} --help`);
   }
   return Number(value);
 }

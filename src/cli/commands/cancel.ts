@@ -10,7 +10,7 @@ export const cancelCommand: Command = {
   help: [...coordHelp, '--reason TEXT       why, kept in the audit trail (default: cancelled by hand)'],
   options: { ...coordOptions, reason: { type: 'string' } },
   async run(flags, positionals, io) {
-    if (positionals.length === 0) throw new RefciError('usage', 'refci cancel: no job id given', 'refci status lists live jobs');
+    if (positionals.length === 0) throw new RefciError('usage', 'no job id given', 'refci status lists live jobs');
     const context = hostContext(flags, 'cancel', 'enqueue');
     const clone = await openClone(context);
     const done = await cancelJobs({ clone, clock: context.clock, by: context.id }, positionals, (flags.reason as string) ?? 'cancelled by hand');

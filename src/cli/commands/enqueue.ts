@@ -43,7 +43,7 @@ export const enqueueCommand: Command = {
     const repo = required(flags, 'repo', 'enqueue');
     const mergeBasis = (flags['merge-basis'] as string | undefined) ?? 'base';
     if (!(MERGE_BASES as readonly string[]).includes(mergeBasis)) {
-      throw new RefciError('usage', `refci enqueue: --merge-basis must be base or fork-point, not ${mergeBasis}`, 'see refci enqueue --help');
+      throw new RefciError('usage', `--merge-basis must be base or fork-point, not ${mergeBasis}`, 'see refci enqueue --help');
     }
     const base = await resolveRev(repo, required(flags, 'base', 'enqueue'), '--base');
     const head = await resolveRev(repo, required(flags, 'head', 'enqueue'), '--head');

@@ -12,7 +12,7 @@ export const initCommand: Command = {
   options: {},
   async run(_flags, positionals, io) {
     const target = positionals[0];
-    if (!target) throw new RefciError('usage', 'refci init: the path of the new repository is missing', 'run refci init <path>');
+    if (!target) throw new RefciError('usage', 'the path of the new repository is missing', 'run refci init <path>');
     if (fs.existsSync(target) && fs.readdirSync(target).length > 0) {
       throw new RefciError('invalid-input', `${target} exists and is not empty`, 'choose a new path');
     }

@@ -29,13 +29,13 @@ export const workCommand: Command = {
   async run(flags, _positionals, io) {
     const workerId = (flags['worker-id'] as string | undefined) ?? defaultWorkerId();
     if (!isValidName(workerId)) {
-      throw new RefciError('usage', `refci work: worker id ${JSON.stringify(workerId)} is not a simple name`, 'use letters, digits, dot, dash and underscore');
+      throw new RefciError('usage', `worker id ${JSON.stringify(workerId)} is not a simple name`, 'use letters, digits, dot, dash and underscore');
     }
     const context = hostContext(flags, 'work', 'worker', workerId);
     const config = loadConfigFile(flags.config as string | undefined);
     const pipelines = typeof flags.pipelines === 'string' ? flags.pipelines.split(',').filter(Boolean) : undefined;
     for (const name of pipelines ?? []) {
-      if (!config.pipelines[name]) throw new RefciError('usage', `refci work: no pipeline named ${name}`, `configured: ${Object.keys(config.pipelines).join(', ')}`);
+      if (!config.pipelines[name]) throw new RefciError('usage', `no pipeline named ${name}`, `configured: ${Object.keys(config.pipelines).join(', ')}`);
     }
     const stop = stopOnSignals();
     const summary = await runWorker({

@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { git } from '../../src/git/run.ts';
+import { refci } from './cli.ts';
+import { gitDaemon } from './git-daemon.ts';
+import { sourceRepo } from './source-repo.ts';
+import { tempDir } from './temp.ts';
+
+export type Transport = 'file' | 'git-daemon';
+export const TRANSPORTS: Transport[] = ['file', 'git-daemon'];
+
+export interface Scenario {
+  dir: string;
+  /** The coordination repository's folder on disk, for inspecting it. */
+  coordPath: string;
+  /** The URL hosts use: a path or git://127.0.0.1. */
+  coord: string;
+  source: { path: string; base: string; heads: string[] };
+  env: Record<string, string>;
+  configFile: string;
+}
+
+/** A coordination repository made by `refci init`, a source repository with PR branches, and a test configuration. */
+export async function scenario(t: ExecutionContext, transport: Transport, prs = 3, config: object = {}): Promise<Scenario> {
+  const dir = tempDir(t);
+  const coordPath = path.join(dir, 'coord.git');
+  const init = await refci(['init', coordPath]);
+  if (init.exitCode !== 0) throw new Error(init.stderr);
+  const source = await sourceRepo(path.join(dir, 'source'), prs);
+  const coord = transport === 'file' ? `file://${coordPath}` : (await gitDaemon(t, dir)).url('coord.git');
+  const configFile = path.join(dir, 'config.json');
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      leaseSec: 2,
+      pipelines: {
+        sleep: { kind: 'steps', checkout: false, steps: [{ name: 'sleep', run: ['node', '-e', 'setTimeout(() => {}, Number(process.env.SLEEP_MS ?? 0))'], timeoutSec: 120 }] },
+        fail: { kind: 'steps', checkout: true, steps: [{ name: 'false', run: ['git', 'rev-parse', 'no-such-rev'], timeoutSec: 60 }] },
+      },
+      ...config,
+    }),
+  );
+  return { dir, coordPath, coord, source, env: { REFCI_STATE_DIR: path.join(dir, 'state') }, configFile };
+}
+
+export async function liveRefs(coordPath: string): Promise<string[]> {
+  const out = await git(['for-each-ref', '--format=%(refname)', 'refs/ci/'], { cwd: coordPath });
+  return out.stdout.split('\n').filter(Boolean);
+}
+
+export async function enqueuePr(s: Scenario, pr: number, pipeline: string, extra: string[] = []) {
+  return refci(
+    ['enqueue', '--coord', s.coord, '--repo', s.source.path, '--base', 'master', '--head', `pr/${pr}`, '--pr', String(pr), '--pipeline', pipeline, ...extra],
+    { env: s.env },
+  );
+}
