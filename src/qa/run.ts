@@ -1,0 +1,97 @@
+/**
+ * One call from two pkgcheck outputs to a rendered report and a verdict:
+ * what `refci qa-diff` and the collector use. Pure: texts in, text out.
+ *
+ * Lines of pkgcheck output that cannot be read make the verdict `error`
+ * (a truncated or corrupt scan cannot certify anything) unless
+ * `tolerateProblems` is set; they are listed in every report either way.
+ */
+import type { KeywordClassMap } from './classes.ts';
+import { diffFindings } from './diff.ts';
+import type { Excludes } from './excludes.ts';
+import { parsePkgcheckOutput } from './parse.ts';
+import { renderHtml } from './report-html.ts';
+import { renderJson } from './report-json.ts';
+import { renderMarkdown } from './report-markdown.ts';
+import type { QaReport, ReportMeta } from './report-model.ts';
+import type { ParseProblem, ParseResult } from './types.ts';
+import { verdictOf, type Verdict } from './verdict.ts';
+
+export type ReportFormat = 'json' | 'markdown' | 'html';
+
+export interface RunQaDiffInput extends ReportMeta {
+  baseText: string;
+  headText: string;
+  /** Default `json`. */
+  format?: ReportFormat;
+  /** Replaces Gentoo CI's keyword classes when given. */
+  classes?: KeywordClassMap;
+  excludes?: Excludes;
+  countWarnings?: boolean;
+  /** Set when the pipeline failed (regen, scan, timeout): the verdict is `error` with this cause. */
+  pipelineError?: string;
+  /** Do not turn unreadable lines into an `error` verdict (they are still reported). */
+  tolerateProblems?: boolean;
+  /** Markdown only: cap on the comment length (default 60,000). */
+  maxLength?: number;
+}
+
+export interface RunQaDiffResult {
+  output: string;
+  verdict: Verdict;
+  /** The same report, unrendered, for callers that want more than one rendering. */
+  report: QaReport;
+}
+
+function describeProblems(side: string, problems: ParseProblem[]): string {
+  const first = problems[0]!;
+  return `${problems.length} unreadable ${problems.length === 1 ? 'line' : 'lines'} in the ${side} pkgcheck output (line ${first.line}: ${first.message})`;
+}
+
+export function buildQaReport(input: Omit<RunQaDiffInput, 'format'>): QaReport {
+  const base: ParseResult = parsePkgcheckOutput(input.baseText);
+  const head: ParseResult = parsePkgcheckOutput(input.headText);
+  const diff = diffFindings(base.findings, head.findings, {
+    classes: input.classes,
+    excludes: input.excludes,
+    countWarnings: input.countWarnings,
+  });
+  if (base.format !== head.format && base.format !== 'empty' && head.format !== 'empty') {
+    diff.warnings.unshift(`base is ${base.format} output but head is ${head.format} output; scan both with the same reporter`);
+  }
+  const causes: string[] = [];
+  if (input.pipelineError !== undefined) causes.push(input.pipelineError);
+  if (!input.tolerateProblems) {
+    if (base.problems.length > 0) causes.push(describeProblems('base', base.problems));
+    if (head.problems.length > 0) causes.push(describeProblems('head', head.problems));
+  }
+  const verdict = verdictOf(diff, causes.length > 0 ? { pipelineError: causes.join('; ') } : {});
+  const meta: ReportMeta = {};
+  for (const k of ['headSha', 'baseSha', 'jobId', 'reportUrl', 'title'] as const) {
+    if (input[k] !== undefined) meta[k] = input[k];
+  }
+  return {
+    verdict,
+    diff,
+    meta,
+    formats: { base: base.format, head: head.format },
+    problems: { base: base.problems, head: head.problems },
+  };
+}
+
+export function renderQaReport(report: QaReport, format: ReportFormat = 'json', options: { maxLength?: number } = {}): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'markdown':
+      return renderMarkdown(report, options);
+    case 'html':
+      return renderHtml(report);
+  }
+}
+
+export function runQaDiff(input: RunQaDiffInput): RunQaDiffResult {
+  const report = buildQaReport(input);
+  const output = renderQaReport(report, input.format ?? 'json', { maxLength: input.maxLength });
+  return { output, verdict: report.verdict, report };
+}
