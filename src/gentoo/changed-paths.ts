@@ -1,0 +1,132 @@
+/**
+ * The I/O edge of scoping: which paths a PR changes (git) and what the merged
+ * tree's metadata cache says (files). The decisions are in scope.ts.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { RefciError } from '../errors.ts';
+import { git } from '../git/run.ts';
+import { eclassMapFromEntries, parseMd5CacheEntry, type CacheFile } from './md5-cache.ts';
+import type { ChangedPath, ChangeStatus } from './scope.ts';
+
+/**
+ * Paths that differ between two commits, as `git diff --name-status -z
+ * --no-renames from to` reports them.
+ *
+ * `--no-renames`: a rename comes back as a deletion plus an addition, which is
+ * what scoping needs (the old package is gone, the new one is scanned), and the
+ * answer does not depend on rename-similarity heuristics or the user's
+ * `diff.renames` setting. `-z`: paths come raw, never quoted or escaped.
+ *
+ * Pass the commit the PR is merged onto as `from` and the merge result as `to`:
+ * the difference is then exactly what the PR does to that tree.
+ */
+export async function changedPaths(repoDir: string, from: string, to: string): Promise<ChangedPath[]> {
+  const out = await git(['-c', 'core.quotePath=false', 'diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', from, to, '--'], {
+    cwd: repoDir,
+  });
+  return parseNameStatusZ(out.stdout);
+}
+
+/**
+ * Parses `git diff --name-status -z` output: `STATUS NUL path NUL`, with two
+ * paths after R and C (`R100 NUL old NUL new NUL`). A type change (T) counts as
+ * a modification; copies (C) as additions.
+ */
+export function parseNameStatusZ(output: string): ChangedPath[] {
+  const fields = output.split('\0');
+  if (fields.length > 0 && fields[fields.length - 1] === '') fields.pop();
+  const out: ChangedPath[] = [];
+  let i = 0;
+  while (i < fields.length) {
+    const code = fields[i++];
+    const letter = code.charAt(0);
+    if (letter === 'R' || letter === 'C') {
+      const oldPath = fields[i++];
+      const newPath = fields[i++];
+      if (oldPath === undefined || newPath === undefined) throw malformed(code);
+      out.push(letter === 'R' ? { status: 'R', path: newPath, oldPath } : { status: 'A', path: newPath });
+      continue;
+    }
+    const file = fields[i++];
+    if (file === undefined) throw malformed(code);
+    const status: ChangeStatus | undefined = letter === 'A' ? 'A' : letter === 'M' ? 'M' : letter === 'D' ? 'D' : letter === 'T' ? 'T' : undefined;
+    if (!status) {
+      throw new RefciError('git', `git diff reported status ${JSON.stringify(code)} for ${file}, which refci does not expect between two commits`);
+    }
+    out.push({ status, path: file });
+  }
+  return out;
+}
+
+function malformed(code: string): RefciError {
+  return new RefciError('git', `git diff --name-status -z output ends inside an entry (status ${JSON.stringify(code)})`);
+}
+
+/**
+ * Reads `metadata/md5-cache` of a worktree into `cat/pkg` -> inherited eclasses
+ * (see eclassMapFromEntries). A missing cache folder gives an empty map: run
+ * `pmaint regen` first.
+ */
+export async function readEclassMap(worktree: string): Promise<Map<string, string[]>> {
+  const root = path.join(worktree, 'metadata', 'md5-cache');
+  const files: CacheFile[] = [];
+  for (const category of await listDir(root)) {
+    const dir = path.join(root, category);
+    if (!(await isDir(dir))) continue;
+    for (const pf of await listDir(dir)) {
+      const file = path.join(dir, pf);
+      const text = await fs.readFile(file, 'utf8');
+      files.push({ cpv: `${category}/${pf}`, entry: parseMd5CacheEntry(text, path.relative(worktree, file)) });
+    }
+  }
+  return eclassMapFromEntries(files);
+}
+
+/** Categories listed in `profiles/categories` (comments and blanks skipped); undefined without the file. */
+export async function readCategories(worktree: string): Promise<Set<string> | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(worktree, 'profiles', 'categories'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const names = text
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter(Boolean);
+  return new Set(names);
+}
+
+/** `cat/pkg` folders holding at least one ebuild: the packages present in a worktree. */
+export async function listPackages(worktree: string, categories?: ReadonlySet<string>): Promise<Set<string>> {
+  const out = new Set<string>();
+  const cats = categories ? [...categories] : (await listDir(worktree)).filter((name) => !name.startsWith('.'));
+  for (const category of cats) {
+    const catDir = path.join(worktree, category);
+    if (!(await isDir(catDir))) continue;
+    for (const pkg of await listDir(catDir)) {
+      const entries = await listDir(path.join(catDir, pkg));
+      if (entries.some((name) => name.endsWith('.ebuild'))) out.add(`${category}/${pkg}`);
+    }
+  }
+  return out;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Runs a step inside bubblewrap when the host has it: the PR's ebuilds and
+ * eclasses are bash that pkgcheck and pmaint source, so a step gets no
+ * network, a read-only view of the system and one writable folder, its work
+ * tree.
+ *
+ * The sandbox, in bwrap terms:
+ *   --die-with-parent --new-session          killed with the worker; no tty
+ *   --unshare-net --unshare-ipc --unshare-pid --unshare-uts
+ *   --ro-bind / /                            the system, read-only
+ *   --dev /dev --proc /proc                  fresh, for the new namespaces
+ *   --tmpfs /tmp                             private scratch
+ *   --bind WORK WORK                         the only writable host folders
+ *   --setenv XDG_CACHE_HOME ...              pkgcheck insists on a writable cache dir
+ *   [--unshare-user --uid N --gid N]         when configured
+ *
+ * The uid: inside a user namespace `--uid` changes the uid the step sees, but
+ * files it writes are still owned by the worker's own uid outside. Real
+ * privilege separation comes from running the worker as an unprivileged user.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { RefciError } from '../errors.ts';
+
+export type SandboxMode = 'auto' | 'required' | 'off';
+
+export interface SandboxProbe {
+  /** bwrap was found and `bwrap --ro-bind / / --unshare-net true` worked. */
+  available: boolean;
+  /** Path of the bwrap binary, when found. */
+  bwrap?: string;
+  /** `bwrap --version`, e.g. `bubblewrap 0.8.0`. */
+  version?: string;
+  /** A separate uid works (`--unshare-user --uid`): user namespaces are allowed. */
+  userns: boolean;
+  /** Why not available, or what was checked. */
+  reason: string;
+}
+
+export interface DetectOptions {
+  /** Search path; defaults to process.env.PATH. */
+  path?: string;
+  timeoutMs?: number;
+}
+
+/** Is bwrap on PATH, and can it build the namespaces a sandbox needs on this host? */
+export async function detectSandbox(options: DetectOptions = {}): Promise<SandboxProbe> {
+  const bwrap = findOnPath('bwrap', options.path ?? process.env.PATH ?? '');
+  if (!bwrap) return { available: false, userns: false, reason: 'bwrap is not on PATH (install bubblewrap)' };
+  const timeout = options.timeoutMs ?? 10_000;
+  const version = await execa(bwrap, ['--version'], { reject: false, timeout });
+  const versionText = String(version.stdout ?? '').trim() || undefined;
+  const probe = await execa(bwrap, ['--ro-bind', '/', '/', '--unshare-net', '--die-with-parent', 'true'], { reject: false, timeout });
+  if (probe.exitCode !== 0) {
+    const detail = String(probe.stderr ?? '').trim().split('\n')[0] || `exit code ${probe.exitCode}`;
+    return { available: false, bwrap, version: versionText, userns: false, reason: `bwrap cannot create a sandbox here: ${detail}` };
+  }
+  const user = await execa(bwrap, ['--ro-bind', '/', '/', '--unshare-user', '--uid', '65534', '--gid', '65534', 'true'], {
+    reject: false,
+    timeout,
+  });
+  return {
+    available: true,
+    bwrap,
+    version: versionText,
+    userns: user.exitCode === 0,
+    reason: `${versionText ?? 'bwrap'} works (network namespace${user.exitCode === 0 ? ', user namespace' : ''})`,
+  };
+}
+
+export interface SandboxOptions {
+  /** `off`: never; `auto`: when available; `required`: throw when not available. */
+  mode: SandboxMode;
+  /** From detectSandbox. */
+  probe: SandboxProbe;
+  /** Absolute host folders the step may write: its work tree. Nothing else is writable. */
+  writable: string[];
+  /** Folder the step starts in (inside the sandbox the same path); defaults to the caller's cwd. */
+  cwd?: string;
+  /**
+   * A writable cache folder kept between steps (bound read-write, exported as
+   * XDG_CACHE_HOME). Without it the cache lives in the sandbox's private /tmp.
+   */
+  cacheDir?: string;
+  /** Run as this uid/gid inside a user namespace (needs `probe.userns`). */
+  uid?: number;
+  gid?: number;
+  /** Extra environment for the step, set inside the sandbox. */
+  setenv?: Record<string, string>;
+}
+
+export interface SandboxedArgv {
+  argv: string[];
+  sandboxed: boolean;
+  /** Why sandboxed or not, for the result record. */
+  reason: string;
+}
+
+/** Wraps a step's argv in bwrap, or returns it as it is with the reason why not. */
+export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedArgv {
+  if (argv.length === 0) throw new RefciError('invalid-config', 'a step has an empty command');
+  if (options.mode === 'off') return { argv, sandboxed: false, reason: 'sandbox off in the configuration' };
+  if (!options.probe.available || !options.probe.bwrap) {
+    if (options.mode === 'required') {
+      throw new RefciError('tool', `the configuration requires a sandbox, but ${options.probe.reason}`, 'install bubblewrap, or set sandbox to auto');
+    }
+    return { argv, sandboxed: false, reason: `not sandboxed: ${options.probe.reason}` };
+  }
+  const wantsUid = options.uid !== undefined || options.gid !== undefined;
+  if (wantsUid && !options.probe.userns) {
+    const reason = 'a separate uid is configured but user namespaces are not allowed on this host';
+    if (options.mode === 'required') throw new RefciError('tool', reason, 'allow unprivileged user namespaces, or drop the uid setting');
+    return { argv, sandboxed: false, reason: `not sandboxed: ${reason}` };
+  }
+  for (const dir of [...options.writable, ...(options.cacheDir ? [options.cacheDir] : [])]) {
+    if (!path.isAbsolute(dir)) throw new RefciError('invalid-config', `sandbox folder ${dir} is not an absolute path`);
+    if (path.resolve(dir) === '/') throw new RefciError('invalid-config', 'the sandbox cannot make / writable');
+  }
+
+  const args = [
+    options.probe.bwrap,
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-net',
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    // Before the binds: a work tree below /tmp is then mounted inside the tmpfs.
+    '--tmpfs',
+    '/tmp',
+  ];
+  for (const dir of dedupe(options.writable.map((d) => path.resolve(d)))) args.push('--bind', dir, dir);
+  const cache = options.cacheDir ? path.resolve(options.cacheDir) : '/tmp/.cache';
+  if (options.cacheDir) args.push('--bind', cache, cache);
+  args.push('--setenv', 'XDG_CACHE_HOME', cache);
+  for (const [key, value] of Object.entries(options.setenv ?? {})) args.push('--setenv', key, value);
+  if (wantsUid) {
+    args.push('--unshare-user');
+    if (options.uid !== undefined) args.push('--uid', String(options.uid));
+    if (options.gid !== undefined) args.push('--gid', String(options.gid));
+  }
+  if (options.cwd) args.push('--chdir', path.resolve(options.cwd));
+  args.push('--', ...argv);
+  const writable = dedupe(options.writable.map((d) => path.resolve(d))).join(', ') || 'nothing';
+  return { argv: args, sandboxed: true, reason: `bwrap: no network, read-only system, writable: ${writable}` };
+}
+
+function dedupe(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+function findOnPath(name: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
