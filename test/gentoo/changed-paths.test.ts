@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { RefciError } from '../../src/errors.ts';
+import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap } from '../../src/gentoo/changed-paths.ts';
+import { createSampleEbuildRepo, type SampleRepo } from '../../src/gentoo/sample-repo.ts';
+import { addWorktree, commitAll, standin } from './helpers.ts';
+
+test('parses name-status -z output, renames and copies included', (t) => {
+  const out = ['M', 'app-misc/hello/Manifest', 'A', 'dir with space/new\nline', 'R087', 'a/old', 'b/new', 'C100', 'x/src', 'x/copy', 'T', 'link', 'D', 'gone', ''].join('\0');
+  t.deepEqual(parseNameStatusZ(out), [
+    { status: 'M', path: 'app-misc/hello/Manifest' },
+    { status: 'A', path: 'dir with space/new\nline' },
+    { status: 'R', path: 'b/new', oldPath: 'a/old' },
+    { status: 'A', path: 'x/copy' },
+    { status: 'T', path: 'link' },
+    { status: 'D', path: 'gone' },
+  ]);
+  t.deepEqual(parseNameStatusZ(''), []);
+  t.throws(() => parseNameStatusZ('U\0conflicted\0'), { instanceOf: RefciError, message: /status "U"/ });
+  t.throws(() => parseNameStatusZ('R100\0only-old\0'), { instanceOf: RefciError });
+});
+
+let sample: SampleRepo;
+let root: string;
+
+test.before(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-changed-'));
+  sample = await createSampleEbuildRepo(path.join(root, 'gentoo'));
+});
+
+test.after.always(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+const head = (name: string) => sample.heads.find((h) => h.name === name)!.sha;
+
+test('the changes a head makes relative to where it forked', async (t) => {
+  t.deepEqual(await changedPaths(sample.path, sample.base, head('pr/1')), [
+    { status: 'M', path: 'app-misc/hello/Manifest' },
+    { status: 'A', path: 'app-misc/hello/hello-1.1.ebuild' },
+  ]);
+  t.deepEqual(await changedPaths(sample.path, sample.base, head('pr/4')), [{ status: 'M', path: 'eclass/toolchain-funcs.eclass' }]);
+  t.deepEqual(await changedPaths(sample.path, sample.base, head('pr/7')), [{ status: 'D', path: 'licenses/Artistic' }]);
+  t.deepEqual(await changedPaths(sample.path, head('pr/1'), head('pr/1')), []);
+});
+
+test('a moved package comes back as removals and additions, never as a rename', async (t) => {
+  const dir = await addWorktree(sample.path, path.join(root, 'rename'), sample.master);
+  fs.renameSync(path.join(dir, 'dev-util', 'buildkit'), path.join(dir, 'dev-util', 'buildtool'));
+  const moved = await commitAll(dir, 'dev-util/buildtool: rename from buildkit');
+  const changes = await changedPaths(sample.path, sample.master, moved);
+  t.true(changes.every((c) => c.status === 'A' || c.status === 'D'));
+  t.true(changes.some((c) => c.status === 'D' && c.path === 'dev-util/buildkit/buildkit-3.1.ebuild'));
+  t.true(changes.some((c) => c.status === 'A' && c.path === 'dev-util/buildtool/buildkit-3.1.ebuild'));
+});
+
+test('an unknown commit is a git error', async (t) => {
+  const error = await t.throwsAsync(changedPaths(sample.path, sample.master, 'f'.repeat(40)), { instanceOf: RefciError });
+  t.is(error?.code, 'git');
+});
+
+test('reads the eclass map, categories and packages of a regenerated worktree', async (t) => {
+  const dir = await addWorktree(sample.path, path.join(root, 'map'), sample.master);
+  t.deepEqual(await readEclassMap(dir), new Map(), 'no cache before regen');
+  const regen = await standin('pmaint', ['regen', '--use-local-desc', '--pkg-desc-index', '-t', '2', dir], { cwd: dir });
+  t.is(regen.exitCode, 0, regen.stderr);
+  t.deepEqual(
+    [...(await readEclassMap(dir)).entries()],
+    [
+      ['app-misc/hello', ['sample-build', 'toolchain-funcs']],
+      ['app-misc/oldtool', []],
+      ['dev-libs/libbar', ['sample-build', 'toolchain-funcs']],
+      ['dev-libs/libfoo', ['toolchain-funcs']],
+      ['dev-util/buildkit', []],
+    ],
+  );
+  const categories = await readCategories(dir);
+  t.deepEqual(categories, new Set(['app-misc', 'dev-libs', 'dev-util']));
+  t.deepEqual(await listPackages(dir, categories), new Set(['app-misc/hello', 'app-misc/oldtool', 'dev-libs/libbar', 'dev-libs/libfoo', 'dev-util/buildkit']));
+  t.deepEqual(await listPackages(dir), await listPackages(dir, categories));
+  t.is(await readCategories(path.join(root, 'nowhere')), undefined);
+});
