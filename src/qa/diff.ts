@@ -73,13 +73,23 @@ function entry(f: Finding, status: FindingStatus, key: string, options: DiffOpti
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Stable order: category, package, version, then repository-level last; keyword; message. */
+function sortKey(e: DiffEntry): string {
+  const l = e.location;
+  const loc = l.category === undefined ? `\uffff${l.eclass ?? l.profile ?? l.commit ?? ''}` : `${l.category}\u0000${l.package ?? ''}\u0000${l.version ?? ''}`;
+  return `${loc}\u0001${e.keyword}\u0001${e.message}`;
+}
+
+/** Stable order: category, package, version, then repository-level last; keyword; message; input line. */
 export function compareEntries(a: DiffEntry, b: DiffEntry): number {
-  const loc = (e: DiffEntry): string => {
-    const l = e.location;
-    return l.category === undefined ? `\uffff${l.eclass ?? l.profile ?? l.commit ?? ''}` : `${l.category}\u0000${l.package ?? ''}\u0000${l.version ?? ''}`;
-  };
-  return cmp(loc(a), loc(b)) || cmp(a.keyword, b.keyword) || cmp(a.message, b.message) || a.line - b.line;
+  return cmp(sortKey(a), sortKey(b)) || a.line - b.line;
+}
+
+function sortEntries(entries: DiffEntry[]): void {
+  const keyed = entries.map((e) => [sortKey(e), e] as const);
+  keyed.sort((a, b) => cmp(a[0], b[0]) || a[1].line - b[1].line);
+  keyed.forEach(([, e], i) => {
+    entries[i] = e;
+  });
 }
 
 const kind = (f: Finding): 'attrs' | 'msg' => (f.message !== undefined ? 'msg' : 'attrs');
@@ -147,8 +157,8 @@ export function diffFindings(base: readonly Finding[], head: readonly Finding[],
 
   unmatchedHead.forEach(([k, f]) => out.new.push(entry(f, 'new', k, options)));
   unmatchedBase.forEach(([k, f]) => out.fixed.push(entry(f, 'fixed', k, options)));
-  out.new.sort(compareEntries);
-  out.fixed.sort(compareEntries);
-  out.preExisting.sort(compareEntries);
+  sortEntries(out.new);
+  sortEntries(out.fixed);
+  sortEntries(out.preExisting);
   return out;
 }
