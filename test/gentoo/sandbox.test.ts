@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { execa } from 'execa';
+import { RefciError } from '../../src/errors.ts';
+import { detectSandbox, sandboxArgv, type SandboxProbe } from '../../src/run/sandbox.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { STANDIN_BIN } from './helpers.ts';
+
+const WORKING: SandboxProbe = { available: true, bwrap: '/usr/bin/bwrap', version: 'bubblewrap 0.8.0', userns: true, reason: 'works' };
+const MISSING: SandboxProbe = { available: false, userns: false, reason: 'bwrap is not on PATH (install bubblewrap)' };
+
+test('off: the argv as it is', (t) => {
+  t.deepEqual(sandboxArgv(['pkgcheck', 'scan'], { mode: 'off', probe: WORKING, writable: ['/w'] }), {
+    argv: ['pkgcheck', 'scan'],
+    sandboxed: false,
+    reason: 'sandbox off in the configuration',
+  });
+});
+
+test('auto without bwrap runs unsandboxed and says why; required refuses', (t) => {
+  t.deepEqual(sandboxArgv(['true'], { mode: 'auto', probe: MISSING, writable: ['/w'] }), {
+    argv: ['true'],
+    sandboxed: false,
+    reason: 'not sandboxed: bwrap is not on PATH (install bubblewrap)',
+  });
+  const error = t.throws(() => sandboxArgv(['true'], { mode: 'required', probe: MISSING, writable: ['/w'] }), { instanceOf: RefciError });
+  t.is(error?.code, 'tool');
+  t.regex(error?.hint ?? '', /install bubblewrap/);
+});
+
+test('the bwrap command line: no network, read-only /, tmpfs /tmp before the writable binds', (t) => {
+  const wrapped = sandboxArgv(['pkgcheck', 'scan', '-R', 'JsonStream'], { mode: 'auto', probe: WORKING, writable: ['/tmp/job/merged', '/tmp/job/merged'], cwd: '/tmp/job/merged' });
+  t.true(wrapped.sandboxed);
+  t.deepEqual(wrapped.argv, [
+    '/usr/bin/bwrap',
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-net',
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+    '--bind',
+    '/tmp/job/merged',
+    '/tmp/job/merged',
+    '--setenv',
+    'XDG_CACHE_HOME',
+    '/tmp/.cache',
+    '--chdir',
+    '/tmp/job/merged',
+    '--',
+    'pkgcheck',
+    'scan',
+    '-R',
+    'JsonStream',
+  ]);
+  t.is(wrapped.reason, 'bwrap: no network, read-only system, writable: /tmp/job/merged');
+});
+
+test('uid, gid, cache folder and extra environment', (t) => {
+  const wrapped = sandboxArgv(['true'], { mode: 'required', probe: WORKING, writable: ['/w'], cacheDir: '/var/cache/refci', uid: 65534, gid: 65534, setenv: { LC_ALL: 'C' } });
+  const args = wrapped.argv.join(' ');
+  t.true(args.includes('--bind /var/cache/refci /var/cache/refci --setenv XDG_CACHE_HOME /var/cache/refci --setenv LC_ALL C'));
+  t.true(args.includes('--unshare-user --uid 65534 --gid 65534 -- true'));
+  const noUserns = { ...WORKING, userns: false };
+  t.false(sandboxArgv(['true'], { mode: 'auto', probe: noUserns, writable: ['/w'], uid: 1000 }).sandboxed);
+  t.throws(() => sandboxArgv(['true'], { mode: 'required', probe: noUserns, writable: ['/w'], uid: 1000 }), { instanceOf: RefciError });
+});
+
+test('bad folders and an empty command are configuration errors', (t) => {
+  for (const writable of [['relative/dir'], ['/']]) {
+    const error = t.throws(() => sandboxArgv(['true'], { mode: 'auto', probe: WORKING, writable }), { instanceOf: RefciError });
+    t.is(error?.code, 'invalid-config');
+  }
+  t.throws(() => sandboxArgv([], { mode: 'auto', probe: WORKING, writable: ['/w'] }), { instanceOf: RefciError });
+});
+
+test('detectSandbox: no bwrap on PATH', async (t) => {
+  const probe = await detectSandbox({ path: tempDir(t) });
+  t.false(probe.available);
+  t.is(probe.reason, 'bwrap is not on PATH (install bubblewrap)');
+});
+
+// Real sandboxes. CI installs bubblewrap; elsewhere these are skipped, and say
+// why. ava wants tests declared synchronously, hence the synchronous look first.
+const check = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-net', 'true'], { encoding: 'utf8' });
+const usable = check.status === 0;
+const why = usable ? '' : ` [skipped: ${check.error ? 'bwrap is not on PATH (install bubblewrap)' : `bwrap cannot create a sandbox here: ${check.stderr.trim()}`}]`;
+const userns = usable && spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-user', '--uid', '65534', 'true']).status === 0;
+const real = usable ? test : test.skip;
+let probed: Promise<SandboxProbe> | undefined;
+
+async function inSandbox(work: string, command: string[], extra: { uid?: number } = {}) {
+  const probe = await (probed ??= detectSandbox());
+  const wrapped = sandboxArgv(command, { mode: 'required', probe, writable: [work], cwd: work, ...extra });
+  const result = await execa(wrapped.argv[0], wrapped.argv.slice(1), { reject: false, stripFinalNewline: false });
+  return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode };
+}
+
+real(`a sandboxed step writes its work folder and nothing else${why}`, async (t) => {
+  const work = tempDir(t);
+  const outside = fs.mkdtempSync(path.join(os.platform() === 'linux' ? '/var/tmp' : os.tmpdir(), 'refci-outside-'));
+  t.teardown(() => fs.rmSync(outside, { recursive: true, force: true }));
+  const otherTmp = tempDir(t);
+  const script = [
+    'echo inside > result.txt',
+    `echo outside > ${outside}/escaped.txt 2>/dev/null && echo wrote-outside`,
+    `echo tmp > ${otherTmp}/escaped.txt 2>/dev/null && echo wrote-other-tmp`,
+    'echo home > "$HOME/refci-sandbox-escape" 2>/dev/null && echo wrote-home',
+    'echo scratch > /tmp/scratch.txt && echo tmp-ok',
+    'pwd',
+  ].join('; ');
+  const out = await inSandbox(work, ['sh', '-c', script]);
+  t.is(fs.readFileSync(path.join(work, 'result.txt'), 'utf8'), 'inside\n');
+  t.false(out.stdout.includes('wrote-outside'), out.stdout);
+  t.false(out.stdout.includes('wrote-home'), out.stdout);
+  t.false(fs.existsSync(path.join(outside, 'escaped.txt')));
+  t.false(fs.existsSync(path.join(otherTmp, 'escaped.txt')), 'the host /tmp is not the sandbox /tmp');
+  t.false(fs.existsSync(path.join(os.homedir(), 'refci-sandbox-escape')));
+  t.true(out.stdout.includes('tmp-ok'), 'a private /tmp is writable');
+  t.true(out.stdout.trimEnd().endsWith(work), 'starts in the work folder');
+});
+
+real(`a sandboxed step has no network interface but lo${why}`, async (t) => {
+  const out = await inSandbox(tempDir(t), ['cat', '/proc/net/dev']);
+  t.is(out.exitCode, 0, out.stderr);
+  const interfaces = out.stdout
+    .split('\n')
+    .slice(2)
+    .map((line) => line.split(':')[0].trim())
+    .filter(Boolean);
+  t.deepEqual(interfaces, ['lo']);
+});
+
+real(`the pkgcheck stand-in runs in the sandbox${why}`, async (t) => {
+  const work = tempDir(t);
+  fs.mkdirSync(path.join(work, 'profiles'));
+  fs.writeFileSync(path.join(work, 'profiles', 'repo_name'), 'sandboxed\n');
+  fs.mkdirSync(path.join(work, 'app-misc', 'x'), { recursive: true });
+  fs.writeFileSync(path.join(work, 'app-misc', 'x', 'x-1.ebuild'), 'EAPI=2\nDESCRIPTION="Sandboxed package here"\nLICENSE=""\nSLOT="0"\n');
+  const out = await inSandbox(work, [path.join(STANDIN_BIN, 'pkgcheck'), 'scan', '-R', 'JsonStream', '-k', 'BannedEapi']);
+  t.is(out.exitCode, 0, out.stderr);
+  t.is(out.stdout, '{"__class__": "BannedEapi", "category": "app-misc", "package": "x", "version": "1", "eapi": "2"}\n');
+});
+
+(userns ? test : test.skip)(`a configured uid is the uid inside${userns ? '' : ' [skipped: no bwrap or no user namespaces]'}`, async (t) => {
+  const out = await inSandbox(tempDir(t), ['id', '-u'], { uid: 65534 });
+  t.is(out.stdout, '65534\n');
+});
