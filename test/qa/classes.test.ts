@@ -66,7 +66,7 @@ test('err counts; warn counts only with countWarnings; nothing else counts', (t)
 test('invalid class maps are RefciError invalid-input naming the source', (t) => {
   const e1 = t.throws(() => validateKeywordClasses([], 'keyword classes file x.json'));
   t.true(isRefciError(e1));
-  t.is((e1 as { code: string }).code, 'invalid-input');
+  t.is((e1 as unknown as { code: string }).code, 'invalid-input');
   t.regex(e1!.message, /x\.json is not a JSON object/);
   const e2 = t.throws(() => validateKeywordClasses({ A: 'err', B: 3 }, 'c.json'));
   t.regex(e2!.message, /c\.json: the class of "B" is 3/);
