@@ -83,6 +83,61 @@ export async function readEclassMap(worktree: string): Promise<Map<string, strin
   return eclassMapFromEntries(files);
 }
 
+/**
+ * The same map as readEclassMap, read from the ebuilds' and eclasses' own
+ * `inherit` lines instead of the metadata cache: usable before `pmaint regen`
+ * has run. It follows eclass-to-eclass inherits; what it cannot see is an
+ * inherit whose eclass name comes from a variable, which Gentoo policy does
+ * not allow anyway. Prefer readEclassMap once the cache is regenerated.
+ */
+export async function readInheritMap(worktree: string, categories?: ReadonlySet<string>): Promise<Map<string, string[]>> {
+  const eclassCache = new Map<string, string[]>();
+  const eclassInherits = async (name: string): Promise<string[]> => {
+    let direct = eclassCache.get(name);
+    if (!direct) {
+      direct = await inheritsOf(path.join(worktree, 'eclass', `${name}.eclass`));
+      eclassCache.set(name, direct);
+    }
+    return direct;
+  };
+  const out = new Map<string, string[]>();
+  for (const atom of [...(await listPackages(worktree, categories))].sort()) {
+    const dir = path.join(worktree, atom);
+    const seen = new Set<string>();
+    const queue: string[] = [];
+    for (const file of (await listDir(dir)).filter((name) => name.endsWith('.ebuild'))) queue.push(...(await inheritsOf(path.join(dir, file))));
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      queue.push(...(await eclassInherits(name)));
+    }
+    out.set(atom, [...seen].sort());
+  }
+  return out;
+}
+
+const ECLASS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+
+/** Eclass names on the `inherit` lines of one ebuild or eclass (none if the file is missing). */
+async function inheritsOf(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  const lines = text.replace(/\\\n/g, ' ').split('\n');
+  for (const line of lines) {
+    const match = /^\s*inherit\s+(.*)$/.exec(line);
+    if (!match) continue;
+    const words = match[1].replace(/(^|\s)#.*$/, '').split(/[;&|]/)[0].split(/\s+/);
+    for (const word of words) if (ECLASS_NAME.test(word)) names.push(word);
+  }
+  return names;
+}
+
 /** Categories listed in `profiles/categories` (comments and blanks skipped); undefined without the file. */
 export async function readCategories(worktree: string): Promise<Set<string> | undefined> {
   let text: string;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { RefciError } from '../../src/errors.ts';
-import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap } from '../../src/gentoo/changed-paths.ts';
+import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap, readInheritMap } from '../../src/gentoo/changed-paths.ts';
 import { createSampleEbuildRepo, type SampleRepo } from '../../src/gentoo/sample-repo.ts';
 import { addWorktree, commitAll, standin } from './helpers.ts';
 
@@ -64,6 +64,7 @@ test('an unknown commit is a git error', async (t) => {
 test('reads the eclass map, categories and packages of a regenerated worktree', async (t) => {
   const dir = await addWorktree(sample.path, path.join(root, 'map'), sample.master);
   t.deepEqual(await readEclassMap(dir), new Map(), 'no cache before regen');
+  const fromInherits = await readInheritMap(dir);
   const regen = await standin('pmaint', ['regen', '--use-local-desc', '--pkg-desc-index', '-t', '2', dir], { cwd: dir });
   t.is(regen.exitCode, 0, regen.stderr);
   t.deepEqual(
@@ -76,9 +77,31 @@ test('reads the eclass map, categories and packages of a regenerated worktree', 
       ['dev-util/buildkit', []],
     ],
   );
+  t.deepEqual(fromInherits, await readEclassMap(dir), 'inherit lines give the map the cache gives');
   const categories = await readCategories(dir);
   t.deepEqual(categories, new Set(['app-misc', 'dev-libs', 'dev-util']));
   t.deepEqual(await listPackages(dir, categories), new Set(['app-misc/hello', 'app-misc/oldtool', 'dev-libs/libbar', 'dev-libs/libfoo', 'dev-util/buildkit']));
   t.deepEqual(await listPackages(dir), await listPackages(dir, categories));
   t.is(await readCategories(path.join(root, 'nowhere')), undefined);
+});
+
+test('readInheritMap follows inherit lines through eclasses, ignoring comments and dynamic names', async (t) => {
+  const dir = path.join(root, 'inherits');
+  const write = (file: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  };
+  write('eclass/a.eclass', 'inherit b # and nothing else\n');
+  write('eclass/b.eclass', 'if [[ -z ${_B} ]]; then\ninherit c\nfi\n');
+  write('eclass/c.eclass', '# leaf\n');
+  write('cat/one/one-1.ebuild', 'EAPI=8\ninherit a \\\n\td\n');
+  write('cat/one/one-2.ebuild', 'EAPI=8\ninherit e ${DYNAMIC}; echo f\n');
+  write('cat/two/two-1.ebuild', 'EAPI=8\n# inherit commented\n');
+  t.deepEqual(
+    [...(await readInheritMap(dir)).entries()],
+    [
+      ['cat/one', ['a', 'b', 'c', 'd', 'e']],
+      ['cat/two', []],
+    ],
+  );
 });
