@@ -11,9 +11,12 @@ import type { SweepAction } from '../protocol/sweep.ts';
 import type { Snapshot } from '../protocol/snapshot.ts';
 
 /**
- * Publishes a result: the result ref is created (it must not exist) and, when
- * a lock is held, the lock ref is deleted under its lease, in one atomic push.
- * A worker whose lease was taken over fails the swap and publishes nothing.
+ * Publishes a result in one atomic push: the result ref is created (it must
+ * not exist) and the lock ref moves, under its lease, to the result commit
+ * (created for a job that was never locked). The lock ref stays until the job
+ * is archived, so a worker with an older view can never claim a finished job
+ * again; a worker whose lease was taken over fails the swap and publishes
+ * nothing.
  */
 export async function closeJob(
   clone: CoordClone,
@@ -21,8 +24,10 @@ export async function closeJob(
 ): Promise<boolean> {
   const author = signatureFor('worker', options.actor, options.clock.now());
   const oid = await writeResultCommit(clone.gitdir, options.result, options.artifacts, options.parent, author);
-  const updates: RefUpdate[] = [{ ref: resultRef(options.result.job), newOid: oid, expect: null }];
-  if (options.lockTip) updates.push({ ref: lockRef(options.result.job), newOid: null, expect: options.lockTip });
+  const updates: RefUpdate[] = [
+    { ref: resultRef(options.result.job), newOid: oid, expect: null },
+    { ref: lockRef(options.result.job), newOid: oid, expect: options.lockTip ?? null },
+  ];
   return (await clone.push(updates)).won;
 }
 

@@ -6,7 +6,7 @@ import type { Clock } from '../host/clock.ts';
 import { isoOf } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import type { LockEvent, LockRecord } from '../protocol/lock.ts';
-import { cancelRef, lockRef } from '../protocol/refs.ts';
+import { cancelRef, jobRef, lockRef } from '../protocol/refs.ts';
 import type { Claimable } from '../protocol/sweep.ts';
 
 export interface WorkerIdentity {
@@ -54,14 +54,26 @@ export class Lease {
     return this.claim.id;
   }
 
-  /** Tries to take the job: create-only for a free job, a swap for a stale lock. */
+  /**
+   * Tries to take the job: create-only for a free job, a swap for a stale lock.
+   * A create-only claim can also win after the job was finished and archived
+   * since this worker fetched (archiving deletes the lock); archiving deletes
+   * the job ref in the same push, so a look at the job ref after the win tells,
+   * and such a lock is given back at once.
+   */
   static async acquire(clone: CoordClone, worker: WorkerIdentity, claim: Claimable, clock: Clock): Promise<Lease | undefined> {
     const event: LockEvent = claim.expect === null ? 'claim' : 'takeover';
     const record = lockRecord(worker, claim.id, event, claim.attempt, clock.now(), claim.previousWorker);
     const parent = claim.expect ?? claim.jobOid;
     const oid = await writeLockCommit(clone.gitdir, record, parent, signatureFor('worker', worker.id, clock.now()));
     const pushed = await clone.push([{ ref: lockRef(claim.id), newOid: oid, expect: claim.expect }]);
-    return pushed.won ? new Lease(clone, worker, claim, oid, clock) : undefined;
+    if (!pushed.won) return undefined;
+    const lease = new Lease(clone, worker, claim, oid, clock);
+    if (claim.expect !== null) return lease;
+    const remote = await remoteRefs(clone, [jobRef(claim.id), cancelRef(claim.id)]);
+    if (remote.get(jobRef(claim.id)) === claim.jobOid && !remote.has(cancelRef(claim.id))) return lease;
+    await clone.push([{ ref: lockRef(claim.id), newOid: null, expect: oid }]);
+    return undefined;
   }
 
   /** Renews the lease; says whether it still holds and whether a cancel was requested. */
@@ -76,10 +88,17 @@ export class Lease {
   }
 
   private async cancelRequested(): Promise<boolean> {
-    const out = await git(['-c', 'protocol.version=2', 'ls-remote', this.clone.remote, cancelRef(this.jobId)], {
-      cwd: this.clone.gitdir,
-      allowFailure: true,
-    });
-    return out.exitCode === 0 && out.stdout.trim().length > 0;
+    return (await remoteRefs(this.clone, [cancelRef(this.jobId)])).has(cancelRef(this.jobId));
   }
+}
+
+/** The remote's current tips of a few refs, by one protocol v2 ls-refs (only matching refs are sent). */
+async function remoteRefs(clone: CoordClone, refs: string[]): Promise<Map<string, string>> {
+  const out = await git(['-c', 'protocol.version=2', 'ls-remote', clone.remote, ...refs], { cwd: clone.gitdir });
+  const tips = new Map<string, string>();
+  for (const line of out.stdout.split('\n')) {
+    const [oid, ref] = line.split('\t');
+    if (ref && refs.includes(ref)) tips.set(ref, oid);
+  }
+  return tips;
 }

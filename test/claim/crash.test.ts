@@ -1,0 +1,101 @@
+import test from 'ava';
+import { git } from '../../src/git/run.ts';
+import { refci, spawnRefci } from '../helpers/cli.ts';
+import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitForRef(s: Scenario, ref: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const out = await git(['rev-parse', '--verify', '--quiet', ref], { cwd: s.coordPath, allowFailure: true });
+    if (out.exitCode === 0) return out.stdout.trim();
+    await sleep(100);
+  }
+  throw new Error(`${ref} did not appear`);
+}
+
+/** Runs `work --once` like cron until the job has a result. */
+async function cronUntilResult(s: Scenario, id: string, workerId: string): Promise<string> {
+  for (let run = 0; run < 30; run++) {
+    const out = await refci(['work', '--coord', s.coord, '--once', '--worker-id', workerId, '--config', s.configFile], {
+      env: { ...s.env, SLEEP_MS: '0' },
+    });
+    if (out.exitCode !== 0) throw new Error(out.stderr);
+    const result = await git(['rev-parse', '--verify', '--quiet', `refs/ci/results/${id}`], { cwd: s.coordPath, allowFailure: true });
+    if (result.exitCode === 0) return out.stdout;
+    await sleep(300);
+  }
+  throw new Error('no result after 30 cron runs');
+}
+
+async function resultOf(s: Scenario, id: string) {
+  return JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${id}:result.json`], { cwd: s.coordPath })).stdout);
+}
+
+test('a worker killed with SIGKILL mid-job: another takes over after the lease and finishes it', async (t) => {
+  const s = await scenario(t, 'file', 1);
+  const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
+  const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
+    env: { ...s.env, SLEEP_MS: '600000' },
+  });
+  await waitForRef(s, `refs/ci/locks/${id}`);
+  first.kill('SIGKILL');
+  await first;
+  const log = await cronUntilResult(s, id, 'rescuer');
+  t.regex(log, new RegExp(`${id}: claimed by rescuer, attempt 2`));
+  const result = await resultOf(s, id);
+  t.is(result.worker, 'rescuer');
+  t.is(result.attempt, 2);
+  t.is(result.status, 'success');
+  const chain = (await git(['log', '--format=%s', `refs/ci/results/${id}`], { cwd: s.coordPath })).stdout;
+  t.regex(chain, new RegExp(`takeover ${id} by rescuer from doomed, attempt 2`));
+});
+
+test('a worker that stalls past its lease cannot publish its late result', async (t) => {
+  const s = await scenario(t, 'file', 1);
+  const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
+  const stalled = spawnRefci(['work', '--coord', s.coord, '--once', '--worker-id', 'stalled', '--config', s.configFile], {
+    env: { ...s.env, SLEEP_MS: '4000' },
+  });
+  await waitForRef(s, `refs/ci/locks/${id}`);
+  stalled.kill('SIGSTOP');
+  await cronUntilResult(s, id, 'rescuer');
+  stalled.kill('SIGCONT');
+  const late = await stalled;
+  t.regex(String(late.stdout), /lease lost to another worker; result discarded|result rejected/);
+  t.regex(String(late.stdout), /published 0, lost 1/);
+  const result = await resultOf(s, id);
+  t.is(result.worker, 'rescuer');
+});
+
+test('a job whose workers keep dying fails after its attempts, with the reason kept', async (t) => {
+  const s = await scenario(t, 'file', 1);
+  const id = (await enqueuePr(s, 1, 'sleep', ['--max-attempts', '1'])).stdout.trim();
+  const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
+    env: { ...s.env, SLEEP_MS: '600000' },
+  });
+  await waitForRef(s, `refs/ci/locks/${id}`);
+  first.kill('SIGKILL');
+  await first;
+  await cronUntilResult(s, id, 'sweeper');
+  const result = await resultOf(s, id);
+  t.is(result.status, 'error');
+  t.regex(result.reason, /lease of doomed expired on attempt 1 of 1/);
+});
+
+test('a cancel stops a running job at its next heartbeat and kills its processes', async (t) => {
+  const s = await scenario(t, 'file', 1);
+  const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
+  const worker = spawnRefci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1', '--config', s.configFile], {
+    env: { ...s.env, SLEEP_MS: '600000' },
+  });
+  await waitForRef(s, `refs/ci/locks/${id}`);
+  const cancel = await refci(['cancel', '--coord', s.coord, '--reason', 'not wanted', id], { env: s.env });
+  t.is(cancel.exitCode, 0, cancel.stderr);
+  const done = await worker;
+  t.is(done.exitCode, 0);
+  const result = await resultOf(s, id);
+  t.is(result.status, 'cancelled');
+  t.is(result.steps[0].cancelled, true);
+});

@@ -1,0 +1,60 @@
+import test from 'ava';
+import path from 'node:path';
+import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
+import { CoordClone } from '../../src/git/clone.ts';
+import { git } from '../../src/git/run.ts';
+import { systemClock } from '../../src/host/clock.ts';
+import { newJob } from '../../src/protocol/job.ts';
+import { refci, spawnRefci } from '../helpers/cli.ts';
+import { liveRefs, scenario, TRANSPORTS, type Scenario } from '../helpers/coord.ts';
+
+const WORKERS = 16;
+// Fewer jobs than workers: every round most workers lose at least one race.
+const JOBS_PER_ROUND = 10;
+const ROUNDS: Record<string, number> = { file: 3, 'git-daemon': 2 };
+
+/** Enqueues `count` no-op jobs (distinct heads) in one atomic push and returns their ids. */
+async function enqueueNoops(s: Scenario, round: number, count: number): Promise<string[]> {
+  const jobs = Array.from({ length: count }, (_, i) =>
+    newJob({
+      repo: s.source.path,
+      base: s.source.base,
+      head: (round * 1000 + i).toString(16).padStart(40, '0'),
+      pipeline: 'noop',
+      createdAt: new Date().toISOString(),
+    }),
+  );
+  const clone = await CoordClone.open(path.join(s.dir, `enqueuer-${round}.git`), s.coord);
+  const plan = await enqueueJobs({ clone, clock: systemClock, by: 'test' }, jobs);
+  return plan.create.map((job) => job.id);
+}
+
+for (const transport of TRANSPORTS) {
+  test(`${transport}: ${WORKERS} workers racing never share a job and finish each exactly once`, async (t) => {
+    const s = await scenario(t, transport, 1);
+    const all: string[] = [];
+    for (let round = 1; round <= ROUNDS[transport]; round++) {
+      const ids = await enqueueNoops(s, round, JOBS_PER_ROUND);
+      all.push(...ids);
+      const workers = Array.from({ length: WORKERS }, (_, n) =>
+        spawnRefci(['work', '--coord', s.coord, '--once', '--worker-id', `w${n}`], { env: s.env }),
+      );
+      const outputs = await Promise.all(workers);
+      const claims = outputs.flatMap((o) => String(o.stdout).match(/(\S+): claimed by/g) ?? []).map((line) => line.split(':')[0]);
+      t.is(claims.length, JOBS_PER_ROUND, 'every job claimed once in this round');
+      t.deepEqual([...new Set(claims)].sort(), [...ids].sort());
+      for (const o of outputs) t.is(o.exitCode, 0, String(o.stderr));
+    }
+    // Every job's result chain holds exactly one claim: nobody ever held a job that another held.
+    const results = (await git(['for-each-ref', '--format=%(refname)', 'refs/ci/results/'], { cwd: s.coordPath })).stdout.split('\n').filter(Boolean);
+    t.is(results.length, all.length);
+    for (const ref of results) {
+      const chain = (await git(['log', '--format=%s', ref], { cwd: s.coordPath })).stdout.split('\n').filter(Boolean);
+      t.is(chain.filter((m) => m.startsWith('claim ')).length, 1, chain.join('\n'));
+      t.is(chain.filter((m) => m.startsWith('result ')).length, 1);
+    }
+    const collect = await refci(['collect', '--coord', s.coord, '--once', '--out', `${s.dir}/reports`], { env: s.env });
+    t.regex(collect.stdout, new RegExp(`archived ${all.length} job`));
+    t.deepEqual(await liveRefs(s.coordPath), ['refs/ci/history']);
+  });
+}
