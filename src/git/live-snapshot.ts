@@ -48,7 +48,16 @@ export async function readSnapshot(clone: CoordClone): Promise<Snapshot> {
     const parsed = parseLiveRef(ref);
     if (!parsed) continue;
     const entry = (snapshot.get(parsed.id) as unknown as Record<string, { oid: string; record: unknown }>)[FIELD[parsed.kind]];
-    entry.record = recordCache.get(`${parsed.kind}:${oid}`);
+    entry.record = matchingId(recordCache.get(`${parsed.kind}:${oid}`)!, parsed.id, ref);
   }
   return snapshot;
+}
+
+/** A record names its job; one that names another job than its ref does is unreadable for that ref. */
+function matchingId(record: Decoded<unknown>, id: string, ref: string): Decoded<unknown> {
+  if (!record.ok) return record;
+  const value = record.value as { id?: string; job?: string };
+  const named = value.id ?? value.job;
+  if (named === id) return record;
+  return { ok: false, reason: `the record names job ${JSON.stringify(named)}, which does not match its ref ${ref}` };
 }

@@ -1,7 +1,7 @@
 /**
  * The finding key: a stable string identity for a finding, the same for the
  * same finding in every scan that uses the same reporter. The contract is in
- * docs/qa-key.md; keep the two in step.
+ * docs/protocol.md section 9; keep the two in step.
  *
  *   key    = keyword " " place " " detail
  *   place  = scope ":" location path      (version:dev-libs/foo/0, repo:, …)

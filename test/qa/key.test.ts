@@ -20,7 +20,7 @@ test('old JsonReporter list descs key like current ones', (t) => {
   t.true(old.every((k) => current.has(k)));
 });
 
-test('key examples from the contract (docs/qa-key.md)', (t) => {
+test('key examples from the contract (docs/protocol.md section 9)', (t) => {
   t.deepEqual(keys(fixture('reporter-formats', 'XmlReporter.xml')), [
     'ProfileWarning repo: msg:profile warning',
     'ProfileError repo: msg:profile error',
