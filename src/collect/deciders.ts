@@ -1,7 +1,49 @@
 import type { FleetConfig } from '../config/types.ts';
-import type { Decider } from './verdict.ts';
+import { buildQaReport, renderQaReport } from '../qa/run.ts';
+import { plainReport, type Decider, type Verdict } from './verdict.ts';
+
+export interface DeciderOptions {
+  /** Where the HTML report of a job is served, for the link in the comment. */
+  reportUrl?: (jobId: string) => string | undefined;
+}
 
 /** Deciders by pipeline kind; kinds without one use the pipeline's own status. */
-export function deciders(_config: FleetConfig): Partial<Record<string, Decider>> {
-  return {};
+export function deciders(config: FleetConfig, options: DeciderOptions = {}): Partial<Record<string, Decider>> {
+  return { gentoo: qaDecider(config, options) };
+}
+
+/**
+ * The gentoo pipeline's verdict: the per-finding diff of the merged tree's
+ * pkgcheck findings against the base's. A run that did not finish is an error
+ * with the run's own reason; the QA diff is only as good as both scans.
+ */
+export function qaDecider(config: FleetConfig, options: DeciderOptions): Decider {
+  return async ({ job, result, readArtifact }): Promise<Verdict> => {
+    if (result.status !== 'success') {
+      const status = result.status === 'cancelled' ? 'cancelled' : 'error';
+      return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result) } };
+    }
+    const [head, base] = await Promise.all([readArtifact('outputs/head.jsonl'), readArtifact('outputs/base.jsonl')]);
+    if (head === undefined || base === undefined) {
+      return { status: 'error', reason: 'the result has no pkgcheck output (outputs/head.jsonl and outputs/base.jsonl)', reports: {} };
+    }
+    const report = buildQaReport({
+      baseText: base.toString('utf8'),
+      headText: head.toString('utf8'),
+      countWarnings: config.gentoo.countWarnings,
+      headSha: job?.head,
+      baseSha: typeof result.details.basis === 'string' ? result.details.basis : job?.base,
+      jobId: result.job,
+      reportUrl: options.reportUrl?.(result.job),
+    });
+    return {
+      status: report.verdict.status,
+      reason: report.verdict.reason,
+      reports: {
+        'report.md': renderQaReport(report, 'markdown'),
+        'report.html': renderQaReport(report, 'html'),
+        'qa.json': renderQaReport(report, 'json'),
+      },
+    };
+  };
 }

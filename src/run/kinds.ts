@@ -1,7 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
+import { gentooBeforeSteps } from './gentoo.ts';
 import type { BeforeSteps, StepWrapper } from './pipeline.ts';
+import { detectSandbox, sandboxArgv } from './sandbox.ts';
 
-/** What each pipeline kind adds to the generic steps runner on a worker. */
-export function workerHooks(_config: FleetConfig): { beforeSteps?: Partial<Record<string, BeforeSteps>>; wrap?: StepWrapper } {
-  return {};
+export interface WorkerHooks {
+  beforeSteps: Partial<Record<string, BeforeSteps>>;
+  wrap: StepWrapper;
+}
+
+/**
+ * What each pipeline kind adds to the generic steps runner on a worker, and
+ * the sandbox every step marked `sandbox` runs in: the step may write its two
+ * work trees and a cache folder in the worker's state, nothing else.
+ */
+export async function workerHooks(config: FleetConfig, stateDir: string): Promise<WorkerHooks> {
+  const probe = config.sandbox === 'off' ? { available: false, userns: false, reason: 'sandbox off in the configuration' } : await detectSandbox();
+  const cacheDir = path.join(stateDir, 'tool-cache');
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const wrap: StepWrapper = (argv, step, trees) => {
+    if (!step.sandbox) return { argv, sandboxed: false };
+    const wrapped = sandboxArgv(argv, {
+      mode: config.sandbox,
+      probe,
+      writable: [trees.workdir, trees.basedir],
+      cacheDir,
+    });
+    return { argv: wrapped.argv, sandboxed: wrapped.sandboxed };
+  };
+  return { beforeSteps: { gentoo: gentooBeforeSteps(config) }, wrap };
 }

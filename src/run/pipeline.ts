@@ -16,8 +16,15 @@ export type StepWrapper = (argv: string[], step: StepConfig, trees: { workdir: s
   sandboxed: boolean;
 };
 
-/** Pipeline-kind work before the steps, such as the gentoo pipeline's scan targets. */
-export type BeforeSteps = (job: JobDescriptor, trees: PreparedTrees) => Promise<{ values: TemplateValues; details: Record<string, unknown> }>;
+/**
+ * Pipeline-kind work before the steps, such as the gentoo pipeline's scan
+ * targets. `scans` gives, per tree, the argument lists a `{targets}` step runs
+ * with: once per list, outputs concatenated, not at all for an empty list.
+ */
+export type BeforeSteps = (
+  job: JobDescriptor,
+  trees: PreparedTrees,
+) => Promise<{ values: TemplateValues; details: Record<string, unknown>; scans?: { merged: string[][]; base: string[][] } }>;
 
 export interface PipelineRun {
   job: JobDescriptor;
@@ -88,33 +95,43 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-out-'));
   values.outdir = scratch;
   try {
+    let scans: { merged: string[][]; base: string[][] } | undefined;
     if (run.beforeSteps && trees) {
       const extra = await run.beforeSteps(run.job, trees);
       Object.assign(values, extra.values);
       Object.assign(details, extra.details);
+      scans = extra.scans;
     }
     for (const step of run.pipeline.steps) {
-      if (run.signal.aborted) return finish('cancelled', run.abortReason());
-      const cwd = step.tree === 'base' ? trees?.basedir ?? scratch : trees?.workdir ?? scratch;
-      const expanded = expandArgv(step.run, values);
-      const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
-      if (!wrapped.sandboxed) sandboxedAll = false;
-      const outcome = await runStep({
-        argv: wrapped.argv,
-        cwd,
-        env: step.env,
-        timeoutMs: step.timeoutSec * 1000,
-        signal: run.signal,
-        logCap: run.config.logCapBytes,
-        stdoutCap: step.stdoutArtifact ? run.config.artifactCapBytes : undefined,
-        now: run.now,
-      });
-      const logPath = `logs/${step.name}.log`;
-      artifacts[logPath] = outcome.log;
-      if (step.stdoutArtifact && outcome.stdout) artifacts[step.stdoutArtifact] = outcome.stdout;
-      steps.push(stepReport(step.name, expanded, outcome, logPath, wrapped.sandboxed));
-      const verdict = judgeStep(step, outcome, run);
-      if (verdict) return finish(verdict.status, verdict.reason);
+      const tree = step.tree ?? 'merged';
+      const cwd = tree === 'base' ? trees?.basedir ?? scratch : trees?.workdir ?? scratch;
+      const targetLists = scans && step.run.includes('{targets}') ? scans[tree] : [[]];
+      const stdouts: Buffer[] = [];
+      for (const [index, targets] of targetLists.entries()) {
+        if (run.signal.aborted) return finish('cancelled', run.abortReason());
+        const expanded = expandArgv(step.run, { ...values, targets });
+        const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
+        if (!wrapped.sandboxed) sandboxedAll = false;
+        const outcome = await runStep({
+          argv: wrapped.argv,
+          cwd,
+          env: step.env,
+          timeoutMs: step.timeoutSec * 1000,
+          signal: run.signal,
+          logCap: run.config.logCapBytes,
+          stdoutCap: step.stdoutArtifact ? run.config.artifactCapBytes : undefined,
+          now: run.now,
+        });
+        const name = targetLists.length > 1 ? `${step.name}-${index + 1}` : step.name;
+        const logPath = `logs/${name}.log`;
+        artifacts[logPath] = outcome.log;
+        if (outcome.stdout) stdouts.push(outcome.stdout);
+        steps.push(stepReport(name, expanded, outcome, logPath, wrapped.sandboxed));
+        const verdict = judgeStep(step, outcome, run);
+        if (verdict) return finish(verdict.status, verdict.reason);
+      }
+      // An empty list of runs still leaves the artifact, empty: nothing to scan found nothing.
+      if (step.stdoutArtifact) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
     }
     return finish('success', run.pipeline.steps.length ? `all ${run.pipeline.steps.length} steps passed` : 'nothing to run');
   } catch (error) {

@@ -5,6 +5,7 @@ import { demoCommand } from './demo.ts';
 import { enqueueCommand } from './enqueue.ts';
 import { initCommand } from './init.ts';
 import { logCommand } from './log.ts';
+import { qaDiffCommandDef } from './qa-diff.ts';
 import { statusCommand } from './status.ts';
 import { workCommand } from './work.ts';
 
@@ -16,5 +17,6 @@ export const commands: Command[] = [
   statusCommand,
   logCommand,
   cancelCommand,
+  qaDiffCommandDef,
   demoCommand,
 ];

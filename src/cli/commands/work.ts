@@ -48,7 +48,7 @@ export const workCommand: Command = {
       log: lineLogger(io, context.clock, workerId),
       stop: stop.signal,
       pipelines,
-      ...workerHooks(config),
+      ...(await workerHooks(config, context.stateDir)),
     });
     stop.dispose();
     io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}`);
