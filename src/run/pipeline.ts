@@ -170,5 +170,13 @@ function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun): { 
   const how = outcome.exitCode === null ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
   // A QA pipeline's verdict comes from its findings; a step that breaks is an error, not a failure.
   const status: ResultStatus = run.pipeline.kind === 'gentoo' ? 'error' : 'failure';
-  return { status, reason: `step ${step.name} ${how}` };
+  const said = lastLine(outcome.log);
+  return { status, reason: `step ${step.name} ${how}${said ? `: ${said}` : ''}` };
+}
+
+/** The last thing a failed step said, which is usually why. */
+function lastLine(log: Buffer): string {
+  const lines = log.toString('utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('[refci:'));
+  const last = lines.at(-1) ?? '';
+  return last.length > 200 ? `${last.slice(0, 199)}…` : last;
 }

@@ -1,13 +1,14 @@
+import { runDemo } from '../../demo/demo.ts';
 import type { Command } from '../command.ts';
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the whole flow on one machine in a temporary folder, nothing to configure',
-  usage: 'refci demo [--keep]',
-  help: ['--keep              keep the temporary folder (default: keep; it is printed)'],
-  options: { keep: { type: 'boolean' } },
-  async run(_flags, _positionals, io) {
-    io.out('demo: not yet');
+  usage: 'refci demo [--dir DIR]',
+  help: ['--dir DIR           work in DIR instead of a new temporary folder (kept afterwards either way)'],
+  options: { dir: { type: 'string' } },
+  async run(flags, _positionals, io) {
+    await runDemo({ out: io.out, dir: flags.dir as string | undefined });
     return 0;
   },
 };
