@@ -54,26 +54,33 @@ export class Lease {
     return this.claim.id;
   }
 
-  /**
-   * Tries to take the job: create-only for a free job, a swap for a stale lock.
-   * A create-only claim can also win after the job was finished and archived
-   * since this worker fetched (archiving deletes the lock); archiving deletes
-   * the job ref in the same push, so a look at the job ref after the win tells,
-   * and such a lock is given back at once.
-   */
+  /** Tries to take the job: create-only for a free job, a swap for a stale lock. */
   static async acquire(clone: CoordClone, worker: WorkerIdentity, claim: Claimable, clock: Clock): Promise<Lease | undefined> {
     const event: LockEvent = claim.expect === null ? 'claim' : 'takeover';
     const record = lockRecord(worker, claim.id, event, claim.attempt, clock.now(), claim.previousWorker);
     const parent = claim.expect ?? claim.jobOid;
     const oid = await writeLockCommit(clone.gitdir, record, parent, signatureFor('worker', worker.id, clock.now()));
-    const pushed = await clone.push([{ ref: lockRef(claim.id), newOid: oid, expect: claim.expect }]);
-    if (!pushed.won) return undefined;
-    const lease = new Lease(clone, worker, claim, oid, clock);
-    if (claim.expect !== null) return lease;
-    const remote = await remoteRefs(clone, [jobRef(claim.id), cancelRef(claim.id)]);
-    if (remote.get(jobRef(claim.id)) === claim.jobOid && !remote.has(cancelRef(claim.id))) return lease;
-    await clone.push([{ ref: lockRef(claim.id), newOid: null, expect: oid }]);
-    return undefined;
+    const pushed = await clone.push([{ ref: lockRef(claim.id), newOid: oid, expect: claim.expect }], { mirror: false });
+    return pushed.won ? new Lease(clone, worker, claim, oid, clock) : undefined;
+  }
+
+  /**
+   * Whether the job this lease holds is still live and not cancelled. A
+   * create-only claim can also win after the job was finished and archived
+   * since this worker fetched, because archiving deletes the lock; archiving
+   * deletes the job ref in the same push, so the job ref tells. The check is
+   * off the claim's critical path: the worker runs it beside the job and
+   * before it publishes. A takeover needs no check: its swap names the tip.
+   */
+  async stillLive(): Promise<boolean> {
+    if (this.claim.expect !== null) return true;
+    const remote = await remoteRefs(this.clone, [jobRef(this.jobId), cancelRef(this.jobId)]);
+    return remote.get(jobRef(this.jobId)) === this.claim.jobOid && !remote.has(cancelRef(this.jobId));
+  }
+
+  /** Gives the lock back untouched (shutdown, or a job that was gone). */
+  async release(): Promise<boolean> {
+    return (await this.clone.push([{ ref: lockRef(this.jobId), newOid: null, expect: this.tip }], { mirror: false })).won;
   }
 
   /** Renews the lease; says whether it still holds and whether a cancel was requested. */
@@ -81,7 +88,7 @@ export class Lease {
     if (await this.cancelRequested()) return 'cancelled';
     const record = lockRecord(this.worker, this.jobId, 'heartbeat', this.claim.attempt, this.clock.now());
     const oid = await writeLockCommit(this.clone.gitdir, record, this.tip, signatureFor('worker', this.worker.id, this.clock.now()));
-    const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }]);
+    const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });
     if (!pushed.won) return 'lost';
     this.tip = oid;
     return 'held';

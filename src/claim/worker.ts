@@ -5,7 +5,7 @@ import { CoordClone } from '../git/clone.ts';
 import { readSnapshot } from '../git/live-snapshot.ts';
 import type { Clock } from '../host/clock.ts';
 import { heartbeatIntervalMs, observeLocks } from '../protocol/lease.ts';
-import { lockRef, liveRefspecs } from '../protocol/refs.ts';
+import { liveRefspecs } from '../protocol/refs.ts';
 import { planSweep, type Claimable } from '../protocol/sweep.ts';
 import { runPipeline, type BeforeSteps, type StepWrapper } from '../run/pipeline.ts';
 import { toolsOfPipelines, toolVersions } from '../run/tool-versions.ts';
@@ -103,7 +103,7 @@ async function claimNext(clone: CoordClone, worker: WorkerIdentity, pipelines: s
 export function spreadContention(claims: Claimable[], random: () => number): Claimable[] {
   if (claims.length < 2) return claims;
   const top = claims[0].job.priority;
-  const band = Math.min(8, claims.findIndex((c) => c.job.priority !== top) === -1 ? claims.length : claims.findIndex((c) => c.job.priority !== top));
+  const band = Math.min(16, claims.findIndex((c) => c.job.priority !== top) === -1 ? claims.length : claims.findIndex((c) => c.job.priority !== top));
   const start = Math.floor(random() * band);
   return [...claims.slice(start, band), ...claims.slice(0, start), ...claims.slice(band)];
 }
@@ -134,6 +134,13 @@ async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOpt
     });
   }, heartbeatIntervalMs(lease.worker.leaseSec));
   const timeout = setTimeout(() => stopWith(`timed out after ${job.timeoutSec}s`), job.timeoutSec * 1000);
+  const live = lease.stillLive().then(
+    (ok) => {
+      if (!ok) stopWith('the job was finished or cancelled by another host before this claim');
+      return ok;
+    },
+    () => true, // Unreachable now: the result push's own leases still protect the job.
+  );
   const onStop = () => stopWith('worker shutting down');
   options.stop?.addEventListener('abort', onStop);
   try {
@@ -158,9 +165,14 @@ async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOpt
       options.log(`${job.id}: lease lost to another worker; result discarded`);
       return false;
     }
+    if (!(await live)) {
+      await lease.release();
+      options.log(`${job.id}: the job was finished or cancelled by another host before this claim; lock given back`);
+      return false;
+    }
     if (options.stop?.aborted) {
       // Hand the job back untouched rather than burn an attempt on a shutdown.
-      await lease.clone.push([{ ref: lockRef(job.id), newOid: null, expect: lease.tip }]);
+      await lease.release();
       options.log(`${job.id}: released on shutdown`);
       return false;
     }

@@ -50,10 +50,14 @@ export class CoordClone {
     return out.exitCode === 0 ? out.stdout.trim() : undefined;
   }
 
-  /** Pushes with a lease on every ref; on a win, moves the local refs the same way. */
-  async push(updates: RefUpdate[]): Promise<PushResult> {
+  /**
+   * Pushes with a lease on every ref; on a win, moves the local refs the same
+   * way unless `mirror` is false (a worker reads nothing locally before its
+   * next fetch, which mirrors the remote anyway).
+   */
+  async push(updates: RefUpdate[], options: { mirror?: boolean } = {}): Promise<PushResult> {
     const result = await pushWithLease(this.gitdir, this.remote, updates);
-    if (result.won) await this.applyLocally(updates);
+    if (result.won && options.mirror !== false) await this.applyLocally(updates);
     return result;
   }
 

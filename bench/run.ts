@@ -1,0 +1,145 @@
+/**
+ * `npm run bench`: claim latency against a raw push, drain time with 1, 4 and
+ * 16 workers, and claim latency with and without 10,000 archived jobs.
+ * Figures are ratios measured in the same run; write them to docs/benchmarks.md.
+ * BENCH_JOBS (default 1000) sets the drain size, BENCH_HISTORY (default 10000)
+ * the archived jobs.
+ */
+import { execa } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Lease } from '../src/claim/lease.ts';
+import { enqueueJobs } from '../src/enqueue/enqueue.ts';
+import { CoordClone } from '../src/git/clone.ts';
+import { commitTree, replaceSubtree, writeCommit, writeFileTree, writeRecordCommit } from '../src/git/objects.ts';
+import { writeJobCommit } from '../src/git/record-commits.ts';
+import { git } from '../src/git/run.ts';
+import { systemClock } from '../src/host/clock.ts';
+import { signatureFor } from '../src/protocol/actor.ts';
+import { encodeSummary, historyPath, SUMMARY_FILE } from '../src/protocol/history.ts';
+import { newJob, type JobDescriptor } from '../src/protocol/job.ts';
+import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
+const SAMPLES = 40;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-bench-'));
+const bin = path.resolve('bin/refci.js');
+const author = signatureFor('bench', 'bench', Date.now());
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+
+function jobs(count: number, salt: string): JobDescriptor[] {
+  return Array.from({ length: count }, (_, i) =>
+    newJob({ repo: '/nowhere', base: 'a'.repeat(40), head: `${Buffer.from(salt).toString("hex")}${i.toString(16).padStart(8, "0")}`.padStart(40, "0").slice(-40), pipeline: 'noop', createdAt: new Date().toISOString() }),
+  );
+}
+
+async function coordRepo(name: string): Promise<string> {
+  const dir = path.join(root, name);
+  await git(['init', '--quiet', '--bare', dir]);
+  return dir;
+}
+
+/** Median of a raw create push of a fresh one-file commit, and of a refci claim, to the same remote. */
+async function claimVersusRawPush(remote: string, label: string) {
+  const clone = await CoordClone.open(path.join(root, `${label}-claimer.git`), remote);
+  const list = jobs(SAMPLES, label.replace(/\W/g, '').slice(0, 8) || 'x');
+  await enqueueJobs({ clone, clock: systemClock, by: 'bench' }, list);
+  await clone.fetch(liveRefspecs());
+  const raw: number[] = [];
+  const claim: number[] = [];
+  const check: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const commit = await writeRecordCommit(clone.gitdir, { files: { 'x.json': `{"n":${i},"t":${Date.now()}}` }, parents: [], message: 'raw', author });
+    let start = process.hrtime.bigint();
+    await git(['push', '--quiet', remote, `${commit}:refs/bench/raw-${label}-${i}`], { cwd: clone.gitdir });
+    raw.push(ms(start));
+    const job = list[i];
+    const jobOid = (await clone.ref(`refs/ci/jobs/${job.id}`))!;
+    start = process.hrtime.bigint();
+    const lease = await Lease.acquire(clone, { id: 'bench', host: 'bench', leaseSec: 300, tools: {} }, { id: job.id, job, jobOid, attempt: 1, expect: null }, systemClock);
+    claim.push(ms(start));
+    if (!lease) throw new Error('claim lost with no competitor');
+    // The check a worker runs beside the job before it publishes.
+    start = process.hrtime.bigint();
+    if (!(await lease.stillLive())) throw new Error('job vanished');
+    check.push(ms(start));
+  }
+  return { raw: median(raw), claim: median(claim), check: median(check) };
+}
+
+async function drain(workers: number): Promise<number> {
+  const remote = await coordRepo(`drain-${workers}.git`);
+  const clone = await CoordClone.open(path.join(root, `drain-${workers}-enqueuer.git`), remote);
+  await enqueueJobs({ clone, clock: systemClock, by: 'bench' }, jobs(JOBS, `d${workers}`));
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: workers }, (_, n) =>
+      execa('node', [bin, 'work', '--coord', remote, '--once', '--worker-id', `w${n}`], {
+        env: { ...process.env, REFCI_STATE_DIR: path.join(root, `drain-${workers}-state`) },
+        stdin: 'ignore',
+      }),
+    ),
+  );
+  const seconds = ms(start) / 1000;
+  const left = (await git(['for-each-ref', '--format=%(refname)', 'refs/ci/results/'], { cwd: remote })).stdout.split('\n').filter(Boolean).length;
+  if (left !== JOBS) throw new Error(`drain with ${workers} workers finished ${left} of ${JOBS}`);
+  return seconds;
+}
+
+/**
+ * Writes `count` archived jobs straight into the history branch, shaped as the
+ * collector leaves them (a job commit, and an archive commit whose tree gains
+ * jobs/<shard>/<id>/summary.json), with one `git fast-import`.
+ */
+async function growHistory(remote: string, count: number): Promise<void> {
+  const when = `${Math.floor(Date.now() / 1000)} +0000`;
+  const parts: string[] = [];
+  const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  parts.push(`commit ${HISTORY_REF}\nmark :1\ncommitter bench <bench@refci.invalid> ${when}\n${data('history: start')}`);
+  let mark = 2;
+  let previous = 1;
+  for (const job of jobs(count, 'h')) {
+    const jobMark = mark++;
+    parts.push(`commit refs/bench/scratch\nmark :${jobMark}\ncommitter bench <bench@refci.invalid> ${when}\n${data(`enqueue ${job.id}`)}deleteall\nM 100644 inline job.json\n${data(JSON.stringify(job))}`);
+    const summary = { version: 1, job: job.id, verdict: 'success', reason: 'bench', archivedAt: new Date().toISOString(), reports: [] };
+    const archiveMark = mark++;
+    parts.push(
+      `commit ${HISTORY_REF}\nmark :${archiveMark}\ncommitter bench <bench@refci.invalid> ${when}\n${data(`archive ${job.id}: success: bench`)}from :${previous}\nmerge :${jobMark}\nM 100644 inline ${historyPath(job.id).join('/')}/${SUMMARY_FILE}\n${data(encodeSummary(summary as never))}`,
+    );
+    previous = archiveMark;
+  }
+  parts.push('reset refs/bench/scratch\nfrom 0000000000000000000000000000000000000000\n');
+  await git(['fast-import', '--quiet'], { cwd: remote, input: parts.join('') });
+}
+
+async function main() {
+  const lines: string[] = [];
+  const say = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  say(`machine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${(await git(['--version'])).stdout.trim()}`);
+
+  const fresh = await coordRepo('claims-fresh.git');
+  const a = await claimVersusRawPush(fresh, 'fresh');
+  say(`claim, empty history: raw push ${a.raw.toFixed(1)} ms, claim ${a.claim.toFixed(1)} ms (${(a.claim / a.raw).toFixed(2)}x the raw push); job check beside the run ${a.check.toFixed(1)} ms`);
+
+  const big = await coordRepo('claims-history.git');
+  const grow = process.hrtime.bigint();
+  await growHistory(big, HISTORY);
+  say(`wrote ${HISTORY} archived jobs in ${(ms(grow) / 1000).toFixed(1)} s`);
+  const b = await claimVersusRawPush(big, 'history');
+  say(`claim, ${HISTORY} archived: raw push ${b.raw.toFixed(1)} ms, claim ${b.claim.toFixed(1)} ms (${(b.claim / b.raw).toFixed(2)}x the raw push); claim with history / without: ${(b.claim / a.claim).toFixed(2)}x`);
+
+  for (const workers of [1, 4, 16]) {
+    const seconds = await drain(workers);
+    say(`drain ${JOBS} no-op jobs with ${workers} worker(s): ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s)`);
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+await main();
