@@ -1,0 +1,203 @@
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { planEnqueue } from '../../src/enqueue/plan.ts';
+import { decodeJob, encodeJob, newJob, type JobDescriptor } from '../../src/protocol/job.ts';
+import { historyShard, isValidJobId, jobIdFor, normaliseRepoUrl } from '../../src/protocol/ids.ts';
+import { heartbeatIntervalMs, isLeaseExpired, observeLocks } from '../../src/protocol/lease.ts';
+import { decodeLock, type LockRecord } from '../../src/protocol/lock.ts';
+import { lockMessage, oneLine } from '../../src/protocol/messages.ts';
+import { parseLiveRef, liveRefspecs } from '../../src/protocol/refs.ts';
+import { countByState, stateOf, type LiveJob, type Snapshot } from '../../src/protocol/snapshot.ts';
+import { orderForClaim, planSweep } from '../../src/protocol/sweep.ts';
+import { expandArgv } from '../../src/run/template.ts';
+import { CappedBuffer } from '../../src/run/capped-buffer.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const base = 'b'.repeat(40);
+const head = 'c'.repeat(40);
+const job = (overrides: Partial<Parameters<typeof newJob>[0]> = {}): JobDescriptor =>
+  newJob({ repo: 'https://github.com/gentoo/gentoo.git', base, head, pipeline: 'gentoo', pr: 12, createdAt: '2026-01-01T00:00:00Z', ...overrides });
+const ok = <T>(value: T) => ({ ok: true as const, value });
+const lock = (overrides: Partial<LockRecord> = {}): LockRecord => ({
+  version: 1,
+  job: 'x',
+  event: 'claim',
+  worker: 'w1',
+  host: 'h',
+  attempt: 1,
+  leaseSec: 60,
+  nonce: 'ab'.repeat(8),
+  at: '2026-01-01T00:00:00Z',
+  tools: {},
+  ...overrides,
+});
+function live(descriptor: JobDescriptor, extra: Partial<LiveJob> = {}): LiveJob {
+  return { id: descriptor.id, job: { oid: `job-${descriptor.id}`, record: ok(descriptor) }, ...extra };
+}
+const snapshotOf = (...jobs: LiveJob[]): Snapshot => new Map(jobs.map((j) => [j.id, j]));
+
+test('ids are deterministic, differ by what defines a job, and survive URL spellings', (t) => {
+  const a = jobIdFor({ repo: 'https://github.com/gentoo/gentoo.git', head, pipeline: 'gentoo', pr: 12 });
+  t.is(a, jobIdFor({ repo: 'https://token@github.com/Gentoo/gentoo/', head, pipeline: 'gentoo', pr: 12 }));
+  t.not(a, jobIdFor({ repo: 'https://github.com/gentoo/gentoo.git', head, pipeline: 'other', pr: 12 }));
+  t.not(a, jobIdFor({ repo: 'https://github.com/gentoo/gentoo.git', head, pipeline: 'gentoo', pr: 12, retry: 1 }));
+  t.regex(a, /^pr12-[0-9a-f]{16}$/);
+  t.true(isValidJobId(a));
+  t.false(isValidJobId('../etc'));
+  t.false(isValidJobId(''));
+  t.is(normaliseRepoUrl('HTTPS://x.org/a.git/'), 'https://x.org/a');
+  t.regex(historyShard(a), /^[0-9a-f]{2}$/);
+});
+
+test('a job round-trips through its codec and gets defaults', (t) => {
+  const j = job();
+  const decoded = decodeJob(encodeJob(j));
+  t.true(decoded.ok);
+  if (decoded.ok) t.deepEqual(decoded.value, j);
+  const minimal = decodeJob(JSON.stringify({ version: 1, id: 'manual-1', repo: 'r', base, head, pipeline: 'p', createdAt: '2026-01-01T00:00:00Z' }));
+  t.true(minimal.ok);
+  if (minimal.ok) {
+    t.is(minimal.value.maxAttempts, 3);
+    t.is(minimal.value.priority, 0);
+    t.is(minimal.value.mergeBasis, 'base');
+  }
+});
+
+test('malformed records give one reason naming the file and the field', (t) => {
+  const reason = (text: string) => {
+    const d = decodeJob(text);
+    return d.ok ? 'ok' : d.reason;
+  };
+  t.regex(reason('{'), /^job\.json is not valid JSON/);
+  t.regex(reason('[]'), /must hold a JSON object/);
+  t.regex(reason('{"version": 2}'), /version 2, this refci reads version 1/);
+  t.regex(reason(JSON.stringify({ ...job(), head: 'HEAD' })), /field head: must be a full commit id/);
+  t.regex(reason(JSON.stringify({ ...job(), surprise: 1 })), /Unrecognized key|surprise/);
+  t.regex(reason(JSON.stringify({ ...job(), repo: 'a\u0000b' })), /control characters/);
+  t.regex(reason(JSON.stringify({ ...job(), prUrl: 'x'.repeat(70_000) })), /more than the limit/);
+  const badLock = decodeLock(JSON.stringify({ ...lock(), nonce: 'short' }));
+  t.false(badLock.ok);
+});
+
+test('newJob refuses a bad field with an invalid-input error', (t) => {
+  const error = t.throws(() => job({ head: 'nope' }));
+  t.regex(error!.message, /job field head/);
+});
+
+test('states come from which refs exist', (t) => {
+  const j = job();
+  const lockEntry = { oid: 'l1', record: ok(lock({ job: j.id })) };
+  const cancel = { oid: 'c1', record: ok({ version: 1 as const, job: j.id, reason: 'x', by: 'me', at: '2026-01-01T00:00:00Z' }) };
+  const result = { oid: 'r1', record: { ok: false as const, reason: 'whatever' } };
+  t.is(stateOf(live(j)), 'queued');
+  t.is(stateOf(live(j, { lock: lockEntry })), 'running');
+  t.is(stateOf(live(j, { lock: lockEntry, cancel })), 'cancelling');
+  t.is(stateOf(live(j, { cancel })), 'cancelled');
+  t.is(stateOf(live(j, { lock: lockEntry, result })), 'finished');
+  t.is(stateOf({ id: 'x', job: { oid: 'j', record: { ok: false, reason: 'bad' } } }), 'malformed');
+  t.is(stateOf({ id: 'x', lock: lockEntry }), 'orphan');
+  t.is(countByState(snapshotOf(live(j), live(job({ pr: 13 }), { lock: lockEntry }))).running, 1);
+});
+
+test('a lease expires only after its tip stayed unchanged for the lease on the observer clock', (t) => {
+  let seen = observeLocks({}, new Map([['a', 't1']]), 1000);
+  t.false(isLeaseExpired(seen.a, 60, 1000 + 59_999));
+  t.true(isLeaseExpired(seen.a, 60, 1000 + 60_000));
+  seen = observeLocks(seen, new Map([['a', 't2']]), 50_000);
+  t.is(seen.a.firstSeenMs, 50_000, 'a heartbeat restarts the count');
+  t.false(isLeaseExpired(seen.a, 60, 100_000));
+  seen = observeLocks(seen, new Map(), 200_000);
+  t.deepEqual(seen, {}, 'locks that are gone are forgotten');
+  const clockWentBack = observeLocks({ a: { tip: 't', firstSeenMs: 5000 } }, new Map([['a', 't']]), 1000);
+  t.is(clockWentBack.a.firstSeenMs, 1000, 'an observer clock that went back starts counting anew');
+  t.false(isLeaseExpired(undefined, 60, 1e12), 'never seen, never stale');
+  t.is(heartbeatIntervalMs(300), 100_000);
+});
+
+test('the sweep claims queued jobs, takes over stale locks, gives up after the attempts and sets malformed jobs aside', (t) => {
+  const queued = job({ pr: 1 });
+  const stale = job({ pr: 2 });
+  const exhausted = job({ pr: 3, maxAttempts: 2 });
+  const fresh = job({ pr: 4 });
+  const cancelling = job({ pr: 5 });
+  const cancel = { oid: 'c', record: ok({ version: 1 as const, job: cancelling.id, reason: 'x', by: 'me', at: '2026-01-01T00:00:00Z' }) };
+  const snapshot = snapshotOf(
+    live(queued),
+    live(stale, { lock: { oid: 's', record: ok(lock({ job: stale.id, worker: 'dead' })) } }),
+    live(exhausted, { lock: { oid: 'e', record: ok(lock({ job: exhausted.id, attempt: 2 })) } }),
+    live(fresh, { lock: { oid: 'f', record: ok(lock({ job: fresh.id })) } }),
+    live(cancelling, { lock: { oid: 'k', record: ok(lock({ job: cancelling.id })) }, cancel }),
+    { id: 'broken', job: { oid: 'b', record: { ok: false, reason: 'job.json is not valid JSON' } } },
+  );
+  const seen = {
+    [stale.id]: { tip: 's', firstSeenMs: 0 },
+    [exhausted.id]: { tip: 'e', firstSeenMs: 0 },
+    [fresh.id]: { tip: 'f', firstSeenMs: 50_000 },
+    [cancelling.id]: { tip: 'k', firstSeenMs: 0 },
+  };
+  const plan = planSweep({ snapshot, seen, nowMs: 61_000, defaultLeaseSec: 60 });
+  const claims = Object.fromEntries(plan.claimable.map((c) => [c.id, c]));
+  t.deepEqual(Object.keys(claims).sort(), [queued.id, stale.id].sort());
+  t.is(claims[queued.id].expect, null);
+  t.is(claims[stale.id].expect, 's');
+  t.is(claims[stale.id].attempt, 2);
+  t.is(claims[stale.id].previousWorker, 'dead');
+  const actions = Object.fromEntries(plan.actions.map((a) => [a.id, a]));
+  t.is(actions[exhausted.id].kind, 'expire');
+  t.regex(actions[exhausted.id].reason, /expired on attempt 2 of 2/);
+  t.is(actions[cancelling.id].kind, 'finish-cancelled');
+  t.is(actions.broken.kind, 'reject');
+  t.regex(actions.broken.reason, /^malformed job: job\.json is not valid JSON/);
+  t.false(fresh.id in claims || fresh.id in actions);
+});
+
+test('claim order: priority, then age, then id', (t) => {
+  const old = job({ pr: 1, createdAt: '2026-01-01T00:00:00Z' });
+  const young = job({ pr: 2, createdAt: '2026-01-02T00:00:00Z' });
+  const urgent = job({ pr: 3, createdAt: '2026-01-03T00:00:00Z', priority: 10 });
+  const order = orderForClaim([young, old, urgent].map((j) => ({ id: j.id, job: j, jobOid: 'x', attempt: 1, expect: null })));
+  t.deepEqual(order.map((c) => c.job.pr), [3, 1, 2]);
+});
+
+test('enqueue plans skip what is queued or archived and supersede older jobs of the same PR', (t) => {
+  const older = job({ head: 'd'.repeat(40) });
+  const running = job({ pr: 12, head: 'e'.repeat(40), pipeline: 'other' });
+  const snapshot = snapshotOf(live(older), live(running));
+  const wanted = job();
+  const plan = planEnqueue({ wanted: [wanted, wanted, older], snapshot, isArchived: () => false, by: 'main', nowIso: '2026-01-02T00:00:00Z' });
+  t.deepEqual(plan.create.map((j) => j.id), [wanted.id]);
+  t.deepEqual(plan.cancel.map((c) => c.job), [older.id], 'same PR, same pipeline only');
+  t.is(plan.cancel[0].supersededBy, wanted.id);
+  t.regex(plan.skipped[0].why, /already queued/);
+  const archived = planEnqueue({ wanted: [wanted], snapshot: new Map(), isArchived: () => true, by: 'main', nowIso: '2026-01-02T00:00:00Z' });
+  t.regex(archived.skipped[0].why, /already ran and is archived; use refci retry/);
+});
+
+test('refs, messages, templates and capped output', (t) => {
+  t.deepEqual(parseLiveRef('refs/ci/locks/pr1-ab'), { kind: 'locks', id: 'pr1-ab' });
+  t.is(parseLiveRef('refs/heads/main'), undefined);
+  t.true(liveRefspecs({ history: true }).includes('+refs/ci/history*:refs/ci/history*'));
+  t.is(lockMessage(lock({ job: 'j', event: 'takeover', attempt: 2, previousWorker: 'w0' })), 'takeover j by w1 from w0, attempt 2, lease 60s');
+  t.is(oneLine('a\n  b', 10), 'a b');
+  t.deepEqual(expandArgv(['pkgcheck', '{targets}', '--jobs={jobs}', '{unknown}'], { targets: ['a/b', 'c/d'], jobs: '2' }), [
+    'pkgcheck',
+    'a/b',
+    'c/d',
+    '--jobs=2',
+    '{unknown}',
+  ]);
+  const buffer = new CappedBuffer(4);
+  buffer.push(Buffer.from('abcdef'));
+  t.true(buffer.truncated);
+  t.regex(buffer.contents().toString(), /^abcd\n\[refci: output cut at 4 of 6 bytes\]/);
+});
+
+test('the protocol core and the QA core import no I/O', (t) => {
+  for (const dir of ['src/protocol', 'src/qa']) {
+    for (const file of fs.readdirSync(path.join(ROOT, dir))) {
+      const text = fs.readFileSync(path.join(ROOT, dir, file), 'utf8');
+      t.notRegex(text, /from 'node:(fs|child_process|net|http|https|os)|from 'execa'|from 'simple-git'|from 'isomorphic-git'/, `${dir}/${file}`);
+    }
+  }
+});
