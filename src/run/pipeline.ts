@@ -26,6 +26,16 @@ export type BeforeSteps = (
   trees: PreparedTrees,
 ) => Promise<{ values: TemplateValues; details: Record<string, unknown>; scans?: { merged: string[][]; base: string[][] } }>;
 
+/** A step (or the checkout) starting or ending, for a progress display; `index` counts from 1 among `total` steps, 0 for the checkout. */
+export interface StepProgress {
+  step: string;
+  phase: 'start' | 'end';
+  index: number;
+  total: number;
+  exitCode?: number | null;
+  durationMs?: number;
+}
+
 export interface PipelineRun {
   job: JobDescriptor;
   pipeline: PipelineConfig;
@@ -40,6 +50,7 @@ export interface PipelineRun {
   abortReason: () => string;
   wrap?: StepWrapper;
   beforeSteps?: BeforeSteps;
+  onStep?: (event: StepProgress) => void;
 }
 
 export interface PipelineOutcome {
@@ -84,7 +95,9 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   };
   if (run.pipeline.checkout) {
     try {
+      run.onStep?.({ step: 'checkout', phase: 'start', index: 0, total: run.pipeline.steps.length });
       trees = await run.workspace.prepare(run.job);
+      run.onStep?.({ step: 'checkout', phase: 'end', index: 0, total: run.pipeline.steps.length });
     } catch (error) {
       if (error instanceof MergeConflict) return finish('error', `merge conflict: ${error.message}`);
       return finish('error', `could not prepare the trees: ${(error as Error).message}`);
@@ -102,7 +115,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       Object.assign(details, extra.details);
       scans = extra.scans;
     }
-    for (const step of run.pipeline.steps) {
+    for (const [stepIndex, step] of run.pipeline.steps.entries()) {
       const tree = step.tree ?? 'merged';
       const cwd = tree === 'base' ? trees?.basedir ?? scratch : trees?.workdir ?? scratch;
       const targetLists = scans && step.run.includes('{targets}') ? scans[tree] : [[]];
@@ -112,6 +125,9 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         const expanded = expandArgv(step.run, { ...values, targets });
         const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
         if (!wrapped.sandboxed) sandboxedAll = false;
+        const name = targetLists.length > 1 ? `${step.name}-${index + 1}` : step.name;
+        const progress = { step: name, index: stepIndex + 1, total: run.pipeline.steps.length };
+        run.onStep?.({ ...progress, phase: 'start' });
         const outcome = await runStep({
           argv: wrapped.argv,
           cwd,
@@ -122,7 +138,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
           stdoutCap: step.stdoutArtifact ? run.config.artifactCapBytes : undefined,
           now: run.now,
         });
-        const name = targetLists.length > 1 ? `${step.name}-${index + 1}` : step.name;
+        run.onStep?.({ ...progress, phase: 'end', exitCode: outcome.exitCode, durationMs: outcome.durationMs });
         const logPath = `logs/${name}.log`;
         artifacts[logPath] = outcome.log;
         if (outcome.stdout) stdouts.push(outcome.stdout);
