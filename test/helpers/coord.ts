@@ -44,8 +44,11 @@ export async function scenario(t: ExecutionContext, transport: Transport, prs = 
   return { dir, coordPath, coord, source, env: { REFCI_STATE_DIR: path.join(dir, 'state') }, configFile };
 }
 
+/** The refs jobs leave in the coordination repository (worker presence and drain flags are not jobs). */
 export async function liveRefs(coordPath: string): Promise<string[]> {
-  const out = await git(['for-each-ref', '--format=%(refname)', 'refs/ci/'], { cwd: coordPath });
+  const out = await git(['for-each-ref', '--format=%(refname)', 'refs/ci/jobs/', 'refs/ci/locks/', 'refs/ci/results/', 'refs/ci/cancel/', 'refs/ci/history'], {
+    cwd: coordPath,
+  });
   return out.stdout.split('\n').filter(Boolean);
 }
 
