@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors.ts';
 
-/** The one map from error codes to exit codes; docs/cli.md lists the same table. */
+/** The one map from error codes to exit codes; the README lists the same table. */
 export const EXIT_CODES: Record<ErrorCode | 'ok' | 'verdict-failure' | 'internal', number> = {
   ok: 0,
   'verdict-failure': 1,

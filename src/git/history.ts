@@ -9,6 +9,7 @@ export async function archivedIds(clone: CoordClone, ids: string[]): Promise<Set
   const tip = await clone.ref(HISTORY_REF);
   if (!tip || ids.length === 0) return new Set();
   const specs = ids.map((id) => `${tip}:${summaryPath(id)}`);
+  // A limit of zero bytes asks only whether each file exists, without reading it.
   const found = await readFiles(clone.gitdir, specs, 0);
   return new Set(ids.filter((_, index) => found.get(specs[index])?.kind !== 'missing'));
 }
