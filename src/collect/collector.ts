@@ -28,6 +28,8 @@ export interface CollectorOptions {
   /** Deciders by pipeline kind; the pipeline's own status otherwise. */
   deciders?: Partial<Record<string, Decider>>;
   stop?: AbortSignal;
+  /** A publisher failed for a job (the job stays live and is published again next round). */
+  onPublishError?: (error: unknown) => void;
   pollMs?: { min: number; max: number };
 }
 
@@ -66,13 +68,29 @@ async function collectOnce(clone: CoordClone, options: CollectorOptions): Promis
   for (const action of sweep.actions) swept = (await applySweepAction(clone, snapshot, action, options.collectorId, options.clock)) || swept;
   if (swept) snapshot = await readSnapshot(clone);
 
+  for (const publisher of options.publishers) {
+    await publisher.observe?.(snapshot).catch((error: unknown) => options.log(`live statuses not published: ${(error as Error).message}`));
+  }
+
   let archived = 0;
   for (const live of snapshot.values()) {
     const state = stateOf(live);
     if (state !== 'finished' && state !== 'cancelled' && state !== 'orphan') continue;
-    const verdict = await decide(clone, live, options);
-    const summary = summarise(live, verdict, options.clock.now());
-    for (const publisher of options.publishers) await publisher.publish(descriptorOf(live), summary, verdict);
+    let verdict = await decide(clone, live, options);
+    let summary: Summary;
+    try {
+      for (const publisher of options.publishers) {
+        const note = await publisher.precheck?.(descriptorOf(live), verdict);
+        if (note) verdict = { ...verdict, reason: `${verdict.reason} (${note})` };
+      }
+      summary = summarise(live, verdict, options.clock.now());
+      for (const publisher of options.publishers) await publisher.publish(descriptorOf(live), summary, verdict);
+    } catch (error) {
+      // Not archived: the next round publishes it again.
+      options.log(`${live.id}: publishing failed, left for the next round: ${(error as Error).message}`);
+      options.onPublishError?.(error);
+      continue;
+    }
     if (await archiveJob(clone, live, summary, verdict.reports, options.collectorId, options.clock)) {
       archived += 1;
       options.log(`${live.id}: ${verdict.status}: ${verdict.reason}`);

@@ -2,11 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { Summary } from '../protocol/history.ts';
+import type { Snapshot } from '../protocol/snapshot.ts';
 import type { Verdict } from './verdict.ts';
 
 /** Somewhere a verdict is told: a folder, the terminal, a forge. Publishing twice must be harmless. */
 export interface Publisher {
   publish(job: JobDescriptor | undefined, summary: Summary, verdict: Verdict): Promise<void>;
+  /**
+   * Called for each job before its summary is made. A note returned is added to the verdict's
+   * reason (e.g. `superseded: …; nothing published` when the pull request moved on).
+   */
+  precheck?(job: JobDescriptor | undefined, verdict: Verdict): Promise<string | undefined>;
+  /** Called once a round with the live jobs after the sweep (e.g. to post "running on <worker>"). */
+  observe?(snapshot: Snapshot): Promise<void>;
 }
 
 /** Writes each job's reports and summary to `<dir>/<job id>/`, the folder an operator serves. */

@@ -8,7 +8,7 @@ import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import { cancelRef, jobRef, liveRefspecs } from '../protocol/refs.ts';
-import { planEnqueue, type EnqueuePlan } from './plan.ts';
+import { planEnqueue, type CancelRequest, type EnqueuePlan } from './plan.ts';
 
 export interface EnqueueContext {
   clone: CoordClone;
@@ -19,17 +19,17 @@ export interface EnqueueContext {
 const MAX_ROUNDS = 5;
 
 /**
- * Writes the planned jobs and cancellations in one atomic push, every ref
- * create-only. Losing the race to another enqueuer means the refs moved:
+ * Writes the planned jobs and cancellations (supersedes, plus `options.cancel`)
+ * in one atomic push, every ref create-only. Losing the race to another enqueuer means the refs moved:
  * fetch, plan again, push again.
  */
-export async function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor[]): Promise<EnqueuePlan> {
+export async function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor[], options: { cancel?: CancelRequest[] } = {}): Promise<EnqueuePlan> {
   const { clone, clock } = context;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     await clone.fetch(liveRefspecs({ history: true }));
     const snapshot = await readSnapshot(clone);
     const archived = await archivedIds(clone, wanted.map((job) => job.id));
-    const plan = planEnqueue({ wanted, snapshot, isArchived: (id) => archived.has(id), by: context.by, nowIso: isoOf(clock.now()) });
+    const plan = planEnqueue({ wanted, snapshot, isArchived: (id) => archived.has(id), by: context.by, nowIso: isoOf(clock.now()), cancel: options.cancel });
     if (plan.create.length === 0 && plan.cancel.length === 0) return plan;
     const author = signatureFor('enqueue', context.by, clock.now());
     const updates: RefUpdate[] = [];

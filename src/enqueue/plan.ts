@@ -9,6 +9,13 @@ export interface EnqueuePlanInput {
   isArchived: (id: string) => boolean;
   by: string;
   nowIso: string;
+  /** Live jobs to cancel as well (closed pull request, noci label), in the same push; jobs no longer active are left alone. */
+  cancel?: CancelRequest[];
+}
+
+export interface CancelRequest {
+  id: string;
+  reason: string;
 }
 
 export interface EnqueuePlan {
@@ -21,7 +28,8 @@ const ACTIVE = new Set(['queued', 'running']);
 
 /**
  * Pure: which jobs to create, which to leave (already queued or done), and
- * which older jobs of the same key (same PR and pipeline) the new ones cancel.
+ * which older jobs of the same key (same PR and pipeline) the new ones cancel,
+ * plus the cancellations asked for that still apply.
  */
 export function planEnqueue(input: EnqueuePlanInput): EnqueuePlan {
   const plan: EnqueuePlan = { create: [], skipped: [], cancel: [] };
@@ -52,6 +60,12 @@ export function planEnqueue(input: EnqueuePlanInput): EnqueuePlan {
         supersededBy: job.id,
       });
     }
+  }
+  for (const request of input.cancel ?? []) {
+    const live = input.snapshot.get(request.id);
+    if (!live?.job || !ACTIVE.has(stateOf(live)) || cancelled.has(request.id)) continue;
+    cancelled.add(request.id);
+    plan.cancel.push({ version: 1, job: request.id, reason: request.reason, by: input.by, at: input.nowIso });
   }
   return plan;
 }

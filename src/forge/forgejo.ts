@@ -170,6 +170,10 @@ export class ForgejoForge implements Forge {
     return `/repos/${encodeURIComponent(this.#owner)}/${encodeURIComponent(this.#name)}${rest}`;
   }
 
+  get cloneUrl(): string {
+    return this.#cloneUrl();
+  }
+
   #cloneUrl(): string {
     return `${this.#apiUrl.replace(/\/api\/v1$/, '')}/${this.repo}.git`;
   }

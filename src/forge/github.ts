@@ -213,6 +213,10 @@ export class GitHubForge implements Forge {
     return this.#login;
   }
 
+  get cloneUrl(): string {
+    return this.#cloneUrl();
+  }
+
   #cloneUrl(): string {
     const web = this.#apiUrl === GITHUB_API ? 'https://github.com' : this.#apiUrl.replace(/\/api\/v3$/, '');
     return `${web}/${this.repo}.git`;

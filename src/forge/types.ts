@@ -93,6 +93,8 @@ export interface Forge {
   readonly kind: ForgeKind;
   /** `owner/name` of the repository this forge object talks about. */
   readonly repo: string;
+  /** Its clone URL as derived from the API URL (`https://github.com/owner/name.git`). */
+  readonly cloneUrl: string;
 
   /**
    * All open pull requests, oldest first. With a cache, each page is asked for conditionally

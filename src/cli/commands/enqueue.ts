@@ -1,31 +1,54 @@
 import { enqueueJobs } from '../../enqueue/enqueue.ts';
+import { DEFAULT_QUEUED_STATUSES, discoverFromForge, PRIORITY_CI } from '../../enqueue/forge-discovery.ts';
+import { discoverPullRefs } from '../../enqueue/pull-refs.ts';
 import { resolveRev } from '../../enqueue/resolve-rev.ts';
 import { RefciError } from '../../errors.ts';
 import { isoOf } from '../../host/clock.ts';
 import { MERGE_BASES, newJob } from '../../protocol/job.ts';
 import { integer, required, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
+import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
+import { lineLogger } from '../process.ts';
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
-  summary: 'queue a job: check a head commit merged onto a base',
-  usage: 'refci enqueue --coord URL --repo URL --base REV --head REV [--pr N] [--pipeline NAME] [--priority N]',
+  summary: 'queue jobs: one head onto a base, a forge\'s pull requests, or refs/pull/*/head',
+  usage: [
+    'refci enqueue --coord URL --repo URL --base REV --head REV [--pr N] [--pipeline NAME] [--priority N]',
+    '       refci enqueue --coord URL --github OWNER/REPO | --codeberg OWNER/REPO [--api-url URL] [--token-file FILE]',
+    '       refci enqueue --coord URL --pull-refs GIT-URL [--base REV] [--baseline]',
+  ].join('\n'),
   help: [
     ...coordHelp,
+    '',
+    'one job:',
     '--repo URL          the source repository workers fetch from',
     '--base REV          the target: a full commit id, a branch, a tag or a ref',
     '--head REV          the change to check (for a PR: refs/pull/N/head works)',
     '--pr N              the pull request number; a newer job for the same PR cancels the older one',
     '--pr-url URL        link to the pull request, shown in reports',
+    '--merge-basis base|fork-point   merge onto the base (default) or onto merge-base(base, head)',
+    '',
+    'pull requests of a forge (run from cron; only the main host holds a token):',
+    ...forgeHelp,
+    '--queued-statuses N keep "queued, position N" statuses for the first N queued jobs (default 20; 0: none)',
+    '--high-priority N   priority of pull requests labelled priority-ci (default 100)',
+    '',
+    'pull requests without an API:',
+    '--pull-refs URL     enqueue every refs/pull/N/head of URL that is new or moved since the last run',
+    '--base REV          what they are checked against (default: the remote\'s HEAD branch)',
+    '--baseline          only remember the current refs (first run on a repository with many old PRs)',
+    '',
+    'all modes:',
     '--pipeline NAME     pipeline to run (default gentoo)',
     '--priority N        higher runs first (default 0)',
-    '--merge-basis base|fork-point   merge onto the base (default) or onto merge-base(base, head)',
     '--max-attempts N    attempts before the job fails when workers die (default 3)',
     '--timeout SEC       time limit for the whole job (default 3600)',
-    '--json             print the plan as JSON',
+    '--json              print what was done as JSON',
   ],
   options: {
     ...coordOptions,
+    ...forgeOptions,
     repo: { type: 'string' },
     base: { type: 'string' },
     head: { type: 'string' },
@@ -37,9 +60,92 @@ export const enqueueCommand: Command = {
     'max-attempts': { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
+    'pull-refs': { type: 'string' },
+    baseline: { type: 'boolean' },
+    'queued-statuses': { type: 'string' },
+    'high-priority': { type: 'string' },
   },
   async run(flags, _positionals, io) {
+    const modes = ['repo', 'github', 'codeberg', 'pull-refs'].filter((name) => flags[name] !== undefined);
+    if (modes.length > 1) throw new RefciError('usage', `--${modes[0]} and --${modes[1]} cannot be used together`, 'see refci enqueue --help');
     const context = hostContext(flags, 'enqueue', 'enqueue');
+    const common = {
+      pipeline: (flags.pipeline as string | undefined) ?? 'gentoo',
+      priority: integer(flags, 'priority', 'enqueue'),
+      maxAttempts: integer(flags, 'max-attempts', 'enqueue'),
+      timeoutSec: integer(flags, 'timeout', 'enqueue'),
+    };
+
+    if (flags.github !== undefined || flags.codeberg !== undefined) {
+      for (const flag of ['repo', 'head', 'base', 'pr', 'pr-url', 'merge-basis', 'baseline']) {
+        if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} does not go with --github or --codeberg`, 'pull requests come from the forge');
+      }
+      const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
+      const [forge] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line) });
+      if (!forge) throw new RefciError('usage', 'no forge given', 'see refci enqueue --help');
+      const clone = await openClone(context);
+      const outcome = await discoverFromForge({
+        forge,
+        clone,
+        clock: context.clock,
+        by: context.id,
+        stateDir: context.stateDir,
+        pipeline: common.pipeline,
+        statusContext: flags['status-context'] as string | undefined,
+        queuedStatuses: integer(flags, 'queued-statuses', 'enqueue') ?? DEFAULT_QUEUED_STATUSES,
+        priority: { normal: common.priority ?? 0, high: integer(flags, 'high-priority', 'enqueue') ?? PRIORITY_CI },
+        maxAttempts: common.maxAttempts,
+        timeoutSec: common.timeoutSec,
+        log,
+      });
+      if (flags.json) {
+        io.out(JSON.stringify(outcome));
+      } else {
+        log(`${forge.repo}: ${outcome.openPulls} open pull request(s); ${outcome.enqueued.length} enqueued, ${outcome.cancelled.length} cancelled, ${outcome.skipped.length} skipped`);
+      }
+      return 0;
+    }
+    for (const flag of ['api-url', 'token-file', 'status-context', 'login', 'queued-statuses', 'high-priority']) {
+      if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, 'see refci enqueue --help');
+    }
+
+    if (flags['pull-refs'] !== undefined) {
+      for (const flag of ['repo', 'head', 'pr', 'pr-url']) {
+        if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} does not go with --pull-refs`, 'pull requests come from refs/pull/*/head');
+      }
+      const url = required(flags, 'pull-refs', 'enqueue');
+      const clone = await openClone(context);
+      const outcome = await discoverPullRefs({
+        url,
+        clone,
+        clock: context.clock,
+        by: context.id,
+        stateDir: context.stateDir,
+        base: flags.base as string | undefined,
+        baseline: Boolean(flags.baseline),
+        ...common,
+      });
+      if (flags.json) {
+        io.out(
+          JSON.stringify({
+            base: outcome.base,
+            changed: outcome.changed,
+            created: outcome.plan.create.map((job) => ({ id: job.id, pr: job.pr, head: job.head })),
+            skipped: outcome.plan.skipped,
+            cancelled: outcome.plan.cancel.map((c) => c.job),
+          }),
+        );
+        return 0;
+      }
+      for (const job of outcome.plan.create) io.out(`PR #${job.pr}: enqueued ${job.id} (head ${job.head.slice(0, 12)})`);
+      for (const skip of outcome.plan.skipped) io.err(`nothing to do: ${skip.why}`);
+      for (const cancel of outcome.plan.cancel) io.err(`cancelled ${cancel.job}: ${cancel.reason}`);
+      if (flags.baseline) io.out(`remembered ${outcome.changed.length} pull request ref(s); none enqueued`);
+      else if (outcome.changed.length === 0) io.out('no pull request ref is new or moved');
+      return 0;
+    }
+
+    if (flags.baseline !== undefined) throw new RefciError('usage', '--baseline needs --pull-refs', 'see refci enqueue --help');
     const repo = required(flags, 'repo', 'enqueue');
     const mergeBasis = (flags['merge-basis'] as string | undefined) ?? 'base';
     if (!(MERGE_BASES as readonly string[]).includes(mergeBasis)) {
@@ -55,12 +161,9 @@ export const enqueueCommand: Command = {
       headRef: head.ref,
       pr: integer(flags, 'pr', 'enqueue'),
       prUrl: flags['pr-url'] as string | undefined,
-      pipeline: (flags.pipeline as string | undefined) ?? 'gentoo',
-      priority: integer(flags, 'priority', 'enqueue'),
       mergeBasis: mergeBasis as 'base' | 'fork-point',
-      maxAttempts: integer(flags, 'max-attempts', 'enqueue'),
-      timeoutSec: integer(flags, 'timeout', 'enqueue'),
       createdAt: isoOf(context.clock.now()),
+      ...common,
     });
     const clone = await openClone(context);
     const plan = await enqueueJobs({ clone, clock: context.clock, by: context.id }, [job]);

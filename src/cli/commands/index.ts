@@ -6,6 +6,7 @@ import { enqueueCommand } from './enqueue.ts';
 import { initCommand } from './init.ts';
 import { logCommand } from './log.ts';
 import { qaDiffCommandDef } from './qa-diff.ts';
+import { retryCommand } from './retry.ts';
 import { statusCommand } from './status.ts';
 import { workCommand } from './work.ts';
 
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   statusCommand,
   logCommand,
   cancelCommand,
+  retryCommand,
   qaDiffCommandDef,
   demoCommand,
 ];

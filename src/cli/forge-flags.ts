@@ -1,0 +1,59 @@
+/** Flags shared by `refci enqueue` and `refci collect` to reach a forge. */
+import { RefciError } from '../errors.ts';
+import { createForge, resolveToken, type Forge, type ForgeKind } from '../forge/index.ts';
+import type { Io } from './command.ts';
+
+export const forgeOptions = {
+  github: { type: 'string' },
+  codeberg: { type: 'string' },
+  'api-url': { type: 'string' },
+  'token-file': { type: 'string' },
+  'status-context': { type: 'string' },
+  login: { type: 'string' },
+} as const;
+
+export const forgeHelp = [
+  '--github OWNER/REPO     a GitHub repository (token from GITHUB_TOKEN or --token-file)',
+  '--codeberg OWNER/REPO   a Codeberg/Forgejo repository (token from CODEBERG_TOKEN or --token-file)',
+  '--api-url URL       API root: GitHub Enterprise (https://host/api/v3), another Forgejo (https://host/api/v1)',
+  '--token-file FILE   file holding only the token (mode 0600); wins over the variable',
+  '--status-context NAME   commit status context, also names the report comment (default gentoo-ci)',
+  '--login NAME        the token user\'s login when GET /user cannot tell (a GitHub App: <app>[bot])',
+];
+
+const PER_FORGE = ['api-url', 'token-file', 'login'] as const;
+
+/**
+ * The forges named by --github / --codeberg (none when neither is given). `both` allows one of
+ * each (collect publishes for both in one process); --api-url, --token-file and --login then
+ * cannot say which forge they are for, so they need a single forge.
+ */
+export async function forgesFromFlags(flags: Record<string, unknown>, io: Io, command: string, options: { both: boolean; log?: (line: string) => void }): Promise<Forge[]> {
+  const kinds = (['github', 'codeberg'] as const).filter((name) => typeof flags[name] === 'string');
+  if (kinds.length === 0) {
+    for (const flag of [...PER_FORGE, 'status-context']) {
+      if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, `see refci ${command} --help`);
+    }
+    return [];
+  }
+  if (kinds.length > 1) {
+    if (!options.both) throw new RefciError('usage', '--github and --codeberg cannot be used together', `run refci ${command} once per repository`);
+    for (const flag of PER_FORGE) {
+      if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} cannot tell --github from --codeberg`, 'with both forges, tokens come from GITHUB_TOKEN and CODEBERG_TOKEN and the public API URLs are used');
+    }
+  }
+  const forges: Forge[] = [];
+  for (const kind of kinds as ForgeKind[]) {
+    const token = await resolveToken({ forge: kind, env: io.env, tokenFile: flags['token-file'] as string | undefined });
+    forges.push(
+      createForge(kind, {
+        repo: flags[kind] as string,
+        token,
+        apiUrl: flags['api-url'] as string | undefined,
+        login: flags.login as string | undefined,
+        log: options.log,
+      }),
+    );
+  }
+  return forges;
+}

@@ -1,0 +1,246 @@
+/**
+ * One discovery poll of the main host for one forge repository (`refci enqueue --github` /
+ * `--codeberg`, run by cron): open pull requests and new comments from the forge, the jobs the
+ * coordination repository knows, `planDiscovery`, then one atomic push of the new jobs and the
+ * cancellations, the `noci` statuses and the "queued, position N" statuses.
+ *
+ * Between polls the host keeps, in its state dir, the pull-list ETag cache (an unchanged list
+ * costs no rate limit), the comment cursor, the `noci` skips already posted and the queued
+ * statuses already posted. No token is ever written there.
+ */
+import type { CoordClone } from '../git/clone.ts';
+import { readSnapshot } from '../git/live-snapshot.ts';
+import { isoOf, type Clock } from '../host/clock.ts';
+import { planDiscovery, recheckPermissionChecks, initialCursor, type CommentCursor, type DiscoveryPlan, type KnownJob, type PlanJobState, type Priority } from '../forge/discovery-plan.ts';
+import { emptyPullListCache, type Forge, type PullListCache, type PullRequest } from '../forge/types.ts';
+import { newJob, type JobDescriptor } from '../protocol/job.ts';
+import { liveRefspecs } from '../protocol/refs.ts';
+import { descriptorOf, resultOf, stateOf, type LiveJob, type Snapshot } from '../protocol/snapshot.ts';
+import { enqueueJobs } from './enqueue.ts';
+import { archivedRuns, firstFreeRetry, sameRepository } from './known-jobs.ts';
+import type { CancelRequest } from './plan.ts';
+import { forgeStateName, loadStateFile, saveStateFile } from './state-file.ts';
+
+export const DEFAULT_STATUS_CONTEXT = 'gentoo-ci';
+export const DEFAULT_QUEUED_STATUSES = 20;
+export const PRIORITY_CI = 100;
+
+export interface ForgeDiscoveryOptions {
+  forge: Forge;
+  clone: CoordClone;
+  clock: Clock;
+  /** This host's id, for commit authors and cancel records. */
+  by: string;
+  stateDir: string;
+  /** Pipeline of the jobs (default gentoo). */
+  pipeline?: string;
+  /** Commit status context (default gentoo-ci). */
+  statusContext?: string;
+  /** "queued, position N" statuses are kept up to date for the first N queued jobs only (default 20; 0: none). */
+  queuedStatuses?: number;
+  /** Job priority of a normal pull request (default 0) and of one labelled priority-ci (default 100). */
+  priority?: { normal?: number; high?: number };
+  labels?: { skip?: string; priority?: string };
+  maxAttempts?: number;
+  timeoutSec?: number;
+  log?: (line: string) => void;
+}
+
+/** What the poll did, for the terminal and --json. */
+export interface DiscoveryOutcome {
+  openPulls: number;
+  enqueued: Array<{ id: string; pr: number; head: string; reason: string; priority: number }>;
+  cancelled: Array<{ id: string; reason: string }>;
+  /** noci skips whose success status was posted in this poll. */
+  skipped: Array<{ pr: number; head: string }>;
+  ignored: DiscoveryPlan['ignored'];
+  /** Pending statuses posted ("queued, position N"). */
+  queuedStatuses: number;
+}
+
+interface DiscoveryState {
+  version: 1;
+  pullCache: PullListCache;
+  cursor?: CommentCursor;
+  /** `noci` skips posted, by pull request: the head they were posted for. */
+  skipped: Record<string, string>;
+  /** Last "queued, position N" description posted, by job id. */
+  queued: Record<string, string>;
+}
+
+const fresh = (): DiscoveryState => ({ version: 1, pullCache: emptyPullListCache(), skipped: {}, queued: {} });
+
+const REASONS: Record<string, string> = {
+  'new-pr': 'new pull request',
+  'new-head': 'new head',
+  recheck: '/recheck',
+  reprioritise: 'priority label changed',
+};
+
+export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise<DiscoveryOutcome> {
+  const { forge, clone, clock } = options;
+  const log = options.log ?? (() => {});
+  const pipeline = options.pipeline ?? 'gentoo';
+  const statusContext = options.statusContext ?? DEFAULT_STATUS_CONTEXT;
+  const priorities = { normal: options.priority?.normal ?? 0, high: options.priority?.high ?? PRIORITY_CI };
+  const stateName = forgeStateName('discovery', forge.kind, forge.repo);
+  const state = loadStateFile(options.stateDir, stateName, fresh);
+  const nowIso = isoOf(clock.now());
+
+  // The forge: open pull requests (conditional requests) and comments since the cursor.
+  const pulls = await forge.listOpenPulls(state.pullCache);
+  const firstPoll = state.cursor === undefined;
+  const cursor = state.cursor ?? initialCursor(nowIso);
+  const comments = firstPoll ? [] : await forge.listCommentsSince(cursor.since);
+  const botLogin = comments.length > 0 ? await forge.whoami() : '';
+
+  // The coordination repository: live jobs of this repository, and what the history says about each open head.
+  await clone.fetch(liveRefspecs({ history: true }));
+  const snapshot = await readSnapshot(clone);
+  // Jobs of this repository: its clone URL as the API names it in pull requests, or as derived from the API URL.
+  const urls = [forge.cloneUrl, ...new Set(pulls.map((pull) => pull.cloneUrl))];
+  const ours = (job: JobDescriptor | undefined): job is JobDescriptor & { pr: number } =>
+    job !== undefined && job.pr !== undefined && job.pipeline === pipeline && urls.some((url) => sameRepository(job.repo, url));
+  const jobs: KnownJob[] = [];
+  const finishedOfHead = new Map<string, string>();
+  for (const live of snapshot.values()) {
+    const job = descriptorOf(live);
+    const planState = liveState(live);
+    if (!ours(job) || !planState) continue;
+    if (planState === 'finished') finishedOfHead.set(`${job.pr} ${job.head}`, job.id);
+    jobs.push({ jobId: job.id, pr: job.pr, headSha: job.head, state: planState, priority: job.priority >= priorities.high ? 'high' : 'normal' });
+  }
+  const identity = (pull: PullRequest) => ({ repo: pull.cloneUrl, pr: pull.number, head: pull.headSha, pipeline });
+  const runs = await archivedRuns(clone, pulls.map(identity));
+  const archivedFinished = new Map<string, string>();
+  pulls.forEach((pull, index) => {
+    for (const run of runs.get(index) ?? []) {
+      if (snapshot.has(run.id)) continue;
+      const archivedState: PlanJobState = run.summary.verdict === 'cancelled' ? 'cancelled' : 'finished';
+      jobs.push({ jobId: run.id, pr: pull.number, headSha: pull.headSha, state: archivedState });
+      if (archivedState === 'finished') archivedFinished.set(`${pull.number} ${pull.headSha}`, run.id);
+    }
+  });
+  for (const pull of pulls) {
+    if (state.skipped[pull.number] === pull.headSha) jobs.push({ jobId: `noci-${pull.number}`, pr: pull.number, headSha: pull.headSha, state: 'skipped' });
+  }
+
+  // Who may /recheck, then the plan.
+  const permissions: Record<string, boolean> = {};
+  for (const check of recheckPermissionChecks({ pulls, comments, cursor, botLogin })) {
+    permissions[check.user.toLowerCase()] = await forge.canTrigger(check.user, check.prAuthor);
+  }
+  const plan = planDiscovery({ pulls, jobs, comments, cursor, botLogin, permissions, statusContext, labels: options.labels });
+
+  // Jobs to create: enqueue actions, and queued jobs whose priority label changed (a new job supersedes the old one).
+  const wanted: Array<{ pull: PullRequest; priority: Priority; reason: string; retryOf?: string }> = plan.enqueue.map((action) => ({
+    pull: action.pull,
+    priority: action.priority,
+    reason: action.reason,
+    retryOf: action.reason === 'recheck' ? (finishedOfHead.get(headKey(action.pull)) ?? archivedFinished.get(headKey(action.pull))) : undefined,
+  }));
+  const byNumber = new Map(pulls.map((pull) => [pull.number, pull]));
+  for (const action of plan.reprioritise) {
+    const pull = byNumber.get(action.pr);
+    if (pull) wanted.push({ pull, priority: action.priority, reason: 'reprioritise' });
+  }
+  const retries = await firstFreeRetry(clone, snapshot, wanted.map((w) => identity(w.pull)));
+  const start = clock.now();
+  const descriptors = wanted.map((w, index) =>
+    newJob({
+      repo: w.pull.cloneUrl,
+      base: w.pull.baseSha,
+      head: w.pull.headSha,
+      baseRef: `refs/heads/${w.pull.baseRef}`,
+      headRef: w.pull.pullRef,
+      pr: w.pull.number,
+      prUrl: w.pull.url,
+      pipeline,
+      priority: w.priority === 'high' ? priorities.high : priorities.normal,
+      // One millisecond apart: the claim order (priority, then createdAt) keeps the plan's order.
+      createdAt: isoOf(start + index),
+      maxAttempts: options.maxAttempts,
+      timeoutSec: options.timeoutSec,
+      retry: retries[index] || undefined,
+      retryOf: w.retryOf,
+    }),
+  );
+  const reasons: Record<string, string> = { 'pr-closed': 'the pull request was closed', superseded: 'a newer head was pushed', noci: `the pull request has the ${options.labels?.skip ?? 'noci'} label` };
+  const cancels: CancelRequest[] = plan.cancel.map((c) => ({ id: c.jobId, reason: reasons[c.reason] ?? c.reason }));
+
+  const outcome: DiscoveryOutcome = { openPulls: pulls.length, enqueued: [], cancelled: [], skipped: [], ignored: plan.ignored, queuedStatuses: 0 };
+  let after: Snapshot = snapshot;
+  if (descriptors.length > 0 || cancels.length > 0) {
+    const pushed = await enqueueJobs({ clone, clock, by: options.by }, descriptors, { cancel: cancels });
+    for (const job of pushed.create) {
+      const index = descriptors.findIndex((d) => d.id === job.id);
+      const reason = REASONS[wanted[index]!.reason] ?? wanted[index]!.reason;
+      outcome.enqueued.push({ id: job.id, pr: job.pr!, head: job.head, reason, priority: job.priority });
+      log(`PR #${job.pr}: enqueued ${job.id} (${reason}, head ${job.head.slice(0, 12)}, priority ${job.priority})`);
+    }
+    for (const skip of pushed.skipped) log(`nothing to do: ${skip.why}`);
+    for (const cancel of pushed.cancel) {
+      outcome.cancelled.push({ id: cancel.job, reason: cancel.reason });
+      log(`cancelled ${cancel.job}: ${cancel.reason}`);
+    }
+    after = await readSnapshot(clone);
+  }
+  for (const ignored of plan.ignored) log(`PR #${ignored.pr}: /recheck by ${ignored.user} ignored: ${ignored.reason}`);
+
+  // noci: a success status once per head.
+  for (const skip of plan.skip) {
+    await forge.setStatus(skip.headSha, skip.status);
+    state.skipped[skip.pr] = skip.headSha;
+    outcome.skipped.push({ pr: skip.pr, head: skip.headSha });
+    log(`PR #${skip.pr}: skipped (${skip.status.description})`);
+  }
+  const open = new Set(pulls.map((pull) => String(pull.number)));
+  for (const pr of Object.keys(state.skipped)) if (!open.has(pr)) delete state.skipped[pr];
+
+  // "queued, position N" for this repository's jobs among the first N of the whole queue.
+  const limit = options.queuedStatuses ?? DEFAULT_QUEUED_STATUSES;
+  const queue = queuedInClaimOrder(after);
+  const stillQueued = new Set(queue.map((job) => job.id));
+  for (const id of Object.keys(state.queued)) if (!stillQueued.has(id)) delete state.queued[id];
+  for (const [index, job] of queue.slice(0, limit).entries()) {
+    if (!ours(job)) continue;
+    const description = `queued, position ${index + 1}`;
+    if (state.queued[job.id] === description) continue;
+    await forge.setStatus(job.head, { state: 'pending', context: statusContext, description });
+    state.queued[job.id] = description;
+    outcome.queuedStatuses += 1;
+  }
+
+  state.cursor = plan.cursor;
+  saveStateFile(options.stateDir, stateName, state);
+  return outcome;
+}
+
+const headKey = (pull: PullRequest) => `${pull.number} ${pull.headSha}`;
+
+/** The plan's view of a live job; undefined for refs it should not count (malformed, orphan). */
+function liveState(live: LiveJob): PlanJobState | undefined {
+  const state = stateOf(live);
+  switch (state) {
+    case 'queued':
+    case 'running':
+    case 'cancelling':
+    case 'cancelled':
+      return state;
+    case 'finished':
+      return resultOf(live)?.status === 'cancelled' ? 'cancelled' : 'finished';
+    default:
+      return undefined;
+  }
+}
+
+/** Queued jobs in the order workers claim them: priority, then age, then id. */
+export function queuedInClaimOrder(snapshot: Snapshot): JobDescriptor[] {
+  const queued: JobDescriptor[] = [];
+  for (const live of snapshot.values()) {
+    const job = descriptorOf(live);
+    if (job && stateOf(live) === 'queued') queued.push(job);
+  }
+  return queued.sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+

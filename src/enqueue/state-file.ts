@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Small JSON files a host keeps in its state dir between cron runs (ETag cache, comment cursor,
+ * statuses already posted). Losing one only costs requests or repeats an idempotent post, so a
+ * missing or unreadable file is read as the fallback. Never holds a token.
+ */
+export function loadStateFile<T extends object>(stateDir: string, name: string, fallback: () => T): T {
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(path.join(stateDir, name), 'utf8'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? ({ ...fallback(), ...parsed } as T) : fallback();
+  } catch {
+    return fallback();
+  }
+}
+
+/** Written to a temporary file and renamed, so a crash never leaves half a file. */
+export function saveStateFile(stateDir: string, name: string, value: unknown): void {
+  fs.mkdirSync(stateDir, { recursive: true });
+  const file = path.join(stateDir, name);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  fs.renameSync(temp, file);
+}
+
+/** A file name for a forge repository: `forge-github-gentoo_gentoo.json`. */
+export function forgeStateName(prefix: string, kind: string, repo: string): string {
+  return `${prefix}-${kind}-${repo.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+}
