@@ -1,36 +1,79 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
+import { ConfigSource, type CurrentConfig } from '../fleet/config-source.ts';
+import { Presence, type PresenceState } from '../fleet/presence.ts';
+import { allowedPipelines, hostKindOf } from '../fleet/rules.ts';
+import { ToolGate, type GateResult } from '../fleet/tool-gate.ts';
 import { CoordClone } from '../git/clone.ts';
 import { readSnapshot } from '../git/live-snapshot.ts';
-import type { Clock } from '../host/clock.ts';
+import { isoOf, type Clock } from '../host/clock.ts';
+import type { JobDescriptor } from '../protocol/job.ts';
 import { heartbeatIntervalMs, observeLocks } from '../protocol/lease.ts';
-import { liveRefspecs } from '../protocol/refs.ts';
+import { drainRef, liveRefspecs } from '../protocol/refs.ts';
 import { planSweep, type Claimable } from '../protocol/sweep.ts';
-import { runPipeline, type BeforeSteps, type StepWrapper } from '../run/pipeline.ts';
-import { toolsOfPipelines, toolVersions } from '../run/tool-versions.ts';
+import { runPipeline, type BeforeSteps, type StepProgress, type StepWrapper } from '../run/pipeline.ts';
 import { Workspace } from '../run/workspace.ts';
 import { applySweepAction, closeJob } from './close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { loadSeenLocks, saveSeenLocks } from './seen-store.ts';
 import { waitForWork } from './wait.ts';
 
+export interface WorkerHooks {
+  wrap?: StepWrapper;
+  beforeSteps?: Partial<Record<string, BeforeSteps>>;
+}
+
 export interface WorkerOptions {
   coord: string;
   workerId: string;
   stateDir: string;
-  config: FleetConfig;
+  /**
+   * A fixed configuration (a local `--config FILE`). Without it the worker
+   * follows the coordination repository's configuration branch, taking each
+   * valid new commit as it fetches and keeping the last valid one otherwise.
+   */
+  config?: FleetConfig;
   clock: Clock;
   /** Take what is free, then return (cron); otherwise poll until `stop` fires. */
   once: boolean;
   log: (line: string) => void;
   stop?: AbortSignal;
-  /** Pipelines this worker runs; all configured ones by default. */
+  /** Narrows the pipelines the configuration lets this worker run. */
   pipelines?: string[];
+  /** Host kind (picks the tools' update commands); the configuration's `workers` rule, else `default`. */
+  hostKind?: string;
   pollMs?: { min: number; max: number };
   random?: () => number;
   wrap?: StepWrapper;
   beforeSteps?: Partial<Record<string, BeforeSteps>>;
+  /** Step wrapper and pipeline-kind hooks for a configuration; asked again whenever the configuration changes. */
+  hooks?: (config: FleetConfig) => Promise<WorkerHooks>;
+  /** Each step of a running job starting and ending, for a progress display. */
+  onStep?: (job: JobDescriptor, event: StepProgress) => void;
+}
+
+/** What the worker knows at the start of a round: configuration, what it may and can run, whether it is drained. */
+interface Round {
+  current: CurrentConfig;
+  hooks: WorkerHooks;
+  gate: GateResult;
+  kind: string;
+  drained: boolean;
+}
+
+/** One worker process's long-lived parts. */
+interface WorkerRun {
+  options: WorkerOptions;
+  clone: CoordClone;
+  workspace: Workspace;
+  source: ConfigSource;
+  tools: ToolGate;
+  presence: Presence;
+  host: string;
+  round?: Round;
+  /** Last things logged, so a daemon says each once. */
+  said: Map<string, string>;
 }
 
 export interface WorkerSummary {
@@ -46,23 +89,25 @@ export interface WorkerSummary {
  */
 export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
   const clone = await CoordClone.open(path.join(options.stateDir, 'coord.git'), options.coord);
-  const workspace = new Workspace(options.stateDir);
-  const pipelines = options.pipelines ?? Object.keys(options.config.pipelines);
-  const worker: WorkerIdentity = {
-    id: options.workerId,
+  const run: WorkerRun = {
+    options,
+    clone,
+    workspace: new Workspace(options.stateDir),
+    source: new ConfigSource(options.stateDir, options.log, options.config),
+    tools: new ToolGate(options.stateDir, options.clock, options.log, options.stop),
+    presence: new Presence(clone, options.workerId, options.clock, options.log),
     host: os.hostname(),
-    leaseSec: options.config.leaseSec,
-    tools: await toolVersions(options.config, toolsOfPipelines(options.config, pipelines)),
+    said: new Map(),
   };
   const summary: WorkerSummary = { ran: 0, published: 0, lost: 0 };
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let idleMs = poll.min;
   while (!options.stop?.aborted) {
-    const claimed = await claimNext(clone, worker, pipelines, options);
+    const claimed = await claimNext(run);
     if (claimed) {
       idleMs = poll.min;
       summary.ran += 1;
-      const published = await runClaimed(claimed, workspace, options);
+      const published = await runClaimed(claimed, run);
       if (published) summary.published += 1;
       else summary.lost += 1;
       continue;
@@ -71,23 +116,96 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     await waitForWork(options.coord, idleMs, options.stop);
     idleMs = Math.min(poll.max, idleMs * 2);
   }
+  if (!options.once && run.round) {
+    await run.presence.announce({ ...presenceState(run, run.round), state: 'stopped' }, run.round.current.config.presenceSec, true);
+  }
   return summary;
 }
 
-async function claimNext(clone: CoordClone, worker: WorkerIdentity, pipelines: string[], options: WorkerOptions): Promise<Lease | undefined> {
-  await clone.fetch(liveRefspecs());
+/** Says a line once for each new value of `topic` (a daemon polls often; the log should not). */
+function sayOnce(run: WorkerRun, topic: string, value: string, line?: string): void {
+  if (run.said.get(topic) === value) return;
+  run.said.set(topic, value);
+  if (line) run.options.log(line);
+}
+
+/**
+ * Brings the worker's view up to date before it claims: the configuration
+ * (fetched with the live refs), the drain flag, the pipelines the
+ * configuration allows it and whose wanted tool versions it has (updating a
+ * tool first when it can), and its presence ref.
+ */
+async function startRound(run: WorkerRun): Promise<Round> {
+  const { options, clone } = run;
+  await clone.fetch(liveRefspecs({ config: !options.config, drain: true }));
+  const current = await run.source.refresh(clone);
+  const { config } = current;
+  const hooks =
+    run.round?.current.config === config
+      ? run.round.hooks
+      : options.hooks
+        ? await options.hooks(config)
+        : { wrap: options.wrap, beforeSteps: options.beforeSteps };
+  const unknown = (options.pipelines ?? []).filter((name) => !config.pipelines[name]);
+  sayOnce(run, 'unknown-pipelines', `${current.commit}:${unknown}`, unknown.length ? `--pipelines names ${unknown.join(', ')}, which the configuration does not have` : undefined);
+  const allowed = allowedPipelines(config, options.workerId, options.pipelines);
+  sayOnce(run, 'allowed', allowed.join(','), allowed.length ? undefined : `the configuration lets worker ${options.workerId} run no pipeline; claiming nothing`);
+  const kind = hostKindOf(config, options.workerId, options.hostKind);
+  const drained = (await clone.ref(drainRef(options.workerId))) !== undefined;
+  sayOnce(
+    run,
+    'drained',
+    String(drained),
+    drained
+      ? `drained: claiming no more jobs (refci worker undrain ${options.workerId} resumes)`
+      : run.said.has('drained')
+        ? 'undrained: claiming again'
+        : undefined,
+  );
+  // A drained worker leaves its tools alone: the operator may be working on the host.
+  const gate = drained && run.round ? run.round.gate : await run.tools.check(config, allowed, kind);
+  for (const pipeline of allowed) {
+    const why = gate.blocked[pipeline];
+    sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: tool versions met, claiming again` : undefined);
+  }
+  const round: Round = { current, hooks, gate, kind, drained };
+  run.round = round;
+  await run.presence.announce({ ...presenceState(run, round), state: drained ? 'drained' : 'idle' }, config.presenceSec);
+  return round;
+}
+
+function presenceState(run: WorkerRun, round: Round): PresenceState {
+  return {
+    worker: run.options.workerId,
+    host: run.host,
+    kind: round.kind,
+    state: 'idle',
+    pipelines: round.gate.runnable,
+    blocked: round.gate.blocked,
+    tools: round.gate.versions,
+    job: null,
+    ...(round.current.commit ? { configCommit: round.current.commit } : {}),
+  };
+}
+
+async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
+  const { options, clone } = run;
+  const round = await startRound(run);
+  const { config } = round.current;
+  const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions };
   const snapshot = await readSnapshot(clone);
   const now = options.clock.now();
   const tips = new Map([...snapshot.values()].filter((live) => live.lock).map((live) => [live.id, live.lock!.oid]));
   const seen = observeLocks(loadSeenLocks(options.stateDir), tips, now);
   saveSeenLocks(options.stateDir, seen);
-  const plan = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: options.config.leaseSec });
+  const plan = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: config.leaseSec });
   for (const action of plan.actions) {
     if (await applySweepAction(clone, snapshot, action, worker.id, options.clock)) {
       options.log(`${action.id}: ${action.reason}`);
     }
   }
-  const runnable = plan.claimable.filter((claim) => pipelines.includes(claim.job.pipeline));
+  if (round.drained) return undefined;
+  const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
     const lease = await Lease.acquire(clone, worker, claim, options.clock);
     if (lease) return lease;
@@ -108,9 +226,19 @@ export function spreadContention(claims: Claimable[], random: () => number): Cla
   return [...claims.slice(start, band), ...claims.slice(0, start), ...claims.slice(band)];
 }
 
-async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOptions): Promise<boolean> {
+async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
+  const { options, workspace } = run;
+  const round = run.round!;
+  const { config, commit } = round.current;
   const { job, attempt } = lease.claim;
   options.log(`${job.id}: claimed by ${lease.worker.id}, attempt ${attempt} (pipeline ${job.pipeline})`);
+  const running: PresenceState = {
+    ...presenceState(run, round),
+    state: 'running',
+    job: { id: job.id, pipeline: job.pipeline, attempt, startedAt: isoOf(options.clock.now()) },
+  };
+  // Not awaited: the announcement must not delay the job; presence pushes run one at a time.
+  void run.presence.announce(running, config.presenceSec, true);
   const abort = new AbortController();
   let abortReason = 'cancelled';
   const stopWith = (reason: string) => {
@@ -128,6 +256,7 @@ async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOpt
           lost = true;
           stopWith(`lease lost to another worker`);
         } else if (state === 'cancelled') stopWith('cancelled on request');
+        void run.presence.announce(running, config.presenceSec);
       } catch (error) {
         options.log(`${job.id}: heartbeat failed, will retry: ${(error as Error).message}`);
       }
@@ -144,11 +273,11 @@ async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOpt
   const onStop = () => stopWith('worker shutting down');
   options.stop?.addEventListener('abort', onStop);
   try {
-    const pipeline = options.config.pipelines[job.pipeline];
+    const pipeline = config.pipelines[job.pipeline];
     const outcome = await runPipeline({
       job,
       pipeline,
-      config: options.config,
+      config,
       workspace,
       worker: lease.worker.id,
       attempt,
@@ -156,9 +285,13 @@ async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOpt
       signal: abort.signal,
       now: () => options.clock.now(),
       abortReason: () => abortReason,
-      wrap: options.wrap,
-      beforeSteps: options.beforeSteps?.[pipeline.kind],
+      wrap: round.hooks.wrap,
+      beforeSteps: round.hooks.beforeSteps?.[pipeline.kind],
+      onStep: options.onStep ? (event) => options.onStep!(job, event) : undefined,
     });
+    // The result names the configuration it ran under, not the one the job was enqueued under.
+    const { configCommit: _enqueuedUnder, ...rest } = outcome.result;
+    const result = commit ? { ...rest, configCommit: commit } : rest;
     clearInterval(heartbeat);
     await renewing;
     if (lost) {
@@ -177,7 +310,7 @@ async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOpt
       return false;
     }
     const published = await closeJob(lease.clone, {
-      result: outcome.result,
+      result,
       artifacts: outcome.artifacts,
       parent: lease.tip,
       lockTip: lease.tip,
@@ -186,7 +319,7 @@ async function runClaimed(lease: Lease, workspace: Workspace, options: WorkerOpt
     });
     options.log(
       published
-        ? `${job.id}: ${outcome.result.status}: ${outcome.result.reason}`
+        ? `${job.id}: ${result.status}: ${result.reason}`
         : `${job.id}: result rejected: the lease was taken over; result discarded`,
     );
     return published;

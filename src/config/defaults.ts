@@ -6,12 +6,16 @@ import type { FleetConfig } from './types.ts';
  */
 export function defaultConfig(): FleetConfig {
   return {
+    version: 1,
     leaseSec: 300,
     maxAttempts: 3,
     jobTimeoutSec: 3600,
     logCapBytes: 256 * 1024,
     artifactCapBytes: 16 * 1024 * 1024,
     sandbox: 'auto',
+    presenceSec: 180,
+    updateTimeoutSec: 900,
+    updateRetrySec: 1800,
     pipelines: {
       noop: { kind: 'steps', checkout: false, steps: [] },
       check: {
@@ -60,6 +64,7 @@ export function defaultConfig(): FleetConfig {
       pkgcheck: { versionCommand: ['pkgcheck', '--version'] },
       pmaint: { versionCommand: ['pmaint', '--version'] },
     },
+    workers: {},
     gentoo: { maxTargets: 200, countWarnings: false },
   };
 }

@@ -1,5 +1,12 @@
+import type { KeywordClassMap } from '../qa/classes.ts';
+import type { Excludes } from '../qa/excludes.ts';
+
 /**
- * The fleet's configuration: what pipelines exist and how their steps run.
+ * The fleet's configuration: what pipelines exist and how their steps run,
+ * which tool versions they need, and which workers run them. It lives as
+ * `config.json` on the coordination repository's `refs/heads/config` branch
+ * and is checked by the schema in schema.ts before any host uses it.
+ *
  * Argument templates may use {workdir} {basedir} {outdir} {jobId} {base} {head}
  * {jobs} (CPU count) and, in the gentoo pipeline, {targets} (expands to many
  * arguments).
@@ -25,31 +32,62 @@ export interface PipelineConfig {
   /** Fetch and merge the PR into a worktree before the steps. */
   checkout: boolean;
   steps: StepConfig[];
-  /** Tools whose versions results record (names from `tools`). */
+  /**
+   * Tools the pipeline needs (names from `tools`). Results record their
+   * versions, and a worker claims the pipeline's jobs only while every one
+   * with a wanted version (`want`) reports it.
+   */
   tools?: string[];
 }
 
 export interface ToolConfig {
   versionCommand: string[];
-  /** Wanted version; a worker that reports another runs `update` before it claims. */
+  /**
+   * Wanted version, for example `0.10.30`: a token of the first line of
+   * `versionCommand`'s output must equal it, or start with it followed by a
+   * dot (`0.10` accepts `0.10.30`). A worker that reports another version runs
+   * the update command of its host kind before it claims.
+   */
   want?: string;
-  update?: string[];
+  /** Update command by host kind; `{tool}` and `{want}` in it are replaced. */
+  update?: Record<string, string[]>;
+}
+
+/** Which pipelines the workers whose id matches a pattern may run, and what kind of host they are. */
+export interface WorkerRule {
+  /** Host kind: picks the tools' update commands (default `default`). */
+  kind?: string;
+  /** Pipelines these workers may run (default: all). */
+  pipelines?: string[];
 }
 
 export interface GentooConfig {
   /** Above this many scan targets, scan the whole tree. */
   maxTargets: number;
   countWarnings: boolean;
+  /** Keyword classes (pkgcheck2html.conf.json shape); Gentoo CI's built-in map when absent. */
+  classes?: KeywordClassMap;
+  /** Excludes (Gentoo CI excludes.json shape). */
+  excludes?: Excludes;
 }
 
 export interface FleetConfig {
+  version?: 1;
   leaseSec: number;
   maxAttempts: number;
   jobTimeoutSec: number;
   logCapBytes: number;
   artifactCapBytes: number;
   sandbox: 'auto' | 'required' | 'off';
+  /** A worker renews its presence ref at most this often (and on job start and end). */
+  presenceSec: number;
+  /** Limit for one run of a tool's update command. */
+  updateTimeoutSec: number;
+  /** A failed update for the same wanted version is tried again after this long. */
+  updateRetrySec: number;
   pipelines: Record<string, PipelineConfig>;
   tools: Record<string, ToolConfig>;
+  /** Worker id (or pattern with `*`) to rule; an exact id wins over patterns, patterns match in order. */
+  workers: Record<string, WorkerRule>;
   gentoo: GentooConfig;
 }

@@ -7,7 +7,7 @@ import { RefciError } from '../errors.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
-import { cancelRef, jobRef, liveRefspecs } from '../protocol/refs.ts';
+import { cancelRef, CONFIG_REF, jobRef, liveRefspecs } from '../protocol/refs.ts';
 import { planEnqueue, type CancelRequest, type EnqueuePlan } from './plan.ts';
 
 export interface EnqueueContext {
@@ -26,13 +26,16 @@ const MAX_ROUNDS = 5;
 export async function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor[], options: { cancel?: CancelRequest[] } = {}): Promise<EnqueuePlan> {
   const { clone, clock } = context;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    await clone.fetch(liveRefspecs({ history: true }));
+    await clone.fetch(liveRefspecs({ history: true, config: true }));
+    const configCommit = await clone.ref(CONFIG_REF);
     const snapshot = await readSnapshot(clone);
     const archived = await archivedIds(clone, wanted.map((job) => job.id));
     const plan = planEnqueue({ wanted, snapshot, isArchived: (id) => archived.has(id), by: context.by, nowIso: isoOf(clock.now()), cancel: options.cancel });
     if (plan.create.length === 0 && plan.cancel.length === 0) return plan;
     const author = signatureFor('enqueue', context.by, clock.now());
     const updates: RefUpdate[] = [];
+    // Each new job names the configuration commit it was enqueued under.
+    plan.create = plan.create.map((job) => (job.configCommit || !configCommit ? job : { ...job, configCommit }));
     for (const job of plan.create) {
       updates.push({ ref: jobRef(job.id), newOid: await writeJobCommit(clone.gitdir, job, author), expect: null });
     }

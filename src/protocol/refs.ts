@@ -11,6 +11,8 @@ export type LiveKind = (typeof LIVE_KINDS)[number];
 export const HISTORY_REF = `${NAMESPACE}/history`;
 export const CONFIG_REF = 'refs/heads/config';
 export const WORKERS_PREFIX = `${NAMESPACE}/workers/`;
+export const DRAIN_PREFIX = `${NAMESPACE}/drain/`;
+export const DOCTOR_PREFIX = `${NAMESPACE}/doctor/`;
 
 export function jobRef(id: string): string {
   return `${NAMESPACE}/jobs/${id}`;
@@ -27,6 +29,9 @@ export function cancelRef(id: string): string {
 export function workerRef(workerId: string): string {
   return `${WORKERS_PREFIX}${workerId}`;
 }
+export function drainRef(workerId: string): string {
+  return `${DRAIN_PREFIX}${workerId}`;
+}
 
 export function liveRefsOf(id: string): Record<LiveKind, string> {
   return { jobs: jobRef(id), locks: lockRef(id), results: resultRef(id), cancel: cancelRef(id) };
@@ -39,11 +44,13 @@ export function parseLiveRef(ref: string): { kind: LiveKind; id: string } | unde
   return { kind: match[1] as LiveKind, id: match[2] };
 }
 
-/** Fetch refspecs that mirror the live namespace (and optionally history) into a private clone. */
-export function liveRefspecs(options: { history?: boolean; workers?: boolean } = {}): string[] {
+/** Fetch refspecs that mirror the live namespace (and optionally history, presence, drain flags and the configuration branch) into a private clone. */
+export function liveRefspecs(options: { history?: boolean; workers?: boolean; drain?: boolean; config?: boolean } = {}): string[] {
   const specs = LIVE_KINDS.map((kind) => `+${NAMESPACE}/${kind}/*:${NAMESPACE}/${kind}/*`);
   // A pattern, not the plain name: fetching a single ref that does not exist yet is an error.
   if (options.history) specs.push(`+${HISTORY_REF}*:${HISTORY_REF}*`);
   if (options.workers) specs.push(`+${WORKERS_PREFIX}*:${WORKERS_PREFIX}*`);
+  if (options.drain) specs.push(`+${DRAIN_PREFIX}*:${DRAIN_PREFIX}*`);
+  if (options.config) specs.push(`+${CONFIG_REF}*:${CONFIG_REF}*`);
   return specs;
 }

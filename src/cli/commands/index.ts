@@ -1,7 +1,9 @@
 import type { Command } from '../command.ts';
 import { cancelCommand } from './cancel.ts';
 import { collectCommand } from './collect.ts';
+import { configCommand } from './config.ts';
 import { demoCommand } from './demo.ts';
+import { doctorCommand } from './doctor.ts';
 import { enqueueCommand } from './enqueue.ts';
 import { initCommand } from './init.ts';
 import { logCommand } from './log.ts';
@@ -9,6 +11,7 @@ import { qaDiffCommandDef } from './qa-diff.ts';
 import { retryCommand } from './retry.ts';
 import { statusCommand } from './status.ts';
 import { workCommand } from './work.ts';
+import { workerCommand } from './worker.ts';
 
 export const commands: Command[] = [
   initCommand,
@@ -18,6 +21,9 @@ export const commands: Command[] = [
   statusCommand,
   logCommand,
   cancelCommand,
+  workerCommand,
+  configCommand,
+  doctorCommand,
   retryCommand,
   qaDiffCommandDef,
   demoCommand,

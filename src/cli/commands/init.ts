@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RefciError } from '../../errors.ts';
+import { initConfigBranch } from '../../config/branch.ts';
 import { git } from '../../git/run.ts';
+import { systemClock } from '../../host/clock.ts';
+import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
 
 export const initCommand: Command = {
   name: 'init',
-  summary: 'create a bare coordination repository',
+  summary: 'create a bare coordination repository with the default configuration on refs/heads/config',
   usage: 'refci init <path>',
   help: ['<path>  folder for the new bare repository (must not exist or be empty)'],
   options: {},
@@ -21,7 +24,9 @@ export const initCommand: Command = {
     await git(['config', 'receive.denyDeletes', 'false'], { cwd: target });
     await git(['config', 'receive.denyNonFastForwards', 'true'], { cwd: target });
     await git(['config', 'core.logAllRefUpdates', 'true'], { cwd: target });
+    const config = await initConfigBranch(target, defaultWorkerId(), systemClock);
     io.out(`initialised coordination repository ${path.resolve(target)}`);
+    io.out(`configuration branch refs/heads/config at ${config.slice(0, 12)}, with the working defaults (git clone it to change them)`);
     return 0;
   },
 };

@@ -1,41 +1,46 @@
+import { readDrains } from '../../fleet/drain.ts';
+import { attemptStarts } from '../../fleet/attempt-starts.ts';
+import { readPresences } from '../../fleet/presence.ts';
+import { readHistory } from '../../git/history.ts';
 import { readSnapshot } from '../../git/live-snapshot.ts';
-import { liveRefspecs } from '../../protocol/refs.ts';
-import { formatAge, liveRows, table } from '../../status/live-rows.ts';
-import type { Command } from '../command.ts';
+import { CONFIG_REF, liveRefspecs } from '../../protocol/refs.ts';
+import { buildStatus, renderStatus } from '../../status/report.ts';
+import { integer, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
+
+/** Archived jobs read for the last day's failures and percentiles; more than a day's worth on a busy fleet is cut. */
+const HISTORY_LIMIT = 2000;
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'live jobs with state, holder, attempt and age; counts by state',
-  usage: 'refci status --coord URL [--json]',
-  help: [...coordHelp, '--json              the same content as JSON'],
-  options: { ...coordOptions, json: { type: 'boolean' } },
+  summary: 'the queue, running jobs, failures, workers and the last day\'s wait and run times',
+  usage: 'refci status --coord URL [--json] [--hours N]',
+  help: [
+    ...coordHelp,
+    '--json              the same content as JSON',
+    '--hours N           window for failures and percentiles (default 24)',
+  ],
+  options: { ...coordOptions, json: { type: 'boolean' }, hours: { type: 'string' } },
   async run(flags, _positionals, io) {
     const context = hostContext(flags, 'status', 'status');
     const clone = await openClone(context);
-    await clone.fetch(liveRefspecs());
-    const { rows, counts } = liveRows(await readSnapshot(clone), context.clock.now());
+    await clone.fetch(liveRefspecs({ history: true, workers: true, drain: true, config: true }));
+    const snapshot = await readSnapshot(clone);
+    const report = buildStatus({
+      snapshot,
+      nowMs: context.clock.now(),
+      presences: await readPresences(clone),
+      drains: await readDrains(clone),
+      history: await readHistory(clone, HISTORY_LIMIT),
+      attemptStarts: await attemptStarts(clone, snapshot),
+      configCommit: await clone.ref(CONFIG_REF),
+      windowHours: integer(flags, 'hours', 'status') ?? 24,
+    });
     if (flags.json) {
-      io.out(JSON.stringify({ counts, jobs: rows }, null, 2));
+      io.out(JSON.stringify(report, null, 2));
       return 0;
     }
-    const countLine = Object.entries(counts)
-      .filter(([, n]) => n > 0)
-      .map(([state, n]) => `${n} ${state}`)
-      .join(', ');
-    io.out(`jobs: ${countLine || 'none'}`);
-    if (rows.length === 0) return 0;
-    const cells = rows.map((r) => [
-      r.id,
-      r.state,
-      r.pipeline ?? '-',
-      r.pr ? `#${r.pr}` : '-',
-      r.holder ?? '-',
-      r.attempt ? String(r.attempt) : '-',
-      formatAge(r.ageSec),
-      r.reason ?? '',
-    ]);
-    for (const line of table(['JOB', 'STATE', 'PIPELINE', 'PR', 'HOLDER', 'ATTEMPT', 'AGE', 'REASON'], cells)) io.out(line);
+    for (const line of renderStatus(report)) io.out(line);
     return 0;
   },
 };

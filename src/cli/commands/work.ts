@@ -4,20 +4,23 @@ import { RefciError } from '../../errors.ts';
 import { isValidName } from '../../protocol/ids.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import { workerHooks } from '../../run/kinds.ts';
-import type { Command } from '../command.ts';
+import { integer, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
+import { progressDisplay } from '../progress.ts';
 
 export const workCommand: Command = {
   name: 'work',
   summary: 'claim and run jobs (--once for cron, a daemon otherwise)',
-  usage: 'refci work --coord URL [--once] [--worker-id ID] [--config FILE] [--pipelines a,b]',
+  usage: 'refci work --coord URL [--once] [--worker-id ID] [--pipelines a,b] [--host-kind KIND] [--config FILE]',
   help: [
     ...coordHelp,
     '--once              take what is free, then exit (for cron)',
-    '--worker-id ID      this worker\'s name in locks and the audit trail (default: the host name)',
-    '--config FILE       pipelines and limits as JSON, over the built-in defaults',
-    '--pipelines a,b     run only these pipelines (default: all configured)',
+    '--worker-id ID      this worker\'s name in locks, presence and the audit trail (default: the host name)',
+    '--pipelines a,b     run only these of the pipelines the configuration gives this worker',
+    '--host-kind KIND    which update commands fit this host (default: the configuration\'s workers rule, else "default")',
+    '--poll-max SEC      longest sleep between looks at the queue when idle (default 30)',
+    '--config FILE       use this file (over the built-in defaults) instead of the configuration branch; for tests and demos',
   ],
   options: {
     ...coordOptions,
@@ -25,33 +28,48 @@ export const workCommand: Command = {
     'worker-id': { type: 'string' },
     config: { type: 'string' },
     pipelines: { type: 'string' },
+    'host-kind': { type: 'string' },
+    'poll-max': { type: 'string' },
   },
   async run(flags, _positionals, io) {
     const workerId = (flags['worker-id'] as string | undefined) ?? defaultWorkerId();
     if (!isValidName(workerId)) {
       throw new RefciError('usage', `worker id ${JSON.stringify(workerId)} is not a simple name`, 'use letters, digits, dot, dash and underscore');
     }
+    const hostKind = flags['host-kind'] as string | undefined;
+    if (hostKind !== undefined && !isValidName(hostKind)) throw new RefciError('usage', `host kind ${JSON.stringify(hostKind)} is not a simple name`, 'see refci work --help');
+    const pollMax = integer(flags, 'poll-max', 'work');
+    if (pollMax !== undefined && pollMax < 1) throw new RefciError('usage', '--poll-max must be at least 1', 'see refci work --help');
     const context = hostContext(flags, 'work', 'worker', workerId);
-    const config = loadConfigFile(flags.config as string | undefined);
+    const config = typeof flags.config === 'string' ? loadConfigFile(flags.config) : undefined;
     const pipelines = typeof flags.pipelines === 'string' ? flags.pipelines.split(',').filter(Boolean) : undefined;
-    for (const name of pipelines ?? []) {
-      if (!config.pipelines[name]) throw new RefciError('usage', `no pipeline named ${name}`, `configured: ${Object.keys(config.pipelines).join(', ')}`);
+    for (const name of config ? (pipelines ?? []) : []) {
+      if (!config!.pipelines[name]) throw new RefciError('usage', `no pipeline named ${name}`, `configured: ${Object.keys(config!.pipelines).join(', ')}`);
     }
     const stop = stopOnSignals();
-    const summary = await runWorker({
-      coord: context.coord,
-      workerId,
-      stateDir: context.stateDir,
-      config,
-      clock: context.clock,
-      once: Boolean(flags.once),
-      log: lineLogger(io, context.clock, workerId),
-      stop: stop.signal,
-      pipelines,
-      ...(await workerHooks(config, context.stateDir)),
-    });
-    stop.dispose();
-    io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}`);
+    const progress = progressDisplay(io, context.clock, lineLogger(io, context.clock, workerId));
+    try {
+      const summary = await runWorker({
+        coord: context.coord,
+        workerId,
+        stateDir: context.stateDir,
+        config,
+        clock: context.clock,
+        once: Boolean(flags.once),
+        log: progress.log,
+        stop: stop.signal,
+        pipelines,
+        hostKind,
+        pollMs: pollMax === undefined ? undefined : { min: Math.min(1000, pollMax * 1000), max: pollMax * 1000 },
+        hooks: (current) => workerHooks(current, context.stateDir),
+        onStep: progress.onStep,
+      });
+      progress.dispose();
+      io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}`);
+    } finally {
+      progress.dispose();
+      stop.dispose();
+    }
     return 0;
   },
 };

@@ -1,0 +1,76 @@
+import type { CoordClone } from '../git/clone.ts';
+import { readFiles, writeRecordCommit } from '../git/objects.ts';
+import { git } from '../git/run.ts';
+import type { Clock } from '../host/clock.ts';
+import { signatureFor } from '../protocol/actor.ts';
+import { CONFIG_REF } from '../protocol/refs.ts';
+import { defaultConfig } from './defaults.ts';
+import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from './schema.ts';
+
+/**
+ * The configuration branch, `refs/heads/config` of the coordination
+ * repository: `config.json` at the top of its tree, plus any files it names.
+ * A person changes it with ordinary git (clone, edit, commit, push); every
+ * change is a commit, so `git log config` is the audit trail.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export function defaultConfigText(): string {
+  return `${JSON.stringify(defaultConfig(), null, 2)}\n`;
+}
+
+/** Reads and checks the configuration of one commit of the branch; a bad one is a list of problems, never an exception. */
+export async function readConfigCommit(gitdir: string, commit: string): Promise<ConfigCheck> {
+  const spec = `${commit}:${CONFIG_FILE}`;
+  const outcome = (await readFiles(gitdir, [spec], MAX_CONFIG_BYTES)).get(spec);
+  if (!outcome || outcome.kind === 'missing') {
+    return { ok: false, problems: [{ file: CONFIG_FILE, field: '(top level)', reason: `the commit has no ${CONFIG_FILE} at the top of its tree` }] };
+  }
+  if (outcome.kind === 'too-large') {
+    return { ok: false, problems: [{ file: CONFIG_FILE, field: '(top level)', reason: `${outcome.size} bytes, more than the limit of ${MAX_CONFIG_BYTES}` }] };
+  }
+  const text = outcome.content.toString('utf8');
+  let names: string[] = [];
+  try {
+    names = referencedFiles(JSON.parse(text));
+  } catch {
+    // checkConfigText reports the JSON problem.
+  }
+  const specs = names.map((name) => `${commit}:${name}`);
+  const files = await readFiles(gitdir, specs, MAX_CONFIG_BYTES);
+  const byName = new Map<string, string>();
+  names.forEach((name, index) => {
+    const file = files.get(specs[index]);
+    if (file?.kind === 'ok') byName.set(name, file.content.toString('utf8'));
+  });
+  return checkConfigText(text, { file: CONFIG_FILE, mode: 'whole', readFile: (name) => byName.get(name) });
+}
+
+/** A root commit holding the working defaults. */
+export async function writeDefaultConfigCommit(gitdir: string, by: string, clock: Clock): Promise<string> {
+  return writeRecordCommit(gitdir, {
+    files: { [CONFIG_FILE]: defaultConfigText() },
+    parents: [],
+    message: 'config: working defaults written by refci init',
+    author: signatureFor('init', by, clock.now()),
+  });
+}
+
+/**
+ * Creates the configuration branch with the defaults in a local bare
+ * repository (refci init) and points HEAD at it, so that `git clone` of the
+ * coordination repository checks the configuration out.
+ */
+export async function initConfigBranch(repo: string, by: string, clock: Clock): Promise<string> {
+  const oid = await writeDefaultConfigCommit(repo, by, clock);
+  await git(['update-ref', CONFIG_REF, oid, ''], { cwd: repo });
+  await git(['symbolic-ref', 'HEAD', CONFIG_REF], { cwd: repo });
+  return oid;
+}
+
+/** Pushes the defaults as the configuration branch of a remote coordination repository, only if it has none. */
+export async function pushDefaultConfig(clone: CoordClone, by: string, clock: Clock): Promise<string | undefined> {
+  const oid = await writeDefaultConfigCommit(clone.gitdir, by, clock);
+  const pushed = await clone.push([{ ref: CONFIG_REF, newOid: oid, expect: null }]);
+  return pushed.won ? oid : undefined;
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { commitId, decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from '../protocol/codec.ts';
+import { JOB_ID_PATTERN, NAME_PATTERN } from '../protocol/ids.ts';
+
+export const PRESENCE_FILE = 'worker.json';
+
+export const WORKER_STATES = ['idle', 'running', 'drained', 'stopped'] as const;
+export type WorkerState = (typeof WORKER_STATES)[number];
+
+/**
+ * A worker's presence: one commit on `refs/ci/workers/<id>`, chained to the
+ * previous one. Times are the worker's clock, for people only.
+ */
+export const presenceSchema = z.strictObject({
+  version: z.literal(1),
+  worker: z.string().regex(NAME_PATTERN),
+  host: safeString(256),
+  kind: safeString(64),
+  state: z.enum(WORKER_STATES),
+  /** Last seen, on the worker's clock. */
+  at: isoTime,
+  /** Pipelines it claims now (allowed and versions met). */
+  pipelines: z.array(safeString(64)).max(256),
+  /** Pipelines it may run but not now, and why. */
+  blocked: z.record(safeString(64), safeString(1024)).default({}),
+  tools: z.record(z.string().max(64), safeString(256)).default({}),
+  job: z
+    .strictObject({
+      id: z.string().regex(JOB_ID_PATTERN),
+      pipeline: safeString(64),
+      attempt: z.number().int().min(1),
+      startedAt: isoTime,
+    })
+    .nullable()
+    .default(null),
+  configCommit: commitId.optional(),
+  /** Position in the chain; a worker starts a new chain past a limit. */
+  seq: z.number().int().min(1),
+});
+
+export type PresenceRecord = z.output<typeof presenceSchema>;
+
+export function decodePresence(text: string | Buffer): Decoded<PresenceRecord> {
+  return decodeRecord(PRESENCE_FILE, text, presenceSchema);
+}
+
+export function encodePresence(record: PresenceRecord): string {
+  return encodeRecord(record);
+}
+
+export function presenceMessage(record: PresenceRecord): string {
+  const what =
+    record.state === 'running' && record.job
+      ? `running ${record.job.id} (${record.job.pipeline}, attempt ${record.job.attempt})`
+      : record.state === 'idle'
+        ? `idle, pipelines ${record.pipelines.join(',') || 'none'}`
+        : record.state;
+  return `presence ${record.worker}: ${what}`;
+}
+
+/** What a change of presence is about: everything but the time and the chain position. */
+export function presenceKey(record: Omit<PresenceRecord, 'at' | 'seq' | 'version'>): string {
+  const { worker, host, kind, state, pipelines, blocked, tools, job, configCommit } = record;
+  return JSON.stringify({ worker, host, kind, state, pipelines, blocked, tools, job, configCommit });
+}

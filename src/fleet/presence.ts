@@ -1,0 +1,115 @@
+import type { CoordClone } from '../git/clone.ts';
+import { readFiles, writeRecordCommit } from '../git/objects.ts';
+import { git } from '../git/run.ts';
+import { isoOf, type Clock } from '../host/clock.ts';
+import { signatureFor } from '../protocol/actor.ts';
+import { MAX_RECORD_BYTES } from '../protocol/codec.ts';
+import { workerRef } from '../protocol/refs.ts';
+import { decodePresence, encodePresence, presenceKey, presenceMessage, PRESENCE_FILE, type PresenceRecord } from './presence-record.ts';
+
+export type PresenceState = Omit<PresenceRecord, 'version' | 'at' | 'seq'>;
+
+/** A chain longer than this starts again from a root commit, so a status host never downloads a year of presence. */
+export const PRESENCE_CHAIN_MAX = 1000;
+
+/**
+ * Announces a worker on `refs/ci/workers/<id>`: a commit whose parent is the
+ * previous presence commit, pushed with a lease on that tip. It pushes when
+ * something changed (state, job, pipelines, versions, configuration) or the
+ * last announcement is older than `presenceSec`, never more often. Presence
+ * only informs people: a failed push is logged and work goes on.
+ */
+export class Presence {
+  private tip: string | undefined;
+  private last: PresenceRecord | undefined;
+  private loaded = false;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly clone: CoordClone,
+    private readonly workerId: string,
+    private readonly clock: Clock,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Queues an announcement; they run one at a time. */
+  announce(state: PresenceState, intervalSec: number, force = false): Promise<void> {
+    this.pending = this.pending.then(() => this.announceNow(state, intervalSec, force)).catch((error) => {
+      this.log(`presence not announced: ${(error as Error).message}`);
+    });
+    return this.pending;
+  }
+
+  private async announceNow(state: PresenceState, intervalSec: number, force: boolean): Promise<void> {
+    if (!this.loaded) await this.loadLocal();
+    const now = this.clock.now();
+    const changed = !this.last || presenceKey(this.last) !== presenceKey(state);
+    const due = !this.last || now - Date.parse(this.last.at) >= intervalSec * 1000;
+    if (!force && !changed && !due) return;
+    for (let round = 0; round < 2; round++) {
+      const restart = (this.last?.seq ?? 0) >= PRESENCE_CHAIN_MAX;
+      if (restart && this.tip) {
+        const deleted = await this.clone.push([{ ref: workerRef(this.workerId), newOid: null, expect: this.tip }]);
+        if (deleted.won) this.tip = undefined;
+      }
+      const record: PresenceRecord = { version: 1, ...state, at: isoOf(now), seq: restart || !this.tip ? 1 : (this.last?.seq ?? 0) + 1 };
+      const oid = await writeRecordCommit(this.clone.gitdir, {
+        files: { [PRESENCE_FILE]: encodePresence(record) },
+        parents: this.tip ? [this.tip] : [],
+        message: presenceMessage(record),
+        author: signatureFor('worker', this.workerId, now),
+      });
+      const pushed = await this.clone.push([{ ref: workerRef(this.workerId), newOid: oid, expect: this.tip ?? null }]);
+      if (pushed.won) {
+        this.tip = oid;
+        this.last = record;
+        return;
+      }
+      // Our idea of the tip was wrong (a fresh state folder, or the ref was deleted by hand): look, then try once more.
+      await this.loadRemote();
+    }
+    this.log(`presence not announced: ${workerRef(this.workerId)} moved under us twice (is another worker using the id ${this.workerId}?)`);
+  }
+
+  /** The last announcement this state folder made: it says when the next one is due. */
+  private async loadLocal(): Promise<void> {
+    this.loaded = true;
+    this.tip = await this.clone.ref(workerRef(this.workerId));
+    this.last = this.tip ? await this.readRecord(this.tip) : undefined;
+  }
+
+  private async loadRemote(): Promise<void> {
+    const ref = workerRef(this.workerId);
+    const out = await git(['-c', 'protocol.version=2', 'ls-remote', this.clone.remote, ref], { cwd: this.clone.gitdir });
+    const oid = out.stdout.split('\n').find((line) => line.endsWith(`\t${ref}`))?.split('\t')[0];
+    if (!oid) {
+      this.tip = undefined;
+      this.last = undefined;
+      return;
+    }
+    await this.clone.fetch([`+${ref}:${ref}`]);
+    this.tip = oid;
+    this.last = await this.readRecord(oid);
+  }
+
+  private async readRecord(oid: string): Promise<PresenceRecord | undefined> {
+    const spec = `${oid}:${PRESENCE_FILE}`;
+    const outcome = (await readFiles(this.clone.gitdir, [spec], MAX_RECORD_BYTES)).get(spec);
+    if (outcome?.kind !== 'ok') return undefined;
+    const decoded = decodePresence(outcome.content);
+    return decoded.ok ? decoded.value : undefined;
+  }
+}
+
+/** Every worker's latest presence in a mirror that fetched `refs/ci/workers/*`. */
+export async function readPresences(clone: CoordClone): Promise<{ worker: string; record?: PresenceRecord; problem?: string }[]> {
+  const refs = await clone.refs('refs/ci/workers/');
+  const entries = [...refs].map(([ref, oid]) => ({ worker: ref.slice('refs/ci/workers/'.length), spec: `${oid}:${PRESENCE_FILE}` }));
+  const files = await readFiles(clone.gitdir, entries.map((e) => e.spec), MAX_RECORD_BYTES);
+  return entries.map(({ worker, spec }) => {
+    const outcome = files.get(spec);
+    if (outcome?.kind !== 'ok') return { worker, problem: `no readable ${PRESENCE_FILE}` };
+    const decoded = decodePresence(outcome.content);
+    return decoded.ok ? { worker, record: decoded.value } : { worker, problem: decoded.reason };
+  });
+}

@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FleetConfig } from '../config/types.ts';
+import type { Clock } from '../host/clock.ts';
+import { runStep } from '../run/step.ts';
+import { toolVersions } from '../run/tool-versions.ts';
+import { readiness, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
+
+export interface GateResult extends Readiness {
+  /** Versions of every tool the worker's pipelines need, as reported now. */
+  versions: Record<string, string>;
+}
+
+/** A version that met its wanted version is asked again after this long; one that did not, every time. */
+const RECHECK_MS = 5 * 60_000;
+const ATTEMPTS_FILE = 'tool-updates.json';
+
+/**
+ * The check a worker makes before it claims: ask each tool its version, run
+ * the host kind's update command (with the configured limit) for a tool that
+ * does not report its wanted version, ask again, and say which pipelines it
+ * can run. A failed update is tried again only after `updateRetrySec`; the
+ * last try of each is kept in the state folder, so cron runs do not hammer
+ * the package manager.
+ */
+export class ToolGate {
+  private readonly cache = new Map<string, { command: string; version: string; atMs: number }>();
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly clock: Clock,
+    private readonly log: (line: string) => void,
+    private readonly stop?: AbortSignal,
+  ) {}
+
+  async check(config: FleetConfig, pipelines: string[], hostKind: string): Promise<GateResult> {
+    const tools = toolsOfAll(config, pipelines);
+    const versions = await this.versions(config, tools, false);
+    const notes: Record<string, string> = {};
+    for (const tool of tools) {
+      const problem = versionProblem(config, tool, versions[tool]);
+      if (!problem) continue;
+      const argv = updateCommand(config, tool, hostKind);
+      if (!argv) {
+        notes[tool] = `the configuration has no update command for host kind ${hostKind}`;
+        continue;
+      }
+      const key = JSON.stringify([tool, config.tools[tool].want, hostKind, argv]);
+      const attempts = this.loadAttempts();
+      const last = attempts[key];
+      const retryMs = config.updateRetrySec * 1000;
+      if (last !== undefined && this.clock.now() - last < retryMs) {
+        notes[tool] = `its update failed; next try in ${Math.ceil((last + retryMs - this.clock.now()) / 60_000)}m`;
+        continue;
+      }
+      this.log(`${problem}: updating with ${argv.join(' ')} (host kind ${hostKind}, limit ${config.updateTimeoutSec}s)`);
+      attempts[key] = this.clock.now();
+      this.saveAttempts(attempts);
+      const outcome = await runStep({
+        argv,
+        cwd: this.stateDir,
+        timeoutMs: config.updateTimeoutSec * 1000,
+        signal: this.stop ?? new AbortController().signal,
+        logCap: 16 * 1024,
+        now: () => this.clock.now(),
+      });
+      Object.assign(versions, await this.versions(config, [tool], true));
+      const still = versionProblem(config, tool, versions[tool]);
+      if (!still) {
+        this.log(`${tool} updated: now ${JSON.stringify(versions[tool])}`);
+        delete attempts[key];
+        this.saveAttempts(attempts);
+        continue;
+      }
+      const how = outcome.timedOut
+        ? `timed out after ${config.updateTimeoutSec}s`
+        : outcome.spawnError
+          ? `could not start: ${outcome.spawnError}`
+          : outcome.exitCode === 0
+            ? 'exited 0'
+            : `exited with ${outcome.exitCode ?? outcome.signal}`;
+      const tail = outcome.log.toString('utf8').trim().split('\n').pop() ?? '';
+      this.log(`${still} after the update, which ${how}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
+      notes[tool] = `its update ${how}; next try in ${Math.ceil(retryMs / 60_000)}m`;
+    }
+    return { ...readiness(config, pipelines, versions, notes), versions };
+  }
+
+  private async versions(config: FleetConfig, tools: string[], fresh: boolean): Promise<Record<string, string>> {
+    const now = this.clock.now();
+    const versions: Record<string, string> = {};
+    const ask: string[] = [];
+    for (const tool of tools) {
+      const spec = config.tools[tool];
+      if (!spec) continue;
+      const cached = this.cache.get(tool);
+      const usable =
+        !fresh &&
+        cached &&
+        cached.command === JSON.stringify(spec.versionCommand) &&
+        now - cached.atMs < RECHECK_MS &&
+        !versionProblem(config, tool, cached.version);
+      if (usable) versions[tool] = cached.version;
+      else ask.push(tool);
+    }
+    const answers = await toolVersions(config, ask);
+    for (const [tool, version] of Object.entries(answers)) {
+      versions[tool] = version;
+      this.cache.set(tool, { command: JSON.stringify(config.tools[tool].versionCommand), version, atMs: now });
+    }
+    return versions;
+  }
+
+  private loadAttempts(): Record<string, number> {
+    try {
+      const parsed = JSON.parse(fs.readFileSync(path.join(this.stateDir, ATTEMPTS_FILE), 'utf8'));
+      return typeof parsed === 'object' && parsed !== null ? parsed : {};
+    } catch {
+      return {};
+    }
+  }
+
+  private saveAttempts(attempts: Record<string, number>): void {
+    fs.mkdirSync(this.stateDir, { recursive: true });
+    const file = path.join(this.stateDir, ATTEMPTS_FILE);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(attempts));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+}

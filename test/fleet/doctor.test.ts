@@ -1,0 +1,55 @@
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { git } from '../../src/git/run.ts';
+import { refci } from '../helpers/cli.ts';
+import { scenario } from '../helpers/coord.ts';
+import { standInTool } from './helpers.ts';
+
+test('doctor on a healthy worker: every check passes, the scratch ref is gone afterwards', async (t) => {
+  const s = await scenario(t, 'file', 0);
+  const out = await refci(['doctor', '--coord', s.coord, '--worker-id', 'w1', '--pipelines', 'check,noop', '--min-free', '0'], { env: s.env });
+  t.is(out.exitCode, 0, out.stdout + out.stderr);
+  t.regex(out.stdout, /^ok {4}git: git version \d/m);
+  t.regex(out.stdout, /^ok {4}fetch: /m);
+  t.regex(out.stdout, /^ok {4}push: created and deleted refs\/ci\/doctor\/\S+ with leases$/m);
+  t.regex(out.stdout, /^ok {4}configuration: refs\/heads\/config at [0-9a-f]{12} is valid$/m);
+  t.regex(out.stdout, /^ok {4}tool git: git version/m);
+  t.regex(out.stdout, /^ok {4}sandbox: no step of this worker's pipelines asks for it$/m);
+  t.regex(out.stdout, /^ok {4}disk space: [\d.]+ GiB free/m);
+  t.regex(out.stdout, /^all checks passed/m);
+  const left = (await git(['for-each-ref', 'refs/ci/doctor/'], { cwd: s.coordPath })).stdout;
+  t.is(left, '');
+});
+
+test('doctor on a broken worker: says what is wrong and how to fix it, and exits 1', async (t) => {
+  const s = await scenario(t, 'file', 0);
+  // Pushes are refused by the repository; a wanted tool version is not there; another tool is missing.
+  fs.writeFileSync(path.join(s.coordPath, 'hooks', 'pre-receive'), '#!/bin/sh\necho "refs/ci is read-only for you" >&2\nexit 1\n', { mode: 0o755 });
+  const fake = standInTool(s.dir, 'fake', '1.0');
+  const config = path.join(s.dir, 'doctor-config.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      tools: { fake: { versionCommand: [fake.bin, '--version'], want: '2.0' }, gone: { versionCommand: [path.join(s.dir, 'no-such-tool')] } },
+      pipelines: { faked: { kind: 'steps', checkout: false, tools: ['fake', 'gone'], steps: [] } },
+    }),
+  );
+  const out = await refci(['doctor', '--coord', s.coord, '--worker-id', 'w1', '--pipelines', 'faked', '--config', config, '--min-free', '0'], { env: s.env });
+  t.is(out.exitCode, 1, out.stdout + out.stderr);
+  t.regex(out.stdout, /^FAIL {2}push: a test push to refs\/ci\/doctor\/\S+ was refused: .*$/m);
+  t.regex(out.stdout, /^ {6}fix: this host needs push access to refs\/ci\/ of the coordination repository/m);
+  t.regex(out.stdout, /^FAIL {2}tool fake: fake is "fake 1\.0", wanted 2\.0; pipelines faked are not claimed until it is$/m);
+  t.regex(out.stdout, /^ {6}fix: install fake 2\.0, or add tools\.fake\.update\.default to the configuration$/m);
+  t.regex(out.stdout, /^FAIL {2}tool gone: `\S+no-such-tool` does not run/m);
+  t.regex(out.stdout, /^3 problems found$/m);
+
+  const unreachable = await refci(['doctor', '--coord', path.join(s.dir, 'missing.git'), '--main', '--json', '--min-free', '0'], { env: s.env });
+  t.is(unreachable.exitCode, 1);
+  const report = JSON.parse(unreachable.stdout);
+  t.false(report.ok);
+  const fetch = report.checks.find((c: { name: string }) => c.name === 'fetch');
+  t.is(fetch.status, 'fail');
+  t.regex(fetch.fix, /check the URL/);
+  t.false(report.checks.some((c: { name: string }) => c.name.startsWith('tool')), '--main checks no tools');
+});
