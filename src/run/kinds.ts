@@ -25,6 +25,8 @@ export async function workerHooks(config: FleetConfig, stateDir: string): Promis
       mode: config.sandbox,
       probe,
       writable: [trees.workdir, trees.basedir],
+      // A tool named by absolute path (a stand-in in a checkout under /tmp) stays visible.
+      readable: path.isAbsolute(argv[0]) ? [path.dirname(argv[0])] : [],
       cacheDir,
     });
     return { argv: wrapped.argv, sandboxed: wrapped.sandboxed };

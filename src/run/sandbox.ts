@@ -76,6 +76,11 @@ export interface SandboxOptions {
   probe: SandboxProbe;
   /** Absolute host folders the step may write: its work tree. Nothing else is writable. */
   writable: string[];
+  /**
+   * Absolute host folders bound read-only again after the private /tmp: a
+   * tool installed below /tmp (a checkout there) would otherwise vanish.
+   */
+  readable?: string[];
   /** Folder the step starts in (inside the sandbox the same path); defaults to the caller's cwd. */
   cwd?: string;
   /**
@@ -137,6 +142,7 @@ export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedA
     '--tmpfs',
     '/tmp',
   ];
+  for (const dir of dedupe((options.readable ?? []).map((d) => path.resolve(d)))) args.push('--ro-bind', dir, dir);
   for (const dir of dedupe(options.writable.map((d) => path.resolve(d)))) args.push('--bind', dir, dir);
   const cache = options.cacheDir ? path.resolve(options.cacheDir) : '/tmp/.cache';
   if (options.cacheDir) args.push('--bind', cache, cache);
