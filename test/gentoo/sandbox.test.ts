@@ -103,7 +103,8 @@ let probed: Promise<SandboxProbe> | undefined;
 
 async function inSandbox(work: string, command: string[], extra: { uid?: number } = {}) {
   const probe = await (probed ??= detectSandbox());
-  const wrapped = sandboxArgv(command, { mode: 'required', probe, writable: [work], cwd: work, ...extra });
+  const readable = path.isAbsolute(command[0]) ? [path.dirname(command[0])] : [];
+  const wrapped = sandboxArgv(command, { mode: 'required', probe, writable: [work], readable, cwd: work, ...extra });
   const result = await execa(wrapped.argv[0], wrapped.argv.slice(1), { reject: false, stripFinalNewline: false });
   return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode };
 }
