@@ -3,6 +3,7 @@ import type { FleetConfig } from '../config/types.ts';
 import { applySweepAction } from '../claim/close-job.ts';
 import { loadSeenLocks, saveSeenLocks } from '../claim/seen-store.ts';
 import { waitForWork } from '../claim/wait.ts';
+import { ConfigSource } from '../fleet/config-source.ts';
 import { CoordClone } from '../git/clone.ts';
 import { readSnapshot } from '../git/live-snapshot.ts';
 import { readFiles } from '../git/objects.ts';
@@ -20,13 +21,14 @@ export interface CollectorOptions {
   coord: string;
   collectorId: string;
   stateDir: string;
-  config: FleetConfig;
+  /** A local configuration; without one, the configuration branch of the coordination repository. */
+  config?: FleetConfig;
   clock: Clock;
   once: boolean;
   log: (line: string) => void;
   publishers: Publisher[];
-  /** Deciders by pipeline kind; the pipeline's own status otherwise. */
-  deciders?: Partial<Record<string, Decider>>;
+  /** Deciders by pipeline kind, made for the configuration in use; the pipeline's own status otherwise. */
+  deciders?: (config: FleetConfig) => Partial<Record<string, Decider>>;
   stop?: AbortSignal;
   /** A publisher failed for a job (the job stays live and is published again next round). */
   onPublishError?: (error: unknown) => void;
@@ -43,11 +45,12 @@ const ARTIFACT_LIMIT = 64 * 1024 * 1024;
  */
 export async function runCollector(options: CollectorOptions): Promise<{ archived: number }> {
   const clone = await CoordClone.open(path.join(options.stateDir, 'coord.git'), options.coord);
+  const source = new ConfigSource(options.stateDir, options.log, options.config);
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let archived = 0;
   let idleMs = poll.min;
   while (!options.stop?.aborted) {
-    const done = await collectOnce(clone, options);
+    const done = await collectOnce(clone, source, options);
     archived += done;
     if (options.once) break;
     idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
@@ -56,14 +59,21 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
   return { archived };
 }
 
-async function collectOnce(clone: CoordClone, options: CollectorOptions): Promise<number> {
-  await clone.fetch(liveRefspecs({ history: true }));
+interface Round {
+  config: FleetConfig;
+  deciders: Partial<Record<string, Decider>>;
+}
+
+async function collectOnce(clone: CoordClone, source: ConfigSource, options: CollectorOptions): Promise<number> {
+  await clone.fetch(liveRefspecs({ history: true, config: true }));
+  const { config } = await source.refresh(clone);
+  const round: Round = { config, deciders: options.deciders?.(config) ?? {} };
   let snapshot = await readSnapshot(clone);
   const now = options.clock.now();
   const tips = new Map([...snapshot.values()].filter((live) => live.lock).map((live) => [live.id, live.lock!.oid]));
   const seen = observeLocks(loadSeenLocks(options.stateDir), tips, now);
   saveSeenLocks(options.stateDir, seen);
-  const sweep = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: options.config.leaseSec });
+  const sweep = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: config.leaseSec });
   let swept = false;
   for (const action of sweep.actions) swept = (await applySweepAction(clone, snapshot, action, options.collectorId, options.clock)) || swept;
   if (swept) snapshot = await readSnapshot(clone);
@@ -76,7 +86,7 @@ async function collectOnce(clone: CoordClone, options: CollectorOptions): Promis
   for (const live of snapshot.values()) {
     const state = stateOf(live);
     if (state !== 'finished' && state !== 'cancelled' && state !== 'orphan') continue;
-    let verdict = await decide(clone, live, options);
+    let verdict = await decide(clone, live, round);
     let summary: Summary;
     try {
       for (const publisher of options.publishers) {
@@ -102,7 +112,7 @@ async function collectOnce(clone: CoordClone, options: CollectorOptions): Promis
   return archived;
 }
 
-async function decide(clone: CoordClone, live: LiveJob, options: CollectorOptions): Promise<Verdict> {
+async function decide(clone: CoordClone, live: LiveJob, round: Round): Promise<Verdict> {
   const job = descriptorOf(live);
   if (!live.job) return { status: 'error', reason: 'refs without a job ref (pushed by hand?); archived as they were', reports: {} };
   if (!live.result) {
@@ -114,8 +124,8 @@ async function decide(clone: CoordClone, live: LiveJob, options: CollectorOption
     const why = live.result.record.ok ? '' : live.result.record.reason;
     return { status: 'error', reason: `the result cannot be read: ${why}`, reports: {} };
   }
-  const kind = job ? options.config.pipelines[job.pipeline]?.kind : undefined;
-  const decider = (kind && options.deciders?.[kind]) || statusDecider;
+  const kind = job ? round.config.pipelines[job.pipeline]?.kind : undefined;
+  const decider = (kind && round.deciders[kind]) || statusDecider;
   const resultOid = live.result.oid;
   const readArtifact = async (file: string) => {
     const spec = `${resultOid}:${file}`;

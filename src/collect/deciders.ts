@@ -1,10 +1,11 @@
 import type { FleetConfig } from '../config/types.ts';
+import type { JobDescriptor } from '../protocol/job.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { plainReport, type Decider, type Verdict } from './verdict.ts';
 
 export interface DeciderOptions {
   /** Where the HTML report of a job is served, for the link in the comment. */
-  reportUrl?: (jobId: string) => string | undefined;
+  reportUrl?: (job: JobDescriptor) => string | undefined;
 }
 
 /** Deciders by pipeline kind; kinds without one use the pipeline's own status. */
@@ -31,10 +32,12 @@ export function qaDecider(config: FleetConfig, options: DeciderOptions): Decider
       baseText: base.toString('utf8'),
       headText: head.toString('utf8'),
       countWarnings: config.gentoo.countWarnings,
+      classes: config.gentoo.classes,
+      excludes: config.gentoo.excludes,
       headSha: job?.head,
       baseSha: typeof result.details.basis === 'string' ? result.details.basis : job?.base,
       jobId: result.job,
-      reportUrl: options.reportUrl?.(result.job),
+      reportUrl: job ? options.reportUrl?.(job) : undefined,
     });
     return {
       status: report.verdict.status,

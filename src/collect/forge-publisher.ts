@@ -20,10 +20,10 @@ import { DEFAULT_STATUS_CONTEXT } from '../enqueue/forge-discovery.ts';
 import { reportMarker } from '../forge/text.ts';
 import type { CommitStatus, Forge, PullRequest } from '../forge/types.ts';
 import type { Summary } from '../protocol/history.ts';
-import { historyShard } from '../protocol/ids.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import { descriptorOf, lockOf, stateOf, type Snapshot } from '../protocol/snapshot.ts';
 import type { Publisher } from './publisher.ts';
+import { fillReportUrl } from './report-url.ts';
 import type { Verdict } from './verdict.ts';
 
 export interface ForgePublisherOptions {
@@ -80,9 +80,7 @@ export class ForgePublisher implements Publisher {
   /** The report link of a job, when a template was given. */
   reportUrl(job: JobDescriptor): string | undefined {
     const template = this.#options.reportUrl;
-    if (!template) return undefined;
-    const values: Record<string, string> = { job: job.id, shard: historyShard(job.id), pr: String(job.pr ?? ''), head: job.head };
-    return template.replace(/\{(job|shard|pr|head)\}/g, (_, name: string) => encodeURIComponent(values[name]!));
+    return template ? fillReportUrl(template, job) : undefined;
   }
 
   async precheck(job: JobDescriptor | undefined, verdict: Verdict): Promise<string | undefined> {

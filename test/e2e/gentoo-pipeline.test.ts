@@ -7,6 +7,8 @@ import { createSampleEbuildRepo } from '../../src/gentoo/sample-repo.ts';
 import { git } from '../../src/git/run.ts';
 import { historyShard } from '../../src/protocol/ids.ts';
 import { refci } from '../helpers/cli.ts';
+import type { Scenario } from '../helpers/coord.ts';
+import { editConfig } from '../fleet/helpers.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 test('the gentoo pipeline scans only what a PR touches, records how, and the collector diffs per finding', async (t) => {
@@ -71,4 +73,29 @@ test('refci qa-diff exits 1 on new counting findings and 3 on an unreadable file
   const missing = await refci(['qa-diff', '--base', path.join(dir, 'nope.jsonl'), '--head', path.join(dir, 'empty.jsonl')]);
   t.is(missing.exitCode, 3);
   t.regex(missing.stderr, /nope\.jsonl does not exist/);
+});
+
+test('the collector decides with the classes of the configuration branch', async (t) => {
+  const dir = tempDir(t);
+  const env = { REFCI_STATE_DIR: path.join(dir, 'state') };
+  const coord = path.join(dir, 'coord.git');
+  const sample = await createSampleEbuildRepo(path.join(dir, 'gentoo'));
+  const configFile = path.join(dir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify(withStandIns(defaultConfig())));
+  await refci(['init', coord]);
+  const id = (await refci(['enqueue', '--coord', coord, '--repo', sample.path, '--base', 'master', '--head', 'pr/2', '--pr', '2'], { env })).stdout.trim();
+  const work = await refci(['work', '--coord', coord, '--once', '--worker-id', 'w1', '--config', configFile], { env });
+  t.is(work.exitCode, 0, work.stderr);
+
+  // An operator makes UnknownLicense a warning, with plain git on the configuration branch.
+  const change = await editConfig({ dir, coordPath: coord } as Scenario, (c) => (c.gentoo.classes = 'classes.json'), 'UnknownLicense is a warning', {
+    'classes.json': JSON.stringify({ UnknownLicense: 'warn' }),
+  });
+  const collect = await refci(['collect', '--coord', coord, '--once', '--out', path.join(dir, 'out')], { env });
+  t.is(collect.exitCode, 0, collect.stderr);
+  t.regex(collect.stderr + collect.stdout, new RegExp(`configuration ${change.slice(0, 12)} in use`));
+  t.regex(collect.stdout, new RegExp(`${id}: success`));
+  const qa = JSON.parse(fs.readFileSync(path.join(dir, 'out', id, 'qa.json'), 'utf8'));
+  t.is(qa.new[0].keyword, 'UnknownLicense');
+  t.is(qa.new[0].class, 'warn');
 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { runCollector } from '../../collect/collector.ts';
 import { deciders } from '../../collect/deciders.ts';
 import { ForgePublisher } from '../../collect/forge-publisher.ts';
+import { fillReportUrl } from '../../collect/report-url.ts';
 import { FolderPublisher, type Publisher } from '../../collect/publisher.ts';
 import { loadConfigFile } from '../../config/load.ts';
 import { isRefciError, RefciError } from '../../errors.ts';
@@ -19,7 +20,7 @@ export const collectCommand: Command = {
     ...coordHelp,
     '--once              collect what is finished, then exit (for cron)',
     '--out DIR           write each job\'s reports to DIR/<job id>/ (default ./refci-reports)',
-    '--config FILE       pipelines and limits as JSON, over the built-in defaults',
+    '--config FILE       use this file (over the built-in defaults) instead of the configuration branch',
     '',
     'publishing on forges (statuses, one report comment per pull request); --github and --codeberg may both be given:',
     ...forgeHelp,
@@ -37,19 +38,20 @@ export const collectCommand: Command = {
   async run(flags, _positionals, io) {
     const id = defaultWorkerId();
     const context = hostContext(flags, 'collect', 'collector', id);
-    const config = loadConfigFile(flags.config as string | undefined);
+    const config = typeof flags.config === 'string' ? loadConfigFile(flags.config) : undefined;
+    const reportUrl = flags['report-url'] as string | undefined;
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
     const log = lineLogger(io, context.clock, 'collector');
     const publishers: Publisher[] = [new FolderPublisher(out)];
     const forges = await forgesFromFlags(flags, io, 'collect', { both: true, log });
-    if (forges.length === 0 && flags['report-url'] !== undefined) throw new RefciError('usage', '--report-url needs --github or --codeberg', 'see refci collect --help');
+    if (forges.length === 0 && reportUrl !== undefined) throw new RefciError('usage', '--report-url needs --github or --codeberg', 'see refci collect --help');
     for (const forge of forges) {
       publishers.push(
         new ForgePublisher({
           forge,
           stateDir: context.stateDir,
           context: flags['status-context'] as string | undefined,
-          reportUrl: flags['report-url'] as string | undefined,
+          reportUrl,
           log,
         }),
       );
@@ -65,7 +67,7 @@ export const collectCommand: Command = {
       once: Boolean(flags.once),
       log,
       publishers,
-      deciders: deciders(config),
+      deciders: (current) => deciders(current, { reportUrl: reportUrl ? (job) => fillReportUrl(reportUrl, job) : undefined }),
       stop: stop.signal,
       onPublishError: (error) => errors.push(error),
     });
