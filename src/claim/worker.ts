@@ -238,7 +238,8 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
     job: { id: job.id, pipeline: job.pipeline, attempt, startedAt: isoOf(options.clock.now()) },
   };
   // Not awaited: the announcement must not delay the job; presence pushes run one at a time.
-  void run.presence.announce(running, config.presenceSec, true);
+  // Pushed only when due: the lock already tells who runs the job.
+  void run.presence.announce(running, config.presenceSec);
   const abort = new AbortController();
   let abortReason = 'cancelled';
   const stopWith = (reason: string) => {

@@ -24,13 +24,17 @@ export function qaDecider(config: FleetConfig, options: DeciderOptions): Decider
       const status = result.status === 'cancelled' ? 'cancelled' : 'error';
       return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result) } };
     }
-    const [head, base] = await Promise.all([readArtifact('outputs/head.jsonl'), readArtifact('outputs/base.jsonl')]);
+    const [head, base, headMessages, baseMessages] = await Promise.all(
+      ['outputs/head.jsonl', 'outputs/base.jsonl', 'outputs/head.messages.jsonl', 'outputs/base.messages.jsonl'].map(readArtifact),
+    );
     if (head === undefined || base === undefined) {
       return { status: 'error', reason: 'the result has no pkgcheck output (outputs/head.jsonl and outputs/base.jsonl)', reports: {} };
     }
     const report = buildQaReport({
       baseText: base.toString('utf8'),
       headText: head.toString('utf8'),
+      baseMessagesText: baseMessages?.toString('utf8'),
+      headMessagesText: headMessages?.toString('utf8'),
       countWarnings: config.gentoo.countWarnings,
       classes: config.gentoo.classes,
       excludes: config.gentoo.excludes,

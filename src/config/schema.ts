@@ -29,6 +29,7 @@ const stepSchema = z.strictObject({
   timeoutSec: z.number().int().min(1).max(7 * 24 * 3600),
   tree: z.enum(['merged', 'base']).optional(),
   stdoutArtifact: relativePath.optional(),
+  stdinArtifact: relativePath.optional(),
   sandbox: z.boolean().optional(),
   okExitCodes: z.array(z.number().int().min(0).max(255)).optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),

@@ -19,6 +19,8 @@ export interface StepConfig {
   tree?: 'merged' | 'base';
   /** Save the step's standard output as this artifact (for example outputs/head.jsonl). */
   stdoutArtifact?: string;
+  /** Feed this artifact of an earlier step to the step's standard input (pkgcheck replay reads a scan this way). */
+  stdinArtifact?: string;
   /** Run inside the sandbox when the host has one. */
   sandbox?: boolean;
   /** Exit codes that do not fail the step (pkgcheck exits 1 with --exit when it finds something). */

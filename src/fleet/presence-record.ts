@@ -58,8 +58,14 @@ export function presenceMessage(record: PresenceRecord): string {
   return `presence ${record.worker}: ${what}`;
 }
 
-/** What a change of presence is about: everything but the time and the chain position. */
+/**
+ * What a change of presence is about: what the worker can do and whether it
+ * claims at all. Which job it runs is left out (the lock refs say that, and
+ * announcing each job start and end would double the pushes of a busy fleet),
+ * as are the time and the chain position.
+ */
 export function presenceKey(record: Omit<PresenceRecord, 'at' | 'seq' | 'version'>): string {
-  const { worker, host, kind, state, pipelines, blocked, tools, job, configCommit } = record;
-  return JSON.stringify({ worker, host, kind, state, pipelines, blocked, tools, job, configCommit });
+  const { worker, host, kind, pipelines, blocked, tools, configCommit } = record;
+  const state = record.state === 'running' ? 'idle' : record.state;
+  return JSON.stringify({ worker, host, kind, state, pipelines, blocked, tools, configCommit });
 }

@@ -59,7 +59,7 @@ function entry(f: Finding, status: FindingStatus, key: string, options: DiffOpti
     class: cls,
     scope: f.scope,
     location: f.location,
-    message: f.message ?? attributesText(f.attributes),
+    message: f.message ?? f.description ?? attributesText(f.attributes),
     key,
     excluded,
     counts: !excluded && classCounts(cls, options.countWarnings ?? false),

@@ -11,4 +11,5 @@ export { renderMarkdown, MARKDOWN_MAX_LENGTH, type MarkdownOptions } from './rep
 export { renderHtml } from './report-html.ts';
 export { renderJson, toJsonReport, type JsonReport, type JsonFinding } from './report-json.ts';
 export type { QaReport, ReportMeta } from './report-model.ts';
+export { withReplayMessages, type WithMessages } from './replay-messages.ts';
 export { runQaDiff, buildQaReport, renderQaReport, type RunQaDiffInput, type RunQaDiffResult, type ReportFormat } from './run.ts';

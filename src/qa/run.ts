@@ -13,6 +13,7 @@ import { parsePkgcheckOutput } from './parse.ts';
 import { renderHtml } from './report-html.ts';
 import { renderJson } from './report-json.ts';
 import { renderMarkdown } from './report-markdown.ts';
+import { withReplayMessages } from './replay-messages.ts';
 import type { QaReport, ReportMeta } from './report-model.ts';
 import type { ParseProblem, ParseResult } from './types.ts';
 import { verdictOf, type Verdict } from './verdict.ts';
@@ -22,6 +23,9 @@ export type ReportFormat = 'json' | 'markdown' | 'html';
 export interface RunQaDiffInput extends ReportMeta {
   baseText: string;
   headText: string;
+  /** `pkgcheck replay -R JsonReporter` of a JsonStream scan: its messages and levels are shown instead of attributes. */
+  baseMessagesText?: string;
+  headMessagesText?: string;
   /** Default `json`. */
   format?: ReportFormat;
   /** Replaces Gentoo CI's keyword classes when given. */
@@ -51,7 +55,14 @@ function describeProblems(side: string, problems: ParseProblem[]): string {
 export function buildQaReport(input: Omit<RunQaDiffInput, 'format'>): QaReport {
   const base: ParseResult = parsePkgcheckOutput(input.baseText);
   const head: ParseResult = parsePkgcheckOutput(input.headText);
-  const diff = diffFindings(base.findings, head.findings, {
+  const replayWarnings: string[] = [];
+  const described = (scan: ParseResult, replayText: string | undefined, side: string) => {
+    if (replayText === undefined || scan.format !== 'JsonStream') return scan.findings;
+    const zipped = withReplayMessages(scan.findings, parsePkgcheckOutput(replayText), side);
+    if (zipped.warning) replayWarnings.push(zipped.warning);
+    return zipped.findings;
+  };
+  const diff = diffFindings(described(base, input.baseMessagesText, 'base'), described(head, input.headMessagesText, 'head'), {
     classes: input.classes,
     excludes: input.excludes,
     countWarnings: input.countWarnings,
@@ -59,6 +70,7 @@ export function buildQaReport(input: Omit<RunQaDiffInput, 'format'>): QaReport {
   if (base.format !== head.format && base.format !== 'empty' && head.format !== 'empty') {
     diff.warnings.unshift(`base is ${base.format} output but head is ${head.format} output; scan both with the same reporter`);
   }
+  diff.warnings.push(...replayWarnings);
   const causes: string[] = [];
   if (input.pipelineError !== undefined) causes.push(input.pipelineError);
   if (!input.tolerateProblems) {

@@ -39,6 +39,11 @@ export interface Finding {
   attributes?: Record<string, unknown>;
   /** JsonReporter/XmlReporter: the result's description. */
   message?: string;
+  /**
+   * JsonStream: pkgcheck's description from a JsonReporter replay of the same
+   * scan, for people only; unlike `message` it is no part of the finding key.
+   */
+  description?: string;
   format: PkgcheckFormat;
   /** 1-based line of the input where the finding starts. */
   line: number;

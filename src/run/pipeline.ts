@@ -119,6 +119,10 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       const tree = step.tree ?? 'merged';
       const cwd = tree === 'base' ? trees?.basedir ?? scratch : trees?.workdir ?? scratch;
       const targetLists = scans && step.run.includes('{targets}') ? scans[tree] : [[]];
+      const input = step.stdinArtifact === undefined ? undefined : artifacts[step.stdinArtifact];
+      if (step.stdinArtifact !== undefined && input === undefined) {
+        return finish('error', `step ${step.name} reads ${step.stdinArtifact}, which no earlier step wrote; fix stdinArtifact in the configuration`);
+      }
       const stdouts: Buffer[] = [];
       for (const [index, targets] of targetLists.entries()) {
         if (run.signal.aborted) return finish('cancelled', run.abortReason());
@@ -136,6 +140,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
           signal: run.signal,
           logCap: run.config.logCapBytes,
           stdoutCap: step.stdoutArtifact ? run.config.artifactCapBytes : undefined,
+          input,
           now: run.now,
         });
         run.onStep?.({ ...progress, phase: 'end', exitCode: outcome.exitCode, durationMs: outcome.durationMs });

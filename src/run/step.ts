@@ -9,6 +9,8 @@ export interface StepRun {
   signal: AbortSignal;
   logCap: number;
   stdoutCap?: number;
+  /** Fed to the step's standard input; without it, standard input is closed. */
+  input?: string | Uint8Array;
   now: () => number;
 }
 
@@ -44,7 +46,7 @@ export async function runStep(run: StepRun): Promise<StepOutcome> {
     detached: true,
     reject: false,
     buffer: false,
-    stdin: 'ignore',
+    ...(run.input ? { input: run.input } : { stdin: 'ignore' as const }),
   });
   const killTree = () => {
     if (child.pid === undefined) return;

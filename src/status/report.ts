@@ -187,8 +187,20 @@ export function buildStatus(input: StatusInput): StatusReport {
   };
 }
 
+/** Which job each worker holds a live lock on: fresher than presence, which is pushed only every few minutes. */
+function jobsByWorker(snapshot: Snapshot): Map<string, string> {
+  const held = new Map<string, string>();
+  for (const live of snapshot.values()) {
+    const state = stateOf(live);
+    const lock = lockOf(live);
+    if (lock && (state === 'running' || state === 'cancelling')) held.set(lock.worker, live.id);
+  }
+  return held;
+}
+
 function workerRows(input: StatusInput): WorkerRow[] {
   const rows = new Map<string, WorkerRow>();
+  const held = jobsByWorker(input.snapshot);
   for (const { worker, record, problem } of input.presences) {
     const drain = input.drains.get(worker);
     const drained = input.drains.has(worker);
@@ -197,13 +209,15 @@ function workerRows(input: StatusInput): WorkerRow[] {
       continue;
     }
     // A drain requested after the worker last spoke shows at once; the worker confirms it on its next round.
-    const state = drained && record.state !== 'running' ? 'drained' : drained ? 'running, draining' : record.state;
+    const job = held.get(worker);
+    const own = record.state === 'running' || record.state === 'idle' ? (job ? 'running' : 'idle') : record.state;
+    const state = drained && own !== 'running' ? 'drained' : drained ? 'running, draining' : own;
     rows.set(worker, {
       id: worker,
       state,
       host: record.host,
       kind: record.kind,
-      job: record.job?.id,
+      job,
       pipelines: record.pipelines,
       blocked: record.blocked,
       tools: record.tools,

@@ -58,6 +58,9 @@ test('the gentoo pipeline scans only what a PR touches, records how, and the col
   }
   const qa = JSON.parse((await git(['cat-file', 'blob', `refs/ci/history:jobs/${historyShard(ids[2])}/${ids[2]}/qa.json`], { cwd: coord })).stdout);
   t.is(qa.verdict.status, 'failure');
+  t.true(result.artifacts.includes('outputs/head.messages.jsonl'), 'pkgcheck replay -R JsonReporter ran on the scan');
+  t.is(qa.new[0].message, 'unknown license: Artistic-2', "the report shows pkgcheck's message");
+  t.is(qa.new[0].level, 'error');
 });
 
 test('refci qa-diff exits 1 on new counting findings and 3 on an unreadable file', async (t) => {

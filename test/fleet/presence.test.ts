@@ -16,6 +16,8 @@ test('presence: pushed when due or changed, chained to the previous commit, and 
   await first.announce(idle, 180);
   clock.advance(60_000);
   await first.announce(idle, 180); // nothing changed, not due: no push
+  const job = { id: 'pr1-0000000000000000', pipeline: 'check', attempt: 1, startedAt: '2026-01-01T00:00:00.000Z' };
+  await first.announce({ ...idle, state: 'running', job }, 180); // a job starting is in the lock refs, not pushed here
   await first.announce({ ...idle, state: 'drained' }, 180); // changed: pushed
   clock.advance(181_000);
   await first.announce({ ...idle, state: 'drained' }, 180); // due: pushed

@@ -1,0 +1,62 @@
+import test from 'ava';
+import { defaultConfig } from '../../src/config/defaults.ts';
+import type { PipelineConfig } from '../../src/config/types.ts';
+import { newJob } from '../../src/protocol/job.ts';
+import { runPipeline } from '../../src/run/pipeline.ts';
+import type { Workspace } from '../../src/run/workspace.ts';
+
+function run(pipeline: PipelineConfig) {
+  return runPipeline({
+    job: newJob({ repo: '/nowhere', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'p', createdAt: '2026-01-01T00:00:00.000Z' }),
+    pipeline,
+    config: defaultConfig(),
+    workspace: {} as Workspace,
+    worker: 'w',
+    attempt: 1,
+    tools: {},
+    signal: new AbortController().signal,
+    now: Date.now,
+    abortReason: () => 'stopped',
+  });
+}
+
+const node = (code: string) => ['node', '-e', code];
+
+test('a step reads an earlier step\'s artifact on its standard input', async (t) => {
+  const { result, artifacts } = await run({
+    kind: 'steps',
+    checkout: false,
+    steps: [
+      { name: 'write', run: node('console.log("one"); console.log("two")'), timeoutSec: 60, stdoutArtifact: 'outputs/lines.txt' },
+      {
+        name: 'count',
+        run: node('let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(s.trim().split("\\n").length))'),
+        timeoutSec: 60,
+        stdinArtifact: 'outputs/lines.txt',
+        stdoutArtifact: 'outputs/count.txt',
+      },
+    ],
+  });
+  t.is(result.status, 'success', result.reason);
+  t.is(String(artifacts['outputs/count.txt']), '2\n');
+});
+
+test('a step whose input no earlier step wrote ends the job with an error naming the fix', async (t) => {
+  const { result } = await run({
+    kind: 'steps',
+    checkout: false,
+    steps: [{ name: 'count', run: node('0'), timeoutSec: 60, stdinArtifact: 'outputs/missing.txt' }],
+  });
+  t.is(result.status, 'error');
+  t.is(result.reason, 'step count reads outputs/missing.txt, which no earlier step wrote; fix stdinArtifact in the configuration');
+});
+
+test('without an input the step\'s standard input is closed, not inherited', async (t) => {
+  const { result, artifacts } = await run({
+    kind: 'steps',
+    checkout: false,
+    steps: [{ name: 'read', run: node('let n = 0; process.stdin.on("data", (d) => (n += d.length)).on("end", () => console.log(n))'), timeoutSec: 60, stdoutArtifact: 'o.txt' }],
+  });
+  t.is(result.status, 'success', result.reason);
+  t.is(String(artifacts['o.txt']), '0\n');
+});
