@@ -72,6 +72,7 @@ export const fleetConfigSchema = z
     logCapBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(defaults.logCapBytes),
     artifactCapBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(defaults.artifactCapBytes),
     sandbox: z.enum(['auto', 'required', 'off']).default(defaults.sandbox),
+    sandboxUid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
     presenceSec: z.number().int().min(10).max(24 * 3600).default(defaults.presenceSec),
     updateTimeoutSec: z.number().int().min(1).max(24 * 3600).default(defaults.updateTimeoutSec),
     updateRetrySec: z.number().int().min(0).max(7 * 24 * 3600).default(defaults.updateRetrySec),

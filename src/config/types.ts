@@ -81,7 +81,12 @@ export interface FleetConfig {
   logCapBytes: number;
   artifactCapBytes: number;
   sandbox: 'auto' | 'required' | 'off';
-  /** A worker renews its presence ref at most this often (and on job start and end). */
+  /**
+   * Sandboxed steps see this uid and gid (bwrap --unshare-user): the PR's code
+   * does not run as the worker's user. Needs unprivileged user namespaces.
+   */
+  sandboxUid?: number;
+  /** A worker renews its presence ref at most this often (and when what it can do changes). */
   presenceSec: number;
   /** Limit for one run of a tool's update command. */
   updateTimeoutSec: number;

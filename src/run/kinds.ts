@@ -28,6 +28,8 @@ export async function workerHooks(config: FleetConfig, stateDir: string): Promis
       // A tool named by absolute path (a stand-in in a checkout under /tmp) stays visible.
       readable: path.isAbsolute(argv[0]) ? [path.dirname(argv[0])] : [],
       cacheDir,
+      uid: config.sandboxUid,
+      gid: config.sandboxUid,
     });
     return { argv: wrapped.argv, sandboxed: wrapped.sandboxed };
   };

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
+import { defaultConfig } from '../../src/config/defaults.ts';
 import { RefciError } from '../../src/errors.ts';
+import { workerHooks } from '../../src/run/kinds.ts';
 import { detectSandbox, sandboxArgv, type SandboxProbe } from '../../src/run/sandbox.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { STANDIN_BIN } from './helpers.ts';
@@ -158,4 +160,14 @@ real(`the pkgcheck stand-in runs in the sandbox${why}`, async (t) => {
 (userns ? test : test.skip)(`a configured uid is the uid inside${userns ? '' : ' [skipped: no bwrap or no user namespaces]'}`, async (t) => {
   const out = await inSandbox(tempDir(t), ['id', '-u'], { uid: 65534 });
   t.is(out.stdout, '65534\n');
+});
+
+(userns ? test : test.skip)(`sandboxUid in the configuration: the worker's sandboxed steps run as that uid${userns ? '' : ' [skipped: no bwrap or no user namespaces]'}`, async (t) => {
+  const config = { ...defaultConfig(), sandbox: 'required' as const, sandboxUid: 65534 };
+  const hooks = await workerHooks(config, tempDir(t));
+  const work = tempDir(t);
+  const wrapped = hooks.wrap(['id', '-u'], { name: 'who', run: ['id', '-u'], timeoutSec: 10, sandbox: true }, { workdir: work, basedir: work });
+  t.true(wrapped.sandboxed);
+  const out = await execa(wrapped.argv[0]!, wrapped.argv.slice(1));
+  t.is(out.stdout, '65534');
 });
