@@ -9,14 +9,14 @@ import { CoordClone } from '../git/clone.ts';
 import { readSnapshot } from '../git/live-snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
-import { heartbeatIntervalMs, observeLocks } from '../protocol/lease.ts';
+import { heartbeatIntervalMs } from '../protocol/lease.ts';
 import { drainRef, liveRefspecs } from '../protocol/refs.ts';
-import { planSweep, type Claimable } from '../protocol/sweep.ts';
+import type { Claimable } from '../protocol/sweep.ts';
 import { runPipeline, type BeforeSteps, type StepProgress, type StepWrapper } from '../run/pipeline.ts';
 import { Workspace } from '../run/workspace.ts';
-import { applySweepAction, closeJob } from './close-job.ts';
+import { closeJob } from './close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
-import { loadSeenLocks, saveSeenLocks } from './seen-store.ts';
+import { sweepLive } from './sweep-live.ts';
 import { waitForWork } from './wait.ts';
 
 export interface WorkerHooks {
@@ -194,16 +194,7 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const { config } = round.current;
   const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions };
   const snapshot = await readSnapshot(clone);
-  const now = options.clock.now();
-  const tips = new Map([...snapshot.values()].filter((live) => live.lock).map((live) => [live.id, live.lock!.oid]));
-  const seen = observeLocks(loadSeenLocks(options.stateDir), tips, now);
-  saveSeenLocks(options.stateDir, seen);
-  const plan = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: config.leaseSec });
-  for (const action of plan.actions) {
-    if (await applySweepAction(clone, snapshot, action, worker.id, options.clock)) {
-      options.log(`${action.id}: ${action.reason}`);
-    }
-  }
+  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: worker.id, log: options.log });
   if (round.drained) return undefined;
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
-import { applySweepAction } from '../claim/close-job.ts';
-import { loadSeenLocks, saveSeenLocks } from '../claim/seen-store.ts';
+import { sweepLive } from '../claim/sweep-live.ts';
 import { waitForWork } from '../claim/wait.ts';
 import { ConfigSource } from '../fleet/config-source.ts';
 import { CoordClone } from '../git/clone.ts';
@@ -9,10 +8,8 @@ import { readSnapshot } from '../git/live-snapshot.ts';
 import { readFiles } from '../git/objects.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { Summary } from '../protocol/history.ts';
-import { observeLocks } from '../protocol/lease.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
-import { planSweep } from '../protocol/sweep.ts';
 import { archiveJob } from './archive.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, type Decider, type Verdict } from './verdict.ts';
@@ -69,14 +66,8 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, options: Col
   const { config } = await source.refresh(clone);
   const round: Round = { config, deciders: options.deciders?.(config) ?? {} };
   let snapshot = await readSnapshot(clone);
-  const now = options.clock.now();
-  const tips = new Map([...snapshot.values()].filter((live) => live.lock).map((live) => [live.id, live.lock!.oid]));
-  const seen = observeLocks(loadSeenLocks(options.stateDir), tips, now);
-  saveSeenLocks(options.stateDir, seen);
-  const sweep = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: config.leaseSec });
-  let swept = false;
-  for (const action of sweep.actions) swept = (await applySweepAction(clone, snapshot, action, options.collectorId, options.clock)) || swept;
-  if (swept) snapshot = await readSnapshot(clone);
+  const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: options.collectorId });
+  if (closed) snapshot = await readSnapshot(clone);
 
   for (const publisher of options.publishers) {
     await publisher.observe?.(snapshot).catch((error: unknown) => options.log(`live statuses not published: ${(error as Error).message}`));

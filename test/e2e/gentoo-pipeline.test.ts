@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultConfig } from '../../src/config/defaults.ts';
@@ -11,7 +11,8 @@ import type { Scenario } from '../helpers/coord.ts';
 import { editConfig } from '../fleet/helpers.ts';
 import { tempDir } from '../helpers/temp.ts';
 
-test('the gentoo pipeline scans only what a PR touches, records how, and the collector diffs per finding', async (t) => {
+/** A coordination repository, the sample ebuild repository and a configuration with the stand-ins. */
+async function gentooSetup(t: ExecutionContext) {
   const dir = tempDir(t);
   const env = { REFCI_STATE_DIR: path.join(dir, 'state') };
   const coord = path.join(dir, 'coord.git');
@@ -19,6 +20,11 @@ test('the gentoo pipeline scans only what a PR touches, records how, and the col
   const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(configFile, JSON.stringify(withStandIns(defaultConfig())));
   await refci(['init', coord]);
+  return { dir, env, coord, sample, configFile };
+}
+
+test('the gentoo pipeline scans only what a PR touches, records how, and the collector diffs per finding', async (t) => {
+  const { dir, env, coord, sample, configFile } = await gentooSetup(t);
   const ids: Record<string, string> = {};
   for (const pr of [2, 4]) {
     const out = await refci(['enqueue', '--coord', coord, '--repo', sample.path, '--base', 'master', '--head', `pr/${pr}`, '--pr', String(pr)], { env });
@@ -79,13 +85,7 @@ test('refci qa-diff exits 1 on new counting findings and 3 on an unreadable file
 });
 
 test('the collector decides with the classes of the configuration branch', async (t) => {
-  const dir = tempDir(t);
-  const env = { REFCI_STATE_DIR: path.join(dir, 'state') };
-  const coord = path.join(dir, 'coord.git');
-  const sample = await createSampleEbuildRepo(path.join(dir, 'gentoo'));
-  const configFile = path.join(dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify(withStandIns(defaultConfig())));
-  await refci(['init', coord]);
+  const { dir, env, coord, sample, configFile } = await gentooSetup(t);
   const id = (await refci(['enqueue', '--coord', coord, '--repo', sample.path, '--base', 'master', '--head', 'pr/2', '--pr', '2'], { env })).stdout.trim();
   const work = await refci(['work', '--coord', coord, '--once', '--worker-id', 'w1', '--config', configFile], { env });
   t.is(work.exitCode, 0, work.stderr);
