@@ -3,7 +3,7 @@
  * 16 workers, and claim latency with and without 10,000 archived jobs.
  * Figures are ratios measured in the same run; write them to docs/benchmarks.md.
  * BENCH_JOBS (default 1000) sets the drain size, BENCH_HISTORY (default 10000)
- * the archived jobs.
+ * the archived jobs; BENCH_ONLY=writes measures only the record writes.
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Lease } from '../src/claim/lease.ts';
 import { enqueueJobs } from '../src/enqueue/enqueue.ts';
 import { CoordClone } from '../src/git/clone.ts';
-import { commitTree, replaceSubtree, writeCommit, writeFileTree, writeRecordCommit } from '../src/git/objects.ts';
+import { writeRecordCommit } from '../src/git/objects.ts';
 import { writeJobCommit } from '../src/git/record-commits.ts';
 import { git } from '../src/git/run.ts';
 import { systemClock } from '../src/host/clock.ts';
@@ -73,6 +73,30 @@ async function claimVersusRawPush(remote: string, label: string) {
   return { raw: median(raw), claim: median(claim), check: median(check) };
 }
 
+/**
+ * Writing one record commit (a one-file tree and a commit) into a local clone:
+ * in process with isomorphic-git, as refci does, against the three git
+ * processes it would take otherwise (hash-object, mktree, commit-tree).
+ */
+async function recordWrites(): Promise<{ inProcess: number; cli: number }> {
+  const gitdir = path.join(root, 'writes.git');
+  await git(['init', '--quiet', '--bare', gitdir]);
+  const inProcess: number[] = [];
+  const cli: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const content = `{"worker":"w${i}","nonce":"${Math.random()}"}`;
+    let start = process.hrtime.bigint();
+    await writeRecordCommit(gitdir, { files: { 'lock.json': content }, parents: [], message: `claim ${i}`, author: signatureFor('bench', 'bench', Date.now()) });
+    inProcess.push(ms(start));
+    start = process.hrtime.bigint();
+    const blob = (await git(['hash-object', '-w', '--stdin'], { cwd: gitdir, input: content })).stdout.trim();
+    const tree = (await git(['mktree'], { cwd: gitdir, input: `100644 blob ${blob}\tlock.json\n` })).stdout.trim();
+    await git(['commit-tree', tree, '-m', `claim ${i}`], { cwd: gitdir, env: { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@x' } });
+    cli.push(ms(start));
+  }
+  return { inProcess: median(inProcess), cli: median(cli) };
+}
+
 async function drain(workers: number): Promise<number> {
   const remote = await coordRepo(`drain-${workers}.git`);
   const clone = await CoordClone.open(path.join(root, `drain-${workers}-enqueuer.git`), remote);
@@ -125,6 +149,10 @@ async function main() {
     console.log(line);
   };
   say(`machine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${(await git(['--version'])).stdout.trim()}`);
+
+  const writes = await recordWrites();
+  say(`record commit written in process (isomorphic-git) ${writes.inProcess.toFixed(1)} ms, with three git processes ${writes.cli.toFixed(1)} ms (${(writes.cli / writes.inProcess).toFixed(1)}x)`);
+  if (process.env.BENCH_ONLY === 'writes') return fs.rmSync(root, { recursive: true, force: true });
 
   const fresh = await coordRepo('claims-fresh.git');
   const a = await claimVersusRawPush(fresh, 'fresh');
