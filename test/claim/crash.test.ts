@@ -1,18 +1,26 @@
 import test from 'ava';
+import type { ResultPromise } from 'execa';
 import { git } from '../../src/git/run.ts';
 import { refci, spawnRefci } from '../helpers/cli.ts';
 import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitForRef(s: Scenario, ref: string, timeoutMs = 30_000): Promise<string> {
+/**
+ * Waits for the worker to take the lock. A worker that exits first, or a wait
+ * that runs out, fails with what the worker said, so a failure shows its cause.
+ */
+async function waitForLock(s: Scenario, id: string, worker: ResultPromise, timeoutMs = 60_000): Promise<string> {
+  const ref = `refs/ci/locks/${id}`;
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && worker.exitCode === null) {
     const out = await git(['rev-parse', '--verify', '--quiet', ref], { cwd: s.coordPath, allowFailure: true });
     if (out.exitCode === 0) return out.stdout.trim();
     await sleep(100);
   }
-  throw new Error(`${ref} did not appear`);
+  worker.kill('SIGKILL');
+  const done = await worker;
+  throw new Error(`${ref} did not appear (worker exit ${done.exitCode ?? done.signal}):\n${String(done.stdout)}\n${String(done.stderr)}`);
 }
 
 /** Runs `work --once` like cron until the job has a result. */
@@ -39,7 +47,7 @@ test('a worker killed with SIGKILL mid-job: another takes over after the lease a
   const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
     env: { ...s.env, SLEEP_MS: '600000' },
   });
-  await waitForRef(s, `refs/ci/locks/${id}`);
+  await waitForLock(s, id, first);
   first.kill('SIGKILL');
   await first;
   const log = await cronUntilResult(s, id, 'rescuer');
@@ -58,7 +66,7 @@ test('a worker that stalls past its lease cannot publish its late result', async
   const stalled = spawnRefci(['work', '--coord', s.coord, '--once', '--worker-id', 'stalled', '--config', s.configFile], {
     env: { ...s.env, SLEEP_MS: '4000' },
   });
-  await waitForRef(s, `refs/ci/locks/${id}`);
+  await waitForLock(s, id, stalled);
   stalled.kill('SIGSTOP');
   await cronUntilResult(s, id, 'rescuer');
   stalled.kill('SIGCONT');
@@ -75,7 +83,7 @@ test('a job whose workers keep dying fails after its attempts, with the reason k
   const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
     env: { ...s.env, SLEEP_MS: '600000' },
   });
-  await waitForRef(s, `refs/ci/locks/${id}`);
+  await waitForLock(s, id, first);
   first.kill('SIGKILL');
   await first;
   await cronUntilResult(s, id, 'sweeper');
@@ -90,7 +98,7 @@ test('a cancel stops a running job at its next heartbeat and kills its processes
   const worker = spawnRefci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1', '--config', s.configFile], {
     env: { ...s.env, SLEEP_MS: '600000' },
   });
-  await waitForRef(s, `refs/ci/locks/${id}`);
+  await waitForLock(s, id, worker);
   const cancel = await refci(['cancel', '--coord', s.coord, '--reason', 'not wanted', id], { env: s.env });
   t.is(cancel.exitCode, 0, cancel.stderr);
   const done = await worker;
