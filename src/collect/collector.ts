@@ -66,7 +66,7 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, options: Col
   const { config } = await source.refresh(clone);
   const round: Round = { config, deciders: options.deciders?.(config) ?? {} };
   let snapshot = await readSnapshot(clone);
-  const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: options.collectorId });
+  const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: options.collectorId, log: options.log });
   if (closed) snapshot = await readSnapshot(clone);
 
   for (const publisher of options.publishers) {

@@ -1,6 +1,7 @@
 /**
- * `refci qa-diff --base FILE --head FILE [--format json|markdown|html]
- * [--classes FILE] [--excludes FILE]`: the file-reading shell around the pure
+ * `refci qa-diff --base FILE --head FILE [--base-messages FILE]
+ * [--head-messages FILE] [--format json|markdown|html] [--classes FILE]
+ * [--excludes FILE]`: the file-reading shell around the pure
  * QA diff (src/qa/run.ts). Every file problem is a RefciError('invalid-input')
  * naming the file.
  */
@@ -17,6 +18,9 @@ export interface QaDiffCommandOptions extends ReportMeta {
   base: string;
   /** pkgcheck output of the head scan, same reporter as base. */
   head: string;
+  /** `pkgcheck replay -R JsonReporter` of a JsonStream base or head: pkgcheck's messages in the report. */
+  baseMessages?: string;
+  headMessages?: string;
   format?: ReportFormat;
   /** JSON keyword -> class map replacing Gentoo CI's (pkgcheck2html.conf.json shape). */
   classes?: string;
@@ -53,7 +57,12 @@ export async function qaDiffCommand(opts: QaDiffCommandOptions): Promise<{ outpu
   if (!FORMATS.includes(format)) {
     throw new RefciError('usage', `unknown report format ${JSON.stringify(format)}`, `use --format ${FORMATS.join(', --format ')}`);
   }
-  const [baseText, headText] = await Promise.all([readText(opts.base, 'base pkgcheck output'), readText(opts.head, 'head pkgcheck output')]);
+  const [baseText, headText, baseMessagesText, headMessagesText] = await Promise.all([
+    readText(opts.base, 'base pkgcheck output'),
+    readText(opts.head, 'head pkgcheck output'),
+    opts.baseMessages === undefined ? undefined : readText(opts.baseMessages, 'base replay'),
+    opts.headMessages === undefined ? undefined : readText(opts.headMessages, 'head replay'),
+  ]);
   let classes: KeywordClassMap | undefined;
   if (opts.classes !== undefined) {
     const value = await readJson(opts.classes, 'keyword classes');
@@ -67,6 +76,8 @@ export async function qaDiffCommand(opts: QaDiffCommandOptions): Promise<{ outpu
   const { output, verdict } = runQaDiff({
     baseText,
     headText,
+    baseMessagesText,
+    headMessagesText,
     format,
     classes,
     excludes,

@@ -102,3 +102,18 @@ test('the collector decides with the classes of the configuration branch', async
   t.is(qa.new[0].keyword, 'UnknownLicense');
   t.is(qa.new[0].class, 'warn');
 });
+
+test('refci qa-diff --base-messages/--head-messages shows pkgcheck messages for JsonStream scans', async (t) => {
+  const fixtures = path.join('test', 'fixtures', 'pkgcheck', 'reporter-formats');
+  const dir = tempDir(t);
+  const empty = path.join(dir, 'empty.jsonl');
+  fs.writeFileSync(empty, '');
+  const args = ['qa-diff', '--base', empty, '--head', path.join(fixtures, 'JsonStream.jsonl'), '--base-messages', empty, '--head-messages', path.join(fixtures, 'JsonReporter.jsonl')];
+  const out = await refci(args);
+  t.is(out.exitCode, 1, out.stderr);
+  const messages = JSON.parse(out.stdout).new.map((f: { message: string }) => f.message);
+  t.true(messages.includes('unquoted variable D on lines: 5, 7'), messages.join('\n'));
+  const missing = await refci([...args.slice(0, -1), path.join(dir, 'nope.json')]);
+  t.is(missing.exitCode, 3);
+  t.regex(missing.stderr, /head replay file .*nope\.json does not exist/);
+});
