@@ -1,4 +1,5 @@
 /** Flags shared by `refci enqueue` and `refci collect` to reach a forge. */
+import type { FleetConfig, ForgeSettings } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
 import { createForge, resolveToken, type Forge, type ForgeKind } from '../forge/index.ts';
 import type { Io } from './command.ts';
@@ -17,6 +18,7 @@ export const forgeHelp = [
   '--codeberg OWNER/REPO   a Codeberg/Forgejo repository (token from CODEBERG_TOKEN or --token-file)',
   '--api-url URL       API root: GitHub Enterprise (https://host/api/v3), another Forgejo (https://host/api/v1)',
   '--token-file FILE   file holding only the token (mode 0600); wins over the variable',
+  '                    (these and --status-context may also be set per forge in the configuration: forges.github, forges.codeberg)',
   '--status-context NAME   commit status context, also names the report comment (default gentoo-ci)',
   '--login NAME        the token user\'s login when GET /user cannot tell (a GitHub App: <app>[bot])',
 ];
@@ -28,7 +30,12 @@ const PER_FORGE = ['api-url', 'token-file', 'login'] as const;
  * each (collect publishes for both in one process); --api-url, --token-file and --login then
  * cannot say which forge they are for, so they need a single forge.
  */
-export async function forgesFromFlags(flags: Record<string, unknown>, io: Io, command: string, options: { both: boolean; log?: (line: string) => void }): Promise<Forge[]> {
+export async function forgesFromFlags(
+  flags: Record<string, unknown>,
+  io: Io,
+  command: string,
+  options: { both: boolean; log?: (line: string) => void; forges?: FleetConfig['forges'] },
+): Promise<Forge[]> {
   const kinds = (['github', 'codeberg'] as const).filter((name) => typeof flags[name] === 'string');
   if (kinds.length === 0) {
     for (const flag of [...PER_FORGE, 'status-context']) {
@@ -44,16 +51,30 @@ export async function forgesFromFlags(flags: Record<string, unknown>, io: Io, co
   }
   const forges: Forge[] = [];
   for (const kind of kinds as ForgeKind[]) {
-    const token = await resolveToken({ forge: kind, env: io.env, tokenFile: flags['token-file'] as string | undefined });
+    const settings = forgeSettings(flags, kind, options.forges);
+    const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
     forges.push(
       createForge(kind, {
         repo: flags[kind] as string,
         token,
-        apiUrl: flags['api-url'] as string | undefined,
-        login: flags.login as string | undefined,
+        apiUrl: settings.apiUrl,
+        login: settings.login,
         log: options.log,
       }),
     );
   }
   return forges;
+}
+
+/** A forge's settings: each flag given wins over the configuration's `forges.<kind>`. */
+export function forgeSettings(flags: Record<string, unknown>, kind: ForgeKind, configured: FleetConfig['forges'] = {}): ForgeSettings {
+  const fromConfig = configured[kind] ?? {};
+  const flag = (name: string) => flags[name] as string | undefined;
+  return {
+    apiUrl: flag('api-url') ?? fromConfig.apiUrl,
+    tokenFile: flag('token-file') ?? fromConfig.tokenFile,
+    login: flag('login') ?? fromConfig.login,
+    statusContext: flag('status-context') ?? fromConfig.statusContext,
+    reportUrl: flag('report-url') ?? fromConfig.reportUrl,
+  };
 }

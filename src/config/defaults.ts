@@ -84,5 +84,6 @@ export function defaultConfig(): FleetConfig {
     },
     workers: {},
     gentoo: { maxTargets: 200, countWarnings: false },
+    forges: {},
   };
 }

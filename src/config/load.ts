@@ -14,6 +14,7 @@ export function mergeConfig(base: FleetConfig, overlay: Partial<FleetConfig>): F
     tools: { ...base.tools, ...overlay.tools },
     workers: { ...base.workers, ...overlay.workers },
     gentoo: { ...base.gentoo, ...overlay.gentoo },
+    forges: { ...base.forges, ...overlay.forges },
   };
 }
 

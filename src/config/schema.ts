@@ -63,6 +63,15 @@ const gentooSchema = z.strictObject({
   excludes: z.union([relativePath, z.record(z.string(), z.unknown())]).optional(),
 });
 
+const httpUrl = z.string().max(2048).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
+const forgeSettingsSchema = z.strictObject({
+  apiUrl: httpUrl.optional(),
+  tokenFile: z.string().max(4096).regex(/^\//, 'must be an absolute path on the main host').optional(),
+  login: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._[\]-]{0,99}$/, 'must be a login name').optional(),
+  statusContext: z.string().regex(/^[\x21-\x7e][\x20-\x7e]{0,99}$/, 'must be printable ASCII, at most 100 characters').optional(),
+  reportUrl: httpUrl.optional(),
+});
+
 export const fleetConfigSchema = z
   .strictObject({
     version: z.literal(1).default(1),
@@ -80,6 +89,7 @@ export const fleetConfigSchema = z
     tools: z.record(name, toolSchema).default(defaults.tools),
     workers: z.record(workerPattern, workerRuleSchema).default({}),
     gentoo: gentooSchema.default({ maxTargets: defaults.gentoo.maxTargets, countWarnings: defaults.gentoo.countWarnings }),
+    forges: z.strictObject({ github: forgeSettingsSchema.optional(), codeberg: forgeSettingsSchema.optional() }).default({}),
   })
   .superRefine((config, ctx) => {
     for (const [pipelineName, pipeline] of Object.entries(config.pipelines)) {

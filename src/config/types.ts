@@ -73,6 +73,23 @@ export interface GentooConfig {
   excludes?: Excludes;
 }
 
+/**
+ * How the main host reaches one forge. Command-line flags win over these.
+ * Workers never read them; the token itself is never in the configuration.
+ */
+export interface ForgeSettings {
+  /** API root: GitHub Enterprise (https://host/api/v3), another Forgejo (https://host/api/v1). */
+  apiUrl?: string;
+  /** Absolute path, on the main host, of a file holding only the token. */
+  tokenFile?: string;
+  /** The token user's login when the API cannot tell (a GitHub App). */
+  login?: string;
+  /** Commit status context; also names the report comment. */
+  statusContext?: string;
+  /** Report link in statuses and comments, with {job}, {shard}, {pr} and {head}. */
+  reportUrl?: string;
+}
+
 export interface FleetConfig {
   version?: 1;
   leaseSec: number;
@@ -97,4 +114,6 @@ export interface FleetConfig {
   /** Worker id (or pattern with `*`) to rule; an exact id wins over patterns, patterns match in order. */
   workers: Record<string, WorkerRule>;
   gentoo: GentooConfig;
+  /** Main host settings per forge. */
+  forges: { github?: ForgeSettings; codeberg?: ForgeSettings };
 }

@@ -45,12 +45,15 @@ export function parseLiveRef(ref: string): { kind: LiveKind; id: string } | unde
 }
 
 /** Fetch refspecs that mirror the live namespace (and optionally history, presence, drain flags and the configuration branch) into a private clone. */
+/** The configuration branch alone (a pattern: fetching a missing ref by name is an error). */
+export const CONFIG_REFSPEC = `+${CONFIG_REF}*:${CONFIG_REF}*`;
+
 export function liveRefspecs(options: { history?: boolean; workers?: boolean; drain?: boolean; config?: boolean } = {}): string[] {
   const specs = LIVE_KINDS.map((kind) => `+${NAMESPACE}/${kind}/*:${NAMESPACE}/${kind}/*`);
   // A pattern, not the plain name: fetching a single ref that does not exist yet is an error.
   if (options.history) specs.push(`+${HISTORY_REF}*:${HISTORY_REF}*`);
   if (options.workers) specs.push(`+${WORKERS_PREFIX}*:${WORKERS_PREFIX}*`);
   if (options.drain) specs.push(`+${DRAIN_PREFIX}*:${DRAIN_PREFIX}*`);
-  if (options.config) specs.push(`+${CONFIG_REF}*:${CONFIG_REF}*`);
+  if (options.config) specs.push(CONFIG_REFSPEC);
   return specs;
 }

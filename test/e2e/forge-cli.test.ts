@@ -9,6 +9,7 @@ import { enqueuePr, liveRefs, scenario } from '../helpers/coord.ts';
 import { startFakeForge } from '../helpers/fake-forge.ts';
 import { TEST_TOKEN } from '../helpers/fake-forge-client.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { editConfig } from '../fleet/helpers.ts';
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -157,4 +158,33 @@ test('forge flags without a forge, and two sources at once, are usage errors', a
   const noToken = await refci(['collect', '--coord', '/nonexistent', '--codeberg', 'a/b'], { env: { PATH: process.env.PATH ?? '' } });
   t.is(noToken.exitCode, 2);
   t.regex(noToken.stderr, /no Codeberg token: CODEBERG_TOKEN is not set/);
+});
+
+test('codeberg: API URL, token file, status context and report link from the configuration branch', async (t) => {
+  const s = await scenario(t, 'file', 0);
+  const fake = await startFakeForge({ flavor: 'forgejo', token: TEST_TOKEN });
+  t.teardown(() => fake.close());
+  const pull = fake.openPull({ author: 'alice' });
+  const tokenFile = path.join(tempDir(t), 'codeberg-token');
+  fs.writeFileSync(tokenFile, `${TEST_TOKEN}\n`, { mode: 0o600 });
+  await editConfig(s, (c) => (c.forges = { codeberg: { apiUrl: fake.apiUrl, tokenFile, statusContext: 'gentoo-ci/codeberg', reportUrl: 'https://ci.example.org/{job}/' } }), 'publish on Codeberg');
+
+  // No --api-url, no token in the environment: both come from the configuration.
+  const enqueue = await refci(['enqueue', '--coord', s.coord, '--codeberg', 'gentoo/gentoo', '--pipeline', 'noop'], { env: s.env });
+  t.is(enqueue.exitCode, 0, enqueue.stderr);
+  t.regex(enqueue.stdout, /1 open pull request\(s\); 1 enqueued/);
+  t.like(fake.statuses.at(-1), { sha: pull.headSha, state: 'pending', context: 'gentoo-ci/codeberg' });
+  const work = await refci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1'], { env: s.env });
+  t.is(work.exitCode, 0, work.stderr);
+  const collect = await refci(['collect', '--coord', s.coord, '--once', '--out', path.join(s.dir, 'reports'), '--codeberg', 'gentoo/gentoo'], { env: s.env });
+  t.is(collect.exitCode, 0, collect.stderr);
+  const final = fake.statuses.filter((x) => x.sha === pull.headSha).at(-1)!;
+  t.like(final, { state: 'success', context: 'gentoo-ci/codeberg' });
+  t.regex(final.targetUrl!, /^https:\/\/ci\.example\.org\/pr1-[0-9a-f]{16}\/$/);
+  t.is(fake.comments.length, 1);
+
+  // The configuration holds the file's path, never the token.
+  const config = (await git(['cat-file', 'blob', 'refs/heads/config:config.json'], { cwd: s.coordPath })).stdout;
+  t.false(config.includes(TEST_TOKEN));
+  t.true(config.includes(tokenFile));
 });

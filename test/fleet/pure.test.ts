@@ -30,6 +30,7 @@ test('an invalid configuration is refused with file, field and reason, every pro
   config.pipelines.gentoo.tools = ['pkgcheck', 'nosuchtool'];
   config.leaseSecs = 10;
   config.workers = { 'w-*': { pipelines: ['nope'] } };
+  config.forges = { github: { tokenFile: 'token.txt', apiUrl: 'ftp://x' }, gitlab: {} };
   const checked = checkConfigText(JSON.stringify(config));
   t.false(checked.ok);
   if (checked.ok) return;
@@ -38,6 +39,9 @@ test('an invalid configuration is refused with file, field and reason, every pro
   t.true(lines.some((l) => /^config\.json field pipelines\.check\.steps\.0\.timeoutSec: Too small/.test(l)), lines.join('\n'));
   t.true(lines.includes('config.json field pipelines.gentoo.tools.1: no tool named nosuchtool in tools'), lines.join('\n'));
   t.true(lines.includes('config.json field workers.w-*.pipelines.0: no pipeline named nope in pipelines'), lines.join('\n'));
+  t.true(lines.includes('config.json field forges.github.tokenFile: must be an absolute path on the main host'), lines.join('\n'));
+  t.true(lines.includes('config.json field forges.github.apiUrl: must be an http(s) URL'), lines.join('\n'));
+  t.true(lines.includes('config.json field forges.gitlab: unknown field (a typo?)'), lines.join('\n'));
   const notJson = checkConfigText('{"leaseSec": 3,}');
   t.false(notJson.ok);
   if (!notJson.ok) t.regex(describeProblem(notJson.problems[0]), /^config\.json field \(top level\): not valid JSON/);

@@ -9,7 +9,8 @@ import { isRefciError, RefciError } from '../../errors.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
-import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
+import { forgeHelp, forgeOptions, forgeSettings, forgesFromFlags } from '../forge-flags.ts';
+import { commandConfig } from '../host-config.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 
 export const collectCommand: Command = {
@@ -39,19 +40,24 @@ export const collectCommand: Command = {
     const id = defaultWorkerId();
     const context = hostContext(flags, 'collect', 'collector', id);
     const config = typeof flags.config === 'string' ? loadConfigFile(flags.config) : undefined;
-    const reportUrl = flags['report-url'] as string | undefined;
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
     const log = lineLogger(io, context.clock, 'collector');
     const publishers: Publisher[] = [new FolderPublisher(out)];
-    const forges = await forgesFromFlags(flags, io, 'collect', { both: true, log });
-    if (forges.length === 0 && reportUrl !== undefined) throw new RefciError('usage', '--report-url needs --github or --codeberg', 'see refci collect --help');
+    const wantsForge = flags.github !== undefined || flags.codeberg !== undefined;
+    if (!wantsForge && flags['report-url'] !== undefined) throw new RefciError('usage', '--report-url needs --github or --codeberg', 'see refci collect --help');
+    // Forge settings from the configuration branch; the collector itself reads it again each round.
+    const startConfig = wantsForge ? (config ?? (await commandConfig(context, undefined, () => {}))) : undefined;
+    const forges = await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: startConfig?.forges });
+    let reportUrl: string | undefined;
     for (const forge of forges) {
+      const settings = forgeSettings(flags, forge.kind, startConfig?.forges);
+      reportUrl ??= settings.reportUrl;
       publishers.push(
         new ForgePublisher({
           forge,
           stateDir: context.stateDir,
-          context: flags['status-context'] as string | undefined,
-          reportUrl,
+          context: settings.statusContext,
+          reportUrl: settings.reportUrl,
           log,
         }),
       );

@@ -7,7 +7,8 @@ import { isoOf } from '../../host/clock.ts';
 import { MERGE_BASES, newJob } from '../../protocol/job.ts';
 import { integer, required, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
-import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
+import { forgeHelp, forgeOptions, forgeSettings, forgesFromFlags } from '../forge-flags.ts';
+import { commandConfig } from '../host-config.ts';
 import { lineLogger } from '../process.ts';
 
 export const enqueueCommand: Command = {
@@ -81,7 +82,8 @@ export const enqueueCommand: Command = {
         if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} does not go with --github or --codeberg`, 'pull requests come from the forge');
       }
       const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
-      const [forge] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line) });
+      const config = await commandConfig(context, undefined, log);
+      const [forge] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line), forges: config.forges });
       if (!forge) throw new RefciError('usage', 'no forge given', 'see refci enqueue --help');
       const clone = await openClone(context);
       const outcome = await discoverFromForge({
@@ -91,7 +93,7 @@ export const enqueueCommand: Command = {
         by: context.id,
         stateDir: context.stateDir,
         pipeline: common.pipeline,
-        statusContext: flags['status-context'] as string | undefined,
+        statusContext: forgeSettings(flags, forge.kind, config.forges).statusContext,
         queuedStatuses: integer(flags, 'queued-statuses', 'enqueue') ?? DEFAULT_QUEUED_STATUSES,
         priority: { normal: common.priority ?? 0, high: integer(flags, 'high-priority', 'enqueue') ?? PRIORITY_CI },
         maxAttempts: common.maxAttempts,
