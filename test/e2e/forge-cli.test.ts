@@ -155,7 +155,9 @@ test('forge flags without a forge, and two sources at once, are usage errors', a
   t.regex(lone.stderr, /--api-url needs --github or --codeberg/);
   const both = await refci(['enqueue', '--coord', '/nonexistent', '--github', 'a/b', '--pull-refs', 'x']);
   t.is(both.exitCode, 2);
-  const noToken = await refci(['collect', '--coord', '/nonexistent', '--codeberg', 'a/b'], { env: { PATH: process.env.PATH ?? '' } });
+  // The token is looked for after the configuration branch, which may name its file.
+  const s = await scenario(t, 'file', 0);
+  const noToken = await refci(['collect', '--coord', s.coord, '--codeberg', 'a/b'], { env: { PATH: process.env.PATH ?? '', REFCI_STATE_DIR: s.env.REFCI_STATE_DIR! } });
   t.is(noToken.exitCode, 2);
   t.regex(noToken.stderr, /no Codeberg token: CODEBERG_TOKEN is not set/);
 });
