@@ -69,9 +69,18 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: 'test@example.org',
 };
 
-/** A detached worktree of `repo` at `commit` in `dir`. */
+const worktreeQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * A detached worktree of `repo` at `commit` in `dir`. Additions to one
+ * repository run one at a time: concurrent `git worktree add` can read a
+ * sibling's half-written administrative folder and fail.
+ */
 export async function addWorktree(repo: string, dir: string, commit: string): Promise<string> {
-  await git(['worktree', 'add', '--quiet', '--detach', dir, commit], { cwd: repo });
+  const previous = worktreeQueues.get(repo) ?? Promise.resolve();
+  const added = previous.catch(() => {}).then(() => git(['worktree', 'add', '--quiet', '--detach', dir, commit], { cwd: repo }));
+  worktreeQueues.set(repo, added);
+  await added;
   return dir;
 }
 
