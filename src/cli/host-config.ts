@@ -1,16 +1,14 @@
-import { loadConfigFile } from '../config/load.ts';
 import type { FleetConfig } from '../config/types.ts';
 import { ConfigSource } from '../fleet/config-source.ts';
 import { CONFIG_REFSPEC } from '../protocol/refs.ts';
 import { openClone, type HostContext } from './context.ts';
 
 /**
- * The configuration a main-host command starts from: the file given with
- * --config, else the configuration branch of the coordination repository
- * (a refused commit leaves the last valid one, as on every host).
+ * The configuration a one-shot command starts from: the configuration branch
+ * of the coordination repository (a refused commit leaves the last valid one,
+ * as on every host).
  */
-export async function commandConfig(context: HostContext, file: string | undefined, log: (line: string) => void): Promise<FleetConfig> {
-  if (file !== undefined) return loadConfigFile(file);
+export async function branchConfig(context: HostContext, log: (line: string) => void): Promise<FleetConfig> {
   const clone = await openClone(context);
   await clone.fetch([CONFIG_REFSPEC]);
   return (await new ConfigSource(context.stateDir, log).refresh(clone)).config;

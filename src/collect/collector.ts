@@ -23,7 +23,11 @@ export interface CollectorOptions {
   clock: Clock;
   once: boolean;
   log: (line: string) => void;
-  publishers: Publisher[];
+  /**
+   * Where verdicts go: a fixed list, or one made for the configuration in use
+   * (forge settings live there), made again only when the configuration changes.
+   */
+  publishers: Publisher[] | ((config: FleetConfig) => Promise<Publisher[]>);
   /** Deciders by pipeline kind, made for the configuration in use; the pipeline's own status otherwise. */
   deciders?: (config: FleetConfig) => Partial<Record<string, Decider>>;
   stop?: AbortSignal;
@@ -43,11 +47,12 @@ const ARTIFACT_LIMIT = 64 * 1024 * 1024;
 export async function runCollector(options: CollectorOptions): Promise<{ archived: number }> {
   const clone = await CoordClone.open(path.join(options.stateDir, 'coord.git'), options.coord);
   const source = new ConfigSource(options.stateDir, options.log, options.config);
+  const roundFor = roundMaker(options);
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let archived = 0;
   let idleMs = poll.min;
   while (!options.stop?.aborted) {
-    const done = await collectOnce(clone, source, options);
+    const done = await collectOnce(clone, source, roundFor, options);
     archived += done;
     if (options.once) break;
     idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
@@ -59,17 +64,41 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
 interface Round {
   config: FleetConfig;
   deciders: Partial<Record<string, Decider>>;
+  publishers: Publisher[];
 }
 
-async function collectOnce(clone: CoordClone, source: ConfigSource, options: CollectorOptions): Promise<number> {
+/**
+ * What a round needs from the configuration, made again only when the
+ * configuration changed. Publishers that cannot be made for a new
+ * configuration (a token file that is not there) leave the previous ones in
+ * use, so a running collector goes on; at start there are none to keep.
+ */
+function roundMaker(options: CollectorOptions): (config: FleetConfig) => Promise<Round> {
+  let last: Round | undefined;
+  return async (config) => {
+    if (last?.config === config) return last;
+    let publishers: Publisher[];
+    try {
+      publishers = typeof options.publishers === 'function' ? await options.publishers(config) : options.publishers;
+    } catch (error) {
+      if (!last) throw error;
+      options.log(`publishing stays as it was: the new configuration's forge settings do not work: ${(error as Error).message}`);
+      publishers = last.publishers;
+    }
+    last = { config, deciders: options.deciders?.(config) ?? {}, publishers };
+    return last;
+  };
+}
+
+async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (config: FleetConfig) => Promise<Round>, options: CollectorOptions): Promise<number> {
   await clone.fetch(liveRefspecs({ history: true, config: true }));
   const { config } = await source.refresh(clone);
-  const round: Round = { config, deciders: options.deciders?.(config) ?? {} };
+  const round = await roundFor(config);
   let snapshot = await readSnapshot(clone);
   const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: options.collectorId, log: options.log });
   if (closed) snapshot = await readSnapshot(clone);
 
-  for (const publisher of options.publishers) {
+  for (const publisher of round.publishers) {
     await publisher.observe?.(snapshot).catch((error: unknown) => options.log(`live statuses not published: ${(error as Error).message}`));
   }
 
@@ -80,12 +109,12 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, options: Col
     let verdict = await decide(clone, live, round);
     let summary: Summary;
     try {
-      for (const publisher of options.publishers) {
+      for (const publisher of round.publishers) {
         const note = await publisher.precheck?.(descriptorOf(live), verdict);
         if (note) verdict = { ...verdict, reason: `${verdict.reason} (${note})` };
       }
       summary = summarise(live, verdict, options.clock.now());
-      for (const publisher of options.publishers) await publisher.publish(descriptorOf(live), summary, verdict);
+      for (const publisher of round.publishers) await publisher.publish(descriptorOf(live), summary, verdict);
     } catch (error) {
       // Not archived: the next round publishes it again.
       options.log(`${live.id}: publishing failed, left for the next round: ${(error as Error).message}`);
@@ -124,7 +153,8 @@ async function decide(clone: CoordClone, live: LiveJob, round: Round): Promise<V
     return outcome?.kind === 'ok' ? outcome.content : undefined;
   };
   try {
-    return await decider({ job, result, readArtifact });
+    const reportUrl = job ? round.publishers.map((publisher) => publisher.reportLink?.(job)).find(Boolean) : undefined;
+    return await decider({ job, result, readArtifact, reportUrl });
   } catch (error) {
     return { status: 'error', reason: `the verdict could not be computed: ${(error as Error).message}`, reports: {} };
   }

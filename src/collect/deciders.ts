@@ -1,16 +1,10 @@
 import type { FleetConfig } from '../config/types.ts';
-import type { JobDescriptor } from '../protocol/job.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { plainReport, type Decider, type Verdict } from './verdict.ts';
 
-export interface DeciderOptions {
-  /** Where the HTML report of a job is served, for the link in the comment. */
-  reportUrl?: (job: JobDescriptor) => string | undefined;
-}
-
 /** Deciders by pipeline kind; kinds without one use the pipeline's own status. */
-export function deciders(config: FleetConfig, options: DeciderOptions = {}): Partial<Record<string, Decider>> {
-  return { gentoo: qaDecider(config, options) };
+export function deciders(config: FleetConfig): Partial<Record<string, Decider>> {
+  return { gentoo: qaDecider(config) };
 }
 
 /**
@@ -18,8 +12,8 @@ export function deciders(config: FleetConfig, options: DeciderOptions = {}): Par
  * pkgcheck findings against the base's. A run that did not finish is an error
  * with the run's own reason; the QA diff is only as good as both scans.
  */
-export function qaDecider(config: FleetConfig, options: DeciderOptions): Decider {
-  return async ({ job, result, readArtifact }): Promise<Verdict> => {
+export function qaDecider(config: FleetConfig): Decider {
+  return async ({ job, result, readArtifact, reportUrl }): Promise<Verdict> => {
     if (result.status !== 'success') {
       const status = result.status === 'cancelled' ? 'cancelled' : 'error';
       return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result) } };
@@ -41,7 +35,7 @@ export function qaDecider(config: FleetConfig, options: DeciderOptions): Decider
       headSha: job?.head,
       baseSha: typeof result.details.basis === 'string' ? result.details.basis : job?.base,
       jobId: result.job,
-      reportUrl: job ? options.reportUrl?.(job) : undefined,
+      reportUrl,
     });
     return {
       status: report.verdict.status,

@@ -77,6 +77,10 @@ export class ForgePublisher implements Publisher {
     return job !== undefined && job.pr !== undefined && sameRepository(job.repo, this.#forge.cloneUrl);
   }
 
+  reportLink(job: JobDescriptor): string | undefined {
+    return this.handles(job) ? this.reportUrl(job) : undefined;
+  }
+
   /** The report link of a job, when a template was given. */
   reportUrl(job: JobDescriptor): string | undefined {
     const template = this.#options.reportUrl;

@@ -15,6 +15,8 @@ export interface Publisher {
   precheck?(job: JobDescriptor | undefined, verdict: Verdict): Promise<string | undefined>;
   /** Called once a round with the live jobs after the sweep (e.g. to post "running on <worker>"). */
   observe?(snapshot: Snapshot): Promise<void>;
+  /** Where this publisher's readers find the job's full report, when it publishes the job and knows. */
+  reportLink?(job: JobDescriptor): string | undefined;
 }
 
 /** Writes each job's reports and summary to `<dir>/<job id>/`, the folder an operator serves. */

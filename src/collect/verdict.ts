@@ -15,6 +15,8 @@ export interface DecideInput {
   job: JobDescriptor | undefined;
   result: ResultRecord;
   readArtifact: (path: string) => Promise<Buffer | undefined>;
+  /** The full report's link, for reports that point to it (from the publishers). */
+  reportUrl?: string;
 }
 
 export type Decider = (input: DecideInput) => Promise<Verdict>;

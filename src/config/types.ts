@@ -99,8 +99,10 @@ export interface FleetConfig {
   artifactCapBytes: number;
   sandbox: 'auto' | 'required' | 'off';
   /**
-   * Sandboxed steps see this uid and gid (bwrap --unshare-user): the PR's code
-   * does not run as the worker's user. Needs unprivileged user namespaces.
+   * Sandboxed steps see this uid and gid (bwrap --unshare-user), so tools that
+   * refuse or change behaviour as a given user see another; files they write
+   * are still the worker's outside. Needs unprivileged user namespaces;
+   * without them `auto` sandboxes with the worker's uid and says so.
    */
   sandboxUid?: number;
   /** A worker renews its presence ref at most this often (and when what it can do changes). */

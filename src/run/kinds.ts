@@ -15,6 +15,15 @@ export interface WorkerHooks {
  * the sandbox every step marked `sandbox` runs in: the step may write its two
  * work trees and a cache folder in the worker's state, nothing else.
  */
+/**
+ * The private /tmp hides a tool installed below it (a stand-in in a checkout
+ * under /tmp); its folder, never /tmp itself, is bound again read-only.
+ */
+function hiddenToolDir(tool: string): string[] {
+  const dir = path.dirname(tool);
+  return path.isAbsolute(tool) && dir.startsWith('/tmp/') ? [dir] : [];
+}
+
 export async function workerHooks(config: FleetConfig, stateDir: string): Promise<WorkerHooks> {
   const probe = config.sandbox === 'off' ? { available: false, userns: false, reason: 'sandbox off in the configuration' } : await detectSandbox();
   const cacheDir = path.join(stateDir, 'tool-cache');
@@ -25,8 +34,7 @@ export async function workerHooks(config: FleetConfig, stateDir: string): Promis
       mode: config.sandbox,
       probe,
       writable: [trees.workdir, trees.basedir],
-      // A tool named by absolute path (a stand-in in a checkout under /tmp) stays visible.
-      readable: path.isAbsolute(argv[0]) ? [path.dirname(argv[0])] : [],
+      readable: hiddenToolDir(argv[0]),
       cacheDir,
       uid: config.sandboxUid,
       gid: config.sandboxUid,

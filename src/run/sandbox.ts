@@ -112,11 +112,14 @@ export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedA
     }
     return { argv, sandboxed: false, reason: `not sandboxed: ${options.probe.reason}` };
   }
-  const wantsUid = options.uid !== undefined || options.gid !== undefined;
+  let wantsUid = options.uid !== undefined || options.gid !== undefined;
+  let uidNote = '';
   if (wantsUid && !options.probe.userns) {
     const reason = 'a separate uid is configured but user namespaces are not allowed on this host';
     if (options.mode === 'required') throw new RefciError('tool', reason, 'allow unprivileged user namespaces, or drop the uid setting');
-    return { argv, sandboxed: false, reason: `not sandboxed: ${reason}` };
+    // auto: the rest of the sandbox is worth having without the uid.
+    wantsUid = false;
+    uidNote = `; without a separate uid: ${reason}`;
   }
   for (const dir of [...options.writable, ...(options.cacheDir ? [options.cacheDir] : [])]) {
     if (!path.isAbsolute(dir)) throw new RefciError('invalid-config', `sandbox folder ${dir} is not an absolute path`);
@@ -156,7 +159,7 @@ export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedA
   if (options.cwd) args.push('--chdir', path.resolve(options.cwd));
   args.push('--', ...argv);
   const writable = dedupe(options.writable.map((d) => path.resolve(d))).join(', ') || 'nothing';
-  return { argv: args, sandboxed: true, reason: `bwrap: no network, read-only system, writable: ${writable}` };
+  return { argv: args, sandboxed: true, reason: `bwrap: no network, read-only system, writable: ${writable}${uidNote}` };
 }
 
 function dedupe(list: string[]): string[] {

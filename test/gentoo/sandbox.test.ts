@@ -76,7 +76,10 @@ test('uid, gid, cache folder and extra environment', (t) => {
   t.true(args.includes('--bind /var/cache/refci /var/cache/refci --setenv XDG_CACHE_HOME /var/cache/refci --setenv LC_ALL C'));
   t.true(args.includes('--unshare-user --uid 65534 --gid 65534 -- true'));
   const noUserns = { ...WORKING, userns: false };
-  t.false(sandboxArgv(['true'], { mode: 'auto', probe: noUserns, writable: ['/w'], uid: 1000 }).sandboxed);
+  const withoutUid = sandboxArgv(['true'], { mode: 'auto', probe: noUserns, writable: ['/w'], uid: 1000 });
+  t.true(withoutUid.sandboxed, 'auto keeps the rest of the sandbox');
+  t.false(withoutUid.argv.includes('--unshare-user'));
+  t.regex(withoutUid.reason, /without a separate uid: a separate uid is configured but user namespaces are not allowed/);
   t.throws(() => sandboxArgv(['true'], { mode: 'required', probe: noUserns, writable: ['/w'], uid: 1000 }), { instanceOf: RefciError });
 });
 

@@ -2,15 +2,14 @@ import path from 'node:path';
 import { runCollector } from '../../collect/collector.ts';
 import { deciders } from '../../collect/deciders.ts';
 import { ForgePublisher } from '../../collect/forge-publisher.ts';
-import { fillReportUrl } from '../../collect/report-url.ts';
 import { FolderPublisher, type Publisher } from '../../collect/publisher.ts';
 import { loadConfigFile } from '../../config/load.ts';
+import type { FleetConfig } from '../../config/types.ts';
 import { isRefciError, RefciError } from '../../errors.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
 import { forgeHelp, forgeOptions, forgeSettings, forgesFromFlags } from '../forge-flags.ts';
-import { commandConfig } from '../host-config.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 
 export const collectCommand: Command = {
@@ -42,26 +41,21 @@ export const collectCommand: Command = {
     const config = typeof flags.config === 'string' ? loadConfigFile(flags.config) : undefined;
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
     const log = lineLogger(io, context.clock, 'collector');
-    const publishers: Publisher[] = [new FolderPublisher(out)];
-    const wantsForge = flags.github !== undefined || flags.codeberg !== undefined;
-    if (!wantsForge && flags['report-url'] !== undefined) throw new RefciError('usage', '--report-url needs --github or --codeberg', 'see refci collect --help');
-    // Forge settings from the configuration branch; the collector itself reads it again each round.
-    const startConfig = wantsForge ? (config ?? (await commandConfig(context, undefined, () => {}))) : undefined;
-    const forges = await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: startConfig?.forges });
-    let reportUrl: string | undefined;
-    for (const forge of forges) {
-      const settings = forgeSettings(flags, forge.kind, startConfig?.forges);
-      reportUrl ??= settings.reportUrl;
-      publishers.push(
-        new ForgePublisher({
-          forge,
-          stateDir: context.stateDir,
-          context: settings.statusContext,
-          reportUrl: settings.reportUrl,
-          log,
-        }),
-      );
+    const folder = new FolderPublisher(out);
+    if (flags.github === undefined && flags.codeberg === undefined && flags['report-url'] !== undefined) {
+      throw new RefciError('usage', '--report-url needs --github or --codeberg', 'see refci collect --help');
     }
+    // Made for each configuration the collector takes up: forge settings may live there.
+    const publishers = async (current: FleetConfig): Promise<Publisher[]> => {
+      const forges = await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: current.forges });
+      return [
+        folder,
+        ...forges.map((forge) => {
+          const settings = forgeSettings(flags, forge.kind, current.forges);
+          return new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log });
+        }),
+      ];
+    };
     const errors: unknown[] = [];
     const stop = stopOnSignals();
     const { archived } = await runCollector({
@@ -73,7 +67,7 @@ export const collectCommand: Command = {
       once: Boolean(flags.once),
       log,
       publishers,
-      deciders: (current) => deciders(current, { reportUrl: reportUrl ? (job) => fillReportUrl(reportUrl, job) : undefined }),
+      deciders,
       stop: stop.signal,
       onPublishError: (error) => errors.push(error),
     });

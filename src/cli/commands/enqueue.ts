@@ -8,7 +8,7 @@ import { MERGE_BASES, newJob } from '../../protocol/job.ts';
 import { integer, required, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
 import { forgeHelp, forgeOptions, forgeSettings, forgesFromFlags } from '../forge-flags.ts';
-import { commandConfig } from '../host-config.ts';
+import { branchConfig } from '../host-config.ts';
 import { lineLogger } from '../process.ts';
 
 export const enqueueCommand: Command = {
@@ -82,7 +82,7 @@ export const enqueueCommand: Command = {
         if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} does not go with --github or --codeberg`, 'pull requests come from the forge');
       }
       const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
-      const config = await commandConfig(context, undefined, log);
+      const config = await branchConfig(context, log);
       const [forge] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line), forges: config.forges });
       if (!forge) throw new RefciError('usage', 'no forge given', 'see refci enqueue --help');
       const clone = await openClone(context);
