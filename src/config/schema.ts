@@ -32,6 +32,7 @@ const stepSchema = z.strictObject({
   stdinArtifact: relativePath.optional(),
   sandbox: z.boolean().optional(),
   okExitCodes: z.array(z.number().int().min(0).max(255)).optional(),
+  optional: z.boolean().optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
 });
 
@@ -99,11 +100,20 @@ export const fleetConfigSchema = z
         }
       });
       const seen = new Set<string>();
+      const written = new Set<string>();
       pipeline.steps.forEach((step, index) => {
         if (seen.has(step.name)) {
           ctx.addIssue({ code: 'custom', path: ['pipelines', pipelineName, 'steps', index, 'name'], message: `two steps are named ${step.name}` });
         }
         seen.add(step.name);
+        if (step.stdinArtifact !== undefined && !written.has(step.stdinArtifact)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pipelines', pipelineName, 'steps', index, 'stdinArtifact'],
+            message: `no earlier step writes ${step.stdinArtifact} (stdoutArtifact)`,
+          });
+        }
+        if (step.stdoutArtifact !== undefined) written.add(step.stdoutArtifact);
       });
     }
     for (const [pattern, rule] of Object.entries(config.workers)) {

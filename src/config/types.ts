@@ -25,6 +25,12 @@ export interface StepConfig {
   sandbox?: boolean;
   /** Exit codes that do not fail the step (pkgcheck exits 1 with --exit when it finds something). */
   okExitCodes?: number[];
+  /**
+   * A step whose failure (exit code, timeout, output over the cap) does not
+   * end the job: it is recorded and its artifact left out. For steps that only
+   * add to the report, such as pkgcheck's messages.
+   */
+  optional?: boolean;
   env?: Record<string, string>;
 }
 

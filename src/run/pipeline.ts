@@ -119,11 +119,12 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       const tree = step.tree ?? 'merged';
       const cwd = tree === 'base' ? trees?.basedir ?? scratch : trees?.workdir ?? scratch;
       const targetLists = scans && step.run.includes('{targets}') ? scans[tree] : [[]];
-      const input = step.stdinArtifact === undefined ? undefined : artifacts[step.stdinArtifact];
+      const input = step.stdinArtifact !== undefined && Object.hasOwn(artifacts, step.stdinArtifact) ? artifacts[step.stdinArtifact] : undefined;
       if (step.stdinArtifact !== undefined && input === undefined) {
         return finish('error', `step ${step.name} reads ${step.stdinArtifact}, which no earlier step wrote; fix stdinArtifact in the configuration`);
       }
       const stdouts: Buffer[] = [];
+      let failedOptional = false;
       for (const [index, targets] of targetLists.entries()) {
         if (run.signal.aborted) return finish('cancelled', run.abortReason());
         const expanded = expandArgv(step.run, { ...values, targets });
@@ -149,10 +150,14 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         if (outcome.stdout) stdouts.push(outcome.stdout);
         steps.push(stepReport(name, expanded, outcome, logPath, wrapped.sandboxed));
         const verdict = judgeStep(step, outcome, run);
+        if (verdict && step.optional && verdict.status !== 'cancelled') {
+          failedOptional = true;
+          continue;
+        }
         if (verdict) return finish(verdict.status, verdict.reason);
       }
       // An empty list of runs still leaves the artifact, empty: nothing to scan found nothing.
-      if (step.stdoutArtifact) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
+      if (step.stdoutArtifact && !failedOptional) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
     }
     return finish('success', run.pipeline.steps.length ? `all ${run.pipeline.steps.length} steps passed` : 'nothing to run');
   } catch (error) {

@@ -31,6 +31,7 @@ test('an invalid configuration is refused with file, field and reason, every pro
   config.leaseSecs = 10;
   config.workers = { 'w-*': { pipelines: ['nope'] } };
   config.forges = { github: { tokenFile: 'token.txt', apiUrl: 'ftp://x' }, gitlab: {} };
+  config.pipelines.check.steps[0].stdinArtifact = 'outputs/nothing.txt';
   const checked = checkConfigText(JSON.stringify(config));
   t.false(checked.ok);
   if (checked.ok) return;
@@ -42,6 +43,7 @@ test('an invalid configuration is refused with file, field and reason, every pro
   t.true(lines.includes('config.json field forges.github.tokenFile: must be an absolute path on the main host'), lines.join('\n'));
   t.true(lines.includes('config.json field forges.github.apiUrl: must be an http(s) URL'), lines.join('\n'));
   t.true(lines.includes('config.json field forges.gitlab: unknown field (a typo?)'), lines.join('\n'));
+  t.true(lines.includes('config.json field pipelines.check.steps.0.stdinArtifact: no earlier step writes outputs/nothing.txt (stdoutArtifact)'), lines.join('\n'));
   const notJson = checkConfigText('{"leaseSec": 3,}');
   t.false(notJson.ok);
   if (!notJson.ok) t.regex(describeProblem(notJson.problems[0]), /^config\.json field \(top level\): not valid JSON/);

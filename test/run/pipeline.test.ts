@@ -60,3 +60,18 @@ test('without an input the step\'s standard input is closed, not inherited', asy
   t.is(result.status, 'success', result.reason);
   t.is(String(artifacts['o.txt']), '0\n');
 });
+
+test('an optional step that fails is recorded, leaves no artifact, and the job goes on', async (t) => {
+  const { result, artifacts } = await run({
+    kind: 'steps',
+    checkout: false,
+    steps: [
+      { name: 'extra', run: node('console.log("partial"); process.exit(3)'), timeoutSec: 60, stdoutArtifact: 'outputs/extra.txt', optional: true },
+      { name: 'main', run: node('console.log("done")'), timeoutSec: 60, stdoutArtifact: 'outputs/main.txt' },
+    ],
+  });
+  t.is(result.status, 'success', result.reason);
+  t.deepEqual(result.steps.map((s) => [s.name, s.exitCode]), [['extra', 3], ['main', 0]]);
+  t.false('outputs/extra.txt' in artifacts);
+  t.is(String(artifacts['outputs/main.txt']), 'done\n');
+});
