@@ -18,7 +18,8 @@ export const forgeHelp = [
   '--codeberg OWNER/REPO   a Codeberg/Forgejo repository (token from CODEBERG_TOKEN or --token-file)',
   '--api-url URL       API root: GitHub Enterprise (https://host/api/v3), another Forgejo (https://host/api/v1)',
   '--token-file FILE   file holding only the token (mode 0600); wins over the variable',
-  '                    (these and --status-context may also be set per forge in the configuration: forges.github, forges.codeberg)',
+  '                    --api-url, --token-file, --login, --status-context and --report-url may instead be set',
+  '                    per forge in the configuration (forges.github, forges.codeberg); a flag wins',
   '--status-context NAME   commit status context, also names the report comment (default gentoo-ci)',
   '--login NAME        the token user\'s login when GET /user cannot tell (a GitHub App: <app>[bot])',
 ];

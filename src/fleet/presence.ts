@@ -15,8 +15,9 @@ export const PRESENCE_CHAIN_MAX = 1000;
 /**
  * Announces a worker on `refs/ci/workers/<id>`: a commit whose parent is the
  * previous presence commit, pushed with a lease on that tip. It pushes when
- * something changed (state, job, pipelines, versions, configuration) or the
- * last announcement is older than `presenceSec`, never more often. Presence
+ * what it can do changed (drained or stopped, pipelines, versions,
+ * configuration; see presenceKey) or the last announcement is older than
+ * `presenceSec`, never more often. Presence
  * only informs people: a failed push is logged and work goes on.
  */
 export class Presence {

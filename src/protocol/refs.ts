@@ -44,10 +44,10 @@ export function parseLiveRef(ref: string): { kind: LiveKind; id: string } | unde
   return { kind: match[1] as LiveKind, id: match[2] };
 }
 
-/** Fetch refspecs that mirror the live namespace (and optionally history, presence, drain flags and the configuration branch) into a private clone. */
-/** The configuration branch alone (a pattern: fetching a missing ref by name is an error). */
+/** The configuration branch alone (a pattern, as below). */
 export const CONFIG_REFSPEC = `+${CONFIG_REF}*:${CONFIG_REF}*`;
 
+/** Fetch refspecs that mirror the live namespace (and optionally history, presence, drain flags and the configuration branch) into a private clone. */
 export function liveRefspecs(options: { history?: boolean; workers?: boolean; drain?: boolean; config?: boolean } = {}): string[] {
   const specs = LIVE_KINDS.map((kind) => `+${NAMESPACE}/${kind}/*:${NAMESPACE}/${kind}/*`);
   // A pattern, not the plain name: fetching a single ref that does not exist yet is an error.

@@ -57,7 +57,11 @@ export function buildQaReport(input: Omit<RunQaDiffInput, 'format'>): QaReport {
   const head: ParseResult = parsePkgcheckOutput(input.headText);
   const replayWarnings: string[] = [];
   const described = (scan: ParseResult, replayText: string | undefined, side: string) => {
-    if (replayText === undefined || scan.format !== 'JsonStream') return scan.findings;
+    if (replayText === undefined) return scan.findings;
+    if (scan.format !== 'JsonStream') {
+      if (scan.format !== 'empty') replayWarnings.push(`the ${side} replay was not used: its scan is ${scan.format} output, which has messages of its own`);
+      return scan.findings;
+    }
     const zipped = withReplayMessages(scan.findings, parsePkgcheckOutput(replayText), side);
     if (zipped.warning) replayWarnings.push(zipped.warning);
     return zipped.findings;

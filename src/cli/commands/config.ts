@@ -2,7 +2,7 @@ import { pushDefaultConfig, readConfigCommit } from '../../config/branch.ts';
 import { checkConfigFile } from '../../config/load.ts';
 import { describeProblem, type ConfigCheck } from '../../config/schema.ts';
 import { RefciError } from '../../errors.ts';
-import { CONFIG_REF, liveRefspecs } from '../../protocol/refs.ts';
+import { CONFIG_REF, CONFIG_REFSPEC } from '../../protocol/refs.ts';
 import type { Command, Io } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
 
@@ -38,7 +38,7 @@ export const configCommand: Command = {
     }
     const context = hostContext(flags, 'config', 'status');
     const clone = await openClone(context);
-    await clone.fetch(liveRefspecs({ config: true }).filter((spec) => spec.includes(CONFIG_REF)));
+    await clone.fetch([CONFIG_REFSPEC]);
     const tip = await clone.ref(CONFIG_REF);
     if (sub === 'init') {
       if (tip) {
