@@ -7,6 +7,9 @@ import { describeProblems } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
 import { CoordClone } from '../git/clone.ts';
 import { writeRecordCommit } from '../git/objects.ts';
+import { isRefciError } from '../errors.ts';
+import { resolveToken, TOKEN_ENV } from '../forge/token.ts';
+import { FORGE_NAMES } from '../forge/types.ts';
 import { git } from '../git/run.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
@@ -38,8 +41,10 @@ export interface DoctorOptions {
   configFile?: string;
   pipelines?: string[];
   hostKind?: string;
-  /** The main host: no tools, no sandbox. */
+  /** The main host: forge tokens instead of tools and sandbox. */
   main?: boolean;
+  /** Where GITHUB_TOKEN and CODEBERG_TOKEN are looked up (the main host). */
+  env?: NodeJS.ProcessEnv;
   minFreeBytes: number;
 }
 
@@ -72,11 +77,36 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   } else if (!options.configFile) {
     checks.push({ name: 'coordination repository', status: 'warn', detail: 'not checked', fix: 'pass --coord URL to check access and the configuration branch' });
   }
+  if (options.main) checks.push(...(await checkForgeTokens(config ?? defaultConfig(), options.env ?? process.env)));
   if (!options.main) {
     const used = config ?? defaultConfig();
     const pipelines = allowedPipelines(used, options.workerId, options.pipelines);
     checks.push(...(await checkTools(used, pipelines, hostKindOf(used, options.workerId, options.hostKind))));
     checks.push(await checkSandbox(used, pipelines));
+  }
+  return checks;
+}
+
+/**
+ * The main host's tokens, one per forge that is configured or has its
+ * variable set: readable, one word. The forge itself is not asked; the first
+ * `refci enqueue` says whether it accepts the token.
+ */
+async function checkForgeTokens(config: FleetConfig, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  for (const forge of ['github', 'codeberg'] as const) {
+    const tokenFile = config.forges[forge]?.tokenFile;
+    if (tokenFile === undefined && !env[TOKEN_ENV[forge]]) continue;
+    const name = `${FORGE_NAMES[forge]} token`;
+    try {
+      const token = await resolveToken({ forge, env, tokenFile });
+      checks.push({ name, status: 'ok', detail: `from ${token.source}` });
+    } catch (error) {
+      checks.push({ name, status: 'fail', detail: (error as Error).message, fix: isRefciError(error) && error.hint ? error.hint : 'see docs/forge.md' });
+    }
+  }
+  if (checks.length === 0) {
+    checks.push({ name: 'forge tokens', status: 'warn', detail: 'no forge token: GITHUB_TOKEN and CODEBERG_TOKEN are unset and the configuration names no token file', fix: 'only needed to discover pull requests and publish verdicts on a forge (docs/forge.md)' });
   }
   return checks;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { git } from '../../src/git/run.ts';
 import { refci } from '../helpers/cli.ts';
 import { scenario } from '../helpers/coord.ts';
-import { standInTool } from './helpers.ts';
+import { editConfig, standInTool } from './helpers.ts';
 
 test('doctor on a healthy worker: every check passes, the scratch ref is gone afterwards', async (t) => {
   const s = await scenario(t, 'file', 0);
@@ -52,4 +52,19 @@ test('doctor on a broken worker: says what is wrong and how to fix it, and exits
   t.is(fetch.status, 'fail');
   t.regex(fetch.fix, /check the URL/);
   t.false(report.checks.some((c: { name: string }) => c.name.startsWith('tool')), '--main checks no tools');
+});
+
+test('doctor --main checks the forge tokens from the environment and the configured token files, never printing them', async (t) => {
+  const s = await scenario(t, 'file', 0);
+  const missing = path.join(s.dir, 'codeberg-token');
+  await editConfig(s, (c) => (c.forges = { codeberg: { tokenFile: missing } }), 'Codeberg token file');
+  const out = await refci(['doctor', '--coord', s.coord, '--main', '--json', '--min-free', '0'], { env: { ...s.env, GITHUB_TOKEN: 'ghp_doctorsecret' } });
+  const report = JSON.parse(out.stdout);
+  t.like(report.checks.find((c: { name: string }) => c.name === 'GitHub token'), { status: 'ok', detail: 'from GITHUB_TOKEN' });
+  const codeberg = report.checks.find((c: { name: string }) => c.name === 'Codeberg token');
+  t.is(codeberg.status, 'fail');
+  t.is(codeberg.detail, `Codeberg token file ${missing} cannot be read (ENOENT)`);
+  t.regex(codeberg.fix, /holding only the token \(mode 0600\)/);
+  t.false(out.stdout.includes('ghp_doctorsecret'));
+  t.is(out.exitCode, 1);
 });

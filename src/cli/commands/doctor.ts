@@ -15,7 +15,7 @@ export const doctorCommand: Command = {
     '--worker-id ID      the worker to check for (default: the host name), as refci work would run it',
     '--pipelines a,b     check only the tools of these pipelines',
     '--host-kind KIND    as refci work --host-kind',
-    '--main              the main host: skip tools and sandbox',
+    '--main              the main host: check its forge tokens (GITHUB_TOKEN, CODEBERG_TOKEN, configured token files), not tools and sandbox',
     '--config FILE       check with this file instead of the configuration branch',
     '--min-free GB       disk space below this in the state folder is a failure (default 2)',
     '--json              the checks as JSON',
@@ -47,6 +47,7 @@ export const doctorCommand: Command = {
       pipelines: typeof flags.pipelines === 'string' ? flags.pipelines.split(',').filter(Boolean) : undefined,
       hostKind: flags['host-kind'] as string | undefined,
       main,
+      env: io.env,
       minFreeBytes: (integer(flags, 'min-free', 'doctor') ?? 2) * 1024 ** 3,
     });
     const failed = checks.filter((check) => check.status === 'fail');
