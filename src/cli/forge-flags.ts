@@ -36,7 +36,7 @@ export async function forgesFromFlags(
   io: Io,
   command: string,
   options: { both: boolean; log?: (line: string) => void; forges?: FleetConfig['forges'] },
-): Promise<Forge[]> {
+): Promise<Array<{ forge: Forge; settings: ForgeSettings }>> {
   const kinds = (['github', 'codeberg'] as const).filter((name) => typeof flags[name] === 'string');
   if (kinds.length === 0) {
     for (const flag of [...PER_FORGE, 'status-context']) {
@@ -50,25 +50,18 @@ export async function forgesFromFlags(
       if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} cannot tell --github from --codeberg`, 'with both forges, tokens come from GITHUB_TOKEN and CODEBERG_TOKEN and the public API URLs are used');
     }
   }
-  const forges: Forge[] = [];
+  const forges: Array<{ forge: Forge; settings: ForgeSettings }> = [];
   for (const kind of kinds as ForgeKind[]) {
     const settings = forgeSettings(flags, kind, options.forges);
     const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
-    forges.push(
-      createForge(kind, {
-        repo: flags[kind] as string,
-        token,
-        apiUrl: settings.apiUrl,
-        login: settings.login,
-        log: options.log,
-      }),
-    );
+    const forge = createForge(kind, { repo: flags[kind] as string, token, apiUrl: settings.apiUrl, login: settings.login, log: options.log });
+    forges.push({ forge, settings });
   }
   return forges;
 }
 
 /** A forge's settings: each flag given wins over the configuration's `forges.<kind>`. */
-export function forgeSettings(flags: Record<string, unknown>, kind: ForgeKind, configured: FleetConfig['forges'] = {}): ForgeSettings {
+function forgeSettings(flags: Record<string, unknown>, kind: ForgeKind, configured: FleetConfig['forges'] = {}): ForgeSettings {
   const fromConfig = configured[kind] ?? {};
   const flag = (name: string) => flags[name] as string | undefined;
   return {

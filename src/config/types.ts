@@ -108,7 +108,7 @@ export interface FleetConfig {
    * Sandboxed steps see this uid and gid (bwrap --unshare-user), so tools that
    * refuse or change behaviour as a given user see another; files they write
    * are still the worker's outside. Needs unprivileged user namespaces;
-   * without them `auto` sandboxes with the worker's uid and says so.
+   * without them `auto` sandboxes with the worker's uid.
    */
   sandboxUid?: number;
   /** A worker renews its presence ref at most this often (and when what it can do changes). */

@@ -106,6 +106,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     Object.assign(details, { basis: trees.basis, merged: trees.merged, mergeBasis: run.job.mergeBasis });
   }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-out-'));
+  /** Optional steps that failed, each with why: the job went on without them. */
+  const skipped: string[] = [];
   values.outdir = scratch;
   try {
     let scans: { merged: string[][]; base: string[][] } | undefined;
@@ -152,6 +154,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         const verdict = judgeStep(step, outcome, run);
         if (verdict && step.optional && verdict.status !== 'cancelled') {
           failedOptional = true;
+          skipped.push(verdict.reason);
           continue;
         }
         if (verdict) return finish(verdict.status, verdict.reason);
@@ -159,7 +162,9 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       // An empty list of runs still leaves the artifact, empty: nothing to scan found nothing.
       if (step.stdoutArtifact && !failedOptional) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
     }
-    return finish('success', run.pipeline.steps.length ? `all ${run.pipeline.steps.length} steps passed` : 'nothing to run');
+    const total = run.pipeline.steps.length;
+    if (skipped.length > 0) return finish('success', `${total - skipped.length} of ${total} steps passed; optional ${skipped.join('; ')}`);
+    return finish('success', total ? `all ${total} steps passed` : 'nothing to run');
   } catch (error) {
     return finish('error', `the pipeline failed: ${(error as Error).message}`);
   } finally {

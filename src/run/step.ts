@@ -46,7 +46,7 @@ export async function runStep(run: StepRun): Promise<StepOutcome> {
     detached: true,
     reject: false,
     buffer: false,
-    ...(run.input ? { input: run.input } : { stdin: 'ignore' as const }),
+    ...(run.input !== undefined ? { input: run.input } : { stdin: 'ignore' as const }),
   });
   const killTree = () => {
     if (child.pid === undefined) return;

@@ -71,6 +71,7 @@ test('an optional step that fails is recorded, leaves no artifact, and the job g
     ],
   });
   t.is(result.status, 'success', result.reason);
+  t.is(result.reason, '1 of 2 steps passed; optional step extra exited with 3');
   t.deepEqual(result.steps.map((s) => [s.name, s.exitCode]), [['extra', 3], ['main', 0]]);
   t.false('outputs/extra.txt' in artifacts);
   t.is(String(artifacts['outputs/main.txt']), 'done\n');

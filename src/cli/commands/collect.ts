@@ -9,7 +9,7 @@ import { isRefciError, RefciError } from '../../errors.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
-import { forgeHelp, forgeOptions, forgeSettings, forgesFromFlags } from '../forge-flags.ts';
+import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 
 export const collectCommand: Command = {
@@ -50,10 +50,9 @@ export const collectCommand: Command = {
       const forges = await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: current.forges });
       return [
         folder,
-        ...forges.map((forge) => {
-          const settings = forgeSettings(flags, forge.kind, current.forges);
-          return new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log });
-        }),
+        ...forges.map(
+          ({ forge, settings }) => new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log }),
+        ),
       ];
     };
     const errors: unknown[] = [];

@@ -7,7 +7,7 @@ import { isoOf } from '../../host/clock.ts';
 import { MERGE_BASES, newJob } from '../../protocol/job.ts';
 import { integer, required, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
-import { forgeHelp, forgeOptions, forgeSettings, forgesFromFlags } from '../forge-flags.ts';
+import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
 import { branchConfig } from '../host-config.ts';
 import { lineLogger } from '../process.ts';
 
@@ -83,8 +83,9 @@ export const enqueueCommand: Command = {
       }
       const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
       const config = await branchConfig(context, log);
-      const [forge] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line), forges: config.forges });
-      if (!forge) throw new RefciError('usage', 'no forge given', 'see refci enqueue --help');
+      const [found] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line), forges: config.forges });
+      if (!found) throw new RefciError('usage', 'no forge given', 'see refci enqueue --help');
+      const { forge } = found;
       const clone = await openClone(context);
       const outcome = await discoverFromForge({
         forge,
@@ -93,7 +94,7 @@ export const enqueueCommand: Command = {
         by: context.id,
         stateDir: context.stateDir,
         pipeline: common.pipeline,
-        statusContext: forgeSettings(flags, forge.kind, config.forges).statusContext,
+        statusContext: found.settings.statusContext,
         queuedStatuses: integer(flags, 'queued-statuses', 'enqueue') ?? DEFAULT_QUEUED_STATUSES,
         priority: { normal: common.priority ?? 0, high: integer(flags, 'high-priority', 'enqueue') ?? PRIORITY_CI },
         maxAttempts: common.maxAttempts,
