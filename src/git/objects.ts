@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import isogit from 'isomorphic-git';
-import { git, gitBuffer } from './run.ts';
 
 /**
- * Object work in the host's private clone. Commits are written in-process with
- * isomorphic-git (no process start on the claim path); reads of many small
- * files go through one `git cat-file --batch`. Transport never goes through
+ * Objects written in the host's private clone, in process with isomorphic-git
+ * (no process start on the claim path). Reads of many small files go through
+ * `git cat-file --batch` (cat-file.ts). Transport never goes through
  * isomorphic-git: it cannot push with a lease or atomically.
  */
 
@@ -105,53 +104,4 @@ export async function writeRecordCommit(
 ): Promise<string> {
   const tree = await writeFileTree(gitdir, options.files);
   return writeCommit(gitdir, { tree, parents: options.parents, message: options.message, author: options.author });
-}
-
-export type ReadOutcome = { kind: 'ok'; content: Buffer } | { kind: 'missing' } | { kind: 'too-large'; size: number };
-
-/**
- * Reads `<rev>:<path>` for many specs with two processes in all: a size check,
- * then the contents of those within `maxBytes`. A hostile huge file is never
- * loaded into memory.
- */
-export async function readFiles(gitdir: string, specs: string[], maxBytes: number): Promise<Map<string, ReadOutcome>> {
-  const outcomes = new Map<string, ReadOutcome>();
-  if (specs.length === 0) return outcomes;
-  const check = await git(['cat-file', '--batch-check=%(objecttype) %(objectsize)'], {
-    cwd: gitdir,
-    input: `${specs.join('\n')}\n`,
-  });
-  const lines = check.stdout.split('\n');
-  const wanted: string[] = [];
-  specs.forEach((spec, index) => {
-    const [type, size] = (lines[index] ?? '').split(' ');
-    if (type !== 'blob') outcomes.set(spec, { kind: 'missing' });
-    else if (Number(size) > maxBytes) outcomes.set(spec, { kind: 'too-large', size: Number(size) });
-    else wanted.push(spec);
-  });
-  if (wanted.length === 0) return outcomes;
-  const raw = await gitBuffer(['cat-file', '--batch'], { cwd: gitdir, input: `${wanted.join('\n')}\n` });
-  let offset = 0;
-  for (const spec of wanted) {
-    const newline = raw.indexOf(0x0a, offset);
-    const header = raw.subarray(offset, newline).toString();
-    const size = Number(header.split(' ')[2]);
-    offset = newline + 1;
-    outcomes.set(spec, { kind: 'ok', content: raw.subarray(offset, offset + size) });
-    offset += size + 1;
-  }
-  return outcomes;
-}
-
-/** Lists the files of a commit's tree, recursively, with their sizes. */
-export async function listFiles(gitdir: string, rev: string): Promise<{ path: string; size: number }[]> {
-  const out = await git(['ls-tree', '-r', '-l', '-z', rev], { cwd: gitdir });
-  return out.stdout
-    .split('\0')
-    .filter(Boolean)
-    .map((line) => {
-      const tab = line.indexOf('\t');
-      const size = Number(line.slice(0, tab).trim().split(/\s+/)[3]);
-      return { path: line.slice(tab + 1), size: Number.isFinite(size) ? size : 0 };
-    });
 }

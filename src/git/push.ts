@@ -1,4 +1,4 @@
-import { git } from './run.ts';
+import { git } from './runner.ts';
 
 /** One ref update with its lease: what the remote must hold for the push to win. */
 export interface RefUpdate {
@@ -30,7 +30,7 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
   for (const update of updates) {
     if (update.expect !== undefined) args.push(`--force-with-lease=${update.ref}:${update.expect ?? ''}`);
   }
-  args.push(remote);
+  args.push('--', remote);
   for (const update of updates) {
     args.push(update.newOid === null ? `:${update.ref}` : `${update.newOid}:${update.ref}`);
   }

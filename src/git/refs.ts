@@ -1,0 +1,33 @@
+import { git } from './runner.ts';
+
+/** Local refs under `prefix` and their tips. */
+export async function forEachRef(gitdir: string, prefix: string): Promise<Map<string, string>> {
+  const out = await git(['for-each-ref', '--format=%(objectname) %(refname)', '--', prefix], { cwd: gitdir });
+  const refs = new Map<string, string>();
+  for (const line of out.stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) refs.set(line.slice(space + 1), line.slice(0, space));
+  }
+  return refs;
+}
+
+/** The commit `rev` names, or undefined when there is none. */
+export async function resolveCommit(gitdir: string, rev: string): Promise<string | undefined> {
+  const out = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd: gitdir, allowFailure: true });
+  return out.exitCode === 0 ? out.stdout.trim() : undefined;
+}
+
+/** Sets (oid) or deletes (null) local refs in one transaction. */
+export async function updateRefs(gitdir: string, updates: { ref: string; newOid: string | null }[]): Promise<void> {
+  const input = updates.map((u) => (u.newOid === null ? `delete ${u.ref}\n` : `update ${u.ref} ${u.newOid}\n`)).join('');
+  await git(['update-ref', '--stdin'], { cwd: gitdir, input });
+}
+
+/** Creates `ref` at `oid`; fails if it exists. */
+export async function createRef(gitdir: string, ref: string, oid: string): Promise<void> {
+  await git(['update-ref', ref, oid, ''], { cwd: gitdir });
+}
+
+export async function setSymbolicRef(gitdir: string, name: string, target: string): Promise<void> {
+  await git(['symbolic-ref', name, target], { cwd: gitdir });
+}

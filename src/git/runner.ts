@@ -1,0 +1,139 @@
+import { simpleGit } from 'simple-git';
+import { RefciError } from '../errors.ts';
+
+export interface GitOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** stdout as bytes, for binary output (cat-file --batch). */
+  raw: Buffer;
+}
+
+export interface GitOptions {
+  cwd?: string;
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  /** Return a non-zero exit instead of throwing (pushes and probes inspect their own outcome). */
+  allowFailure?: boolean;
+  /** Overall limit; network calls also stop when no data flows for `stallMs`. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The limits every git call gets unless the caller says otherwise; `configureGitLimits` changes them for a host. */
+const limits = { timeoutMs: 10 * 60_000, stallMs: 120_000, connectSec: 30 };
+
+export function configureGitLimits(next: Partial<typeof limits>): void {
+  Object.assign(limits, next);
+}
+
+/** Variables of the host's environment that git may see: identity and ssh settings a deployment sets on purpose. */
+const PASSED_GIT_VARIABLES = new Set([
+  'GIT_SSH_COMMAND',
+  'GIT_SSH',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_TRACE',
+  'GIT_TRACE_PACKET',
+]);
+
+function environment(extra: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && (!name.startsWith('GIT_') || PASSED_GIT_VARIABLES.has(name))) env[name] = value;
+  }
+  return {
+    ...env,
+    // A missing credential fails at once instead of hanging a cron job on a prompt.
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_SSH_COMMAND: env.GIT_SSH_COMMAND ?? `ssh -o BatchMode=yes -o ConnectTimeout=${limits.connectSec}`,
+    // A server that accepts the connection and then sends nothing is given up on.
+    GIT_HTTP_LOW_SPEED_LIMIT: '1',
+    GIT_HTTP_LOW_SPEED_TIME: String(Math.ceil(limits.stallMs / 1000)),
+    // Porcelain and error parsing never meet a translation.
+    LC_ALL: 'C',
+    ...extra,
+  };
+}
+
+/**
+ * The one place refci runs git, through simple-git: every call gets the same
+ * environment (no prompt, ssh BatchMode with a connect timeout, low-speed
+ * limits, the C locale), an overall timeout and the caller's abort signal.
+ * simple-git's guard against `--upload-pack` and similar options stays on:
+ * a value that reached argv by mistake cannot run a command.
+ */
+export async function git(args: string[], options: GitOptions = {}): Promise<GitOutput> {
+  const env = environment(options.env);
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? limits.timeoutMs);
+  const abort = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  let finished: { exitCode: number; stdOut: Buffer[]; stdErr: Buffer[] } | undefined;
+  const runner = simpleGit({
+    baseDir: options.cwd ?? process.cwd(),
+    maxConcurrentProcesses: 1,
+    trimmed: false,
+    abort,
+    timeout: { block: limits.stallMs },
+    input: () => options.input,
+    allowEnvironment: Object.keys(env).filter((name) => name.startsWith('GIT_')),
+    // The exit code and both streams are read below; a non-zero exit is not an exception here.
+    errors: (error, result) => {
+      finished = result;
+      return error instanceof Error ? error : undefined;
+    },
+  }).env(env);
+  try {
+    await runner.raw(args);
+  } catch (error) {
+    if (abort.aborted) {
+      const why = timeout.aborted ? `timed out after ${Math.round((options.timeoutMs ?? limits.timeoutMs) / 1000)}s` : 'stopped';
+      throw new RefciError('git', `git ${commandWords(args)} ${why}`, 'check that the repository is reachable and answers (refci doctor checks it)', { args });
+    }
+    throw new RefciError('git', `git ${commandWords(args)} could not run: ${(error as Error).message.split('\n')[0]}`, 'install git and check the arguments', { args });
+  }
+  const raw = Buffer.concat(finished?.stdOut ?? []);
+  const output: GitOutput = {
+    stdout: raw.toString('utf8'),
+    stderr: Buffer.concat(finished?.stdErr ?? []).toString('utf8'),
+    exitCode: finished?.exitCode ?? -1,
+    raw,
+  };
+  if (output.exitCode !== 0 && !options.allowFailure) throw gitFailure(args, output);
+  return output;
+}
+
+export function gitFailure(args: string[], output: Pick<GitOutput, 'stderr' | 'exitCode'>): RefciError {
+  const detail = firstMeaningfulLine(output.stderr) || `exit code ${output.exitCode}`;
+  return new RefciError(
+    'git',
+    `git ${commandWords(args)} failed: ${detail}`,
+    'check that the repository URL is right and reachable from this host (refci doctor checks it)',
+    { args, exitCode: output.exitCode },
+  );
+}
+
+function firstMeaningfulLine(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? '';
+}
+
+/** Identity for commits refci writes through the git CLI (merges, the sample repository). */
+export function identityEnv(name: string, email: string, dateSec?: number): Record<string, string> {
+  const env: Record<string, string> = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
+  if (dateSec !== undefined) env.GIT_AUTHOR_DATE = env.GIT_COMMITTER_DATE = `@${dateSec} +0000`;
+  return env;
+}
+
+/** The subcommand and its first argument, without `-c name=value` settings. */
+function commandWords(args: string[]): string {
+  const words: string[] = [];
+  for (let i = 0; i < args.length && words.length < 2; i++) {
+    if (args[i] === '-c') i++;
+    else if (!args[i].startsWith('-')) words.push(args[i]);
+  }
+  return words.join(' ');
+}
