@@ -11,13 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Lease } from '../src/claim/lease.ts';
 import { enqueueJobs } from '../src/enqueue/enqueue.ts';
-import { CoordClone } from '../src/git/clone.ts';
+import { CoordClone } from '../src/coord/clone.ts';
 import { writeRecordCommit } from '../src/git/objects.ts';
-import { writeJobCommit } from '../src/git/record-commits.ts';
-import { git } from '../src/git/run.ts';
+import { git } from '../src/git/runner.ts';
 import { systemClock } from '../src/host/clock.ts';
 import { signatureFor } from '../src/protocol/actor.ts';
-import { encodeSummary, historyPath, SUMMARY_FILE } from '../src/protocol/history.ts';
+import { SUMMARY, summaryPath, type Summary } from '../src/protocol/history.ts';
+import { encodeAs, messageOf } from '../src/protocol/record-kind.ts';
 import { newJob, type JobDescriptor } from '../src/protocol/job.ts';
 import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
 
@@ -131,10 +131,10 @@ async function growHistory(remote: string, count: number): Promise<void> {
   for (const job of jobs(count, 'h')) {
     const jobMark = mark++;
     parts.push(`commit refs/bench/scratch\nmark :${jobMark}\ncommitter bench <bench@refci.invalid> ${when}\n${data(`enqueue ${job.id}`)}deleteall\nM 100644 inline job.json\n${data(JSON.stringify(job))}`);
-    const summary = { version: 1, job: job.id, verdict: 'success', reason: 'bench', archivedAt: new Date().toISOString(), reports: [] };
+    const summary: Summary = { version: 1, job: job.id, verdict: 'success', reason: 'bench', archivedAt: new Date().toISOString(), reports: [] };
     const archiveMark = mark++;
     parts.push(
-      `commit ${HISTORY_REF}\nmark :${archiveMark}\ncommitter bench <bench@refci.invalid> ${when}\n${data(`archive ${job.id}: success: bench`)}from :${previous}\nmerge :${jobMark}\nM 100644 inline ${historyPath(job.id).join('/')}/${SUMMARY_FILE}\n${data(encodeSummary(summary as never))}`,
+      `commit ${HISTORY_REF}\nmark :${archiveMark}\ncommitter bench <bench@refci.invalid> ${when}\n${data(messageOf(SUMMARY, summary))}from :${previous}\nmerge :${jobMark}\nM 100644 inline ${summaryPath(job.id)}\n${data(encodeAs(SUMMARY, summary))}`,
     );
     previous = archiveMark;
   }

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { CoordClone } from '../git/clone.ts';
-import { writeLockCommit } from '../git/record-commits.ts';
-import { git } from '../git/run.ts';
+import type { CoordClone } from '../coord/clone.ts';
+import { writeRecord } from '../coord/records.ts';
 import type { Clock } from '../host/clock.ts';
 import { isoOf } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
-import type { LockEvent, LockRecord } from '../protocol/lock.ts';
+import { LOCK, type LockEvent, type LockRecord } from '../protocol/lock.ts';
 import { cancelRef, jobRef, lockRef } from '../protocol/refs.ts';
 import type { Claimable } from '../protocol/sweep.ts';
 
@@ -59,7 +58,7 @@ export class Lease {
     const event: LockEvent = claim.expect === null ? 'claim' : 'takeover';
     const record = lockRecord(worker, claim.id, event, claim.attempt, clock.now(), claim.previousWorker);
     const parent = claim.expect ?? claim.jobOid;
-    const oid = await writeLockCommit(clone.gitdir, record, parent, signatureFor('worker', worker.id, clock.now()));
+    const oid = await writeRecord(clone.gitdir, LOCK, record, { parents: [parent], author: signatureFor('worker', worker.id, clock.now()) });
     const pushed = await clone.push([{ ref: lockRef(claim.id), newOid: oid, expect: claim.expect }], { mirror: false });
     return pushed.won ? new Lease(clone, worker, claim, oid, clock) : undefined;
   }
@@ -74,7 +73,7 @@ export class Lease {
    */
   async stillLive(): Promise<boolean> {
     if (this.claim.expect !== null) return true;
-    const remote = await remoteRefs(this.clone, [jobRef(this.jobId), cancelRef(this.jobId)]);
+    const remote = await this.clone.remoteTips([jobRef(this.jobId), cancelRef(this.jobId)]);
     return remote.get(jobRef(this.jobId)) === this.claim.jobOid && !remote.has(cancelRef(this.jobId));
   }
 
@@ -87,7 +86,7 @@ export class Lease {
   async renew(): Promise<'held' | 'lost' | 'cancelled'> {
     if (await this.cancelRequested()) return 'cancelled';
     const record = lockRecord(this.worker, this.jobId, 'heartbeat', this.claim.attempt, this.clock.now());
-    const oid = await writeLockCommit(this.clone.gitdir, record, this.tip, signatureFor('worker', this.worker.id, this.clock.now()));
+    const oid = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()) });
     const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });
     if (!pushed.won) return 'lost';
     this.tip = oid;
@@ -95,17 +94,6 @@ export class Lease {
   }
 
   private async cancelRequested(): Promise<boolean> {
-    return (await remoteRefs(this.clone, [cancelRef(this.jobId)])).has(cancelRef(this.jobId));
+    return (await this.clone.remoteTips([cancelRef(this.jobId)])).has(cancelRef(this.jobId));
   }
-}
-
-/** The remote's current tips of a few refs, by one protocol v2 ls-refs (only matching refs are sent). */
-async function remoteRefs(clone: CoordClone, refs: string[]): Promise<Map<string, string>> {
-  const out = await git(['-c', 'protocol.version=2', 'ls-remote', clone.remote, ...refs], { cwd: clone.gitdir });
-  const tips = new Map<string, string>();
-  for (const line of out.stdout.split('\n')) {
-    const [oid, ref] = line.split('\t');
-    if (ref && refs.includes(ref)) tips.set(ref, oid);
-  }
-  return tips;
 }

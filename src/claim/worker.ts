@@ -1,12 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
-import { ConfigSource, type CurrentConfig } from '../fleet/config-source.ts';
-import { Presence, type PresenceState } from '../fleet/presence.ts';
+import { ConfigSource, type CurrentConfig } from '../coord/config-source.ts';
+import { Presence, type PresenceState } from '../coord/presence.ts';
 import { allowedPipelines, hostKindOf } from '../fleet/rules.ts';
 import { ToolGate, type GateResult } from '../fleet/tool-gate.ts';
-import { CoordClone } from '../git/clone.ts';
-import { readSnapshot } from '../git/live-snapshot.ts';
+import { CoordClone } from '../coord/clone.ts';
+import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import { heartbeatIntervalMs } from '../protocol/lease.ts';
@@ -14,10 +14,10 @@ import { drainRef, liveRefspecs } from '../protocol/refs.ts';
 import type { Claimable } from '../protocol/sweep.ts';
 import { runPipeline, type BeforeSteps, type StepProgress, type StepWrapper } from '../run/pipeline.ts';
 import { Workspace } from '../run/workspace.ts';
-import { closeJob } from './close-job.ts';
+import { closeJob } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
-import { sweepLive } from './sweep-live.ts';
-import { waitForWork } from './wait.ts';
+import { sweepLive } from '../coord/sweep.ts';
+import { waitForWork } from '../coord/wait.ts';
 
 export interface WorkerHooks {
   wrap?: StepWrapper;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CoordClone } from '../git/clone.ts';
+import { CoordClone } from '../coord/clone.ts';
 import { systemClock, type Clock } from '../host/clock.ts';
 import { defaultWorkerId, stateDirFor } from '../host/state-dir.ts';
 import { required } from './command.ts';

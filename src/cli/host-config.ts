@@ -1,5 +1,5 @@
 import type { FleetConfig } from '../config/types.ts';
-import { ConfigSource } from '../fleet/config-source.ts';
+import { ConfigSource } from '../coord/config-source.ts';
 import { CONFIG_REFSPEC } from '../protocol/refs.ts';
 import { openClone, type HostContext } from './context.ts';
 

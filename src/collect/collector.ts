@@ -1,16 +1,15 @@
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
-import { sweepLive } from '../claim/sweep-live.ts';
-import { waitForWork } from '../claim/wait.ts';
-import { ConfigSource } from '../fleet/config-source.ts';
-import { CoordClone } from '../git/clone.ts';
-import { readSnapshot } from '../git/live-snapshot.ts';
-import { readFiles } from '../git/objects.ts';
+import { sweepLive } from '../coord/sweep.ts';
+import { waitForWork } from '../coord/wait.ts';
+import { ConfigSource } from '../coord/config-source.ts';
+import { CoordClone } from '../coord/clone.ts';
+import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { Summary } from '../protocol/history.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
-import { archiveJob } from './archive.ts';
+import { archiveJob } from '../coord/archive.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, type Decider, type Verdict } from './verdict.ts';
 
@@ -147,11 +146,7 @@ async function decide(clone: CoordClone, live: LiveJob, round: Round): Promise<V
   const kind = job ? round.config.pipelines[job.pipeline]?.kind : undefined;
   const decider = (kind && round.deciders[kind]) || statusDecider;
   const resultOid = live.result.oid;
-  const readArtifact = async (file: string) => {
-    const spec = `${resultOid}:${file}`;
-    const outcome = (await readFiles(clone.gitdir, [spec], ARTIFACT_LIMIT)).get(spec);
-    return outcome?.kind === 'ok' ? outcome.content : undefined;
-  };
+  const readArtifact = (file: string) => clone.readFile(resultOid, file, ARTIFACT_LIMIT);
   try {
     const reportUrl = job ? round.publishers.map((publisher) => publisher.reportLink?.(job)).find(Boolean) : undefined;
     return await decider({ job, result, readArtifact, reportUrl });

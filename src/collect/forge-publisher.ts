@@ -14,9 +14,9 @@
  *   file in the collector's state dir.
  */
 import { isRefciError } from '../errors.ts';
-import { forgeStateName, loadStateFile, saveStateFile } from '../enqueue/state-file.ts';
-import { sameRepository } from '../enqueue/known-jobs.ts';
-import { DEFAULT_STATUS_CONTEXT } from '../enqueue/forge-discovery.ts';
+import { forgeStateName, loadStateFile, saveStateFile } from '../coord/state-file.ts';
+import { sameRepository } from '../protocol/repo-url.ts';
+import { DEFAULT_STATUS_CONTEXT } from '../forge/types.ts';
 import { reportMarker } from '../forge/text.ts';
 import type { CommitStatus, Forge, PullRequest } from '../forge/types.ts';
 import type { Summary } from '../protocol/history.ts';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readFile } from '../git/cat-file.ts';
 import { fetchRefs } from '../git/fetch.ts';
 import { initBare } from '../git/init.ts';
 import { lsRemote } from '../git/ls-remote.ts';
@@ -37,6 +38,11 @@ export class CoordClone {
 
   ref(name: string): Promise<string | undefined> {
     return resolveCommit(this.gitdir, name);
+  }
+
+  /** One file of a commit in the clone (a result's artifact), or undefined when missing or over `maxBytes`. */
+  readFile(oid: string, file: string, maxBytes: number): Promise<Buffer | undefined> {
+    return readFile(this.gitdir, oid, file, maxBytes);
   }
 
   /** The remote's current tips of a few refs, without fetching them (absent refs are absent from the map). */

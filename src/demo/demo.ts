@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../config/defaults.ts';
-import { createSampleEbuildRepo } from '../gentoo/sample-repo.ts';
+import { createSampleEbuildRepo } from './sample-repo.ts';
 import { packageRoot } from '../host/package-root.ts';
 import { standInDir, withStandIns } from './stand-ins.ts';
 

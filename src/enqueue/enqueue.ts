@@ -1,12 +1,13 @@
-import { CoordClone } from '../git/clone.ts';
-import { archivedIds } from '../git/history.ts';
-import { readSnapshot } from '../git/live-snapshot.ts';
-import { writeCancelCommit, writeJobCommit } from '../git/record-commits.ts';
+import { CoordClone } from '../coord/clone.ts';
+import { archivedIds } from '../coord/history.ts';
+import { readSnapshot } from '../coord/snapshot.ts';
+import { writeRecord } from '../coord/records.ts';
 import type { RefUpdate } from '../git/push.ts';
 import { RefciError } from '../errors.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
-import type { JobDescriptor } from '../protocol/job.ts';
+import { CANCEL } from '../protocol/cancel.ts';
+import { JOB, type JobDescriptor } from '../protocol/job.ts';
 import { cancelRef, CONFIG_REF, jobRef, liveRefspecs } from '../protocol/refs.ts';
 import { planEnqueue, type CancelRequest, type EnqueuePlan } from './plan.ts';
 
@@ -37,11 +38,11 @@ export async function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor
     // Each new job names the configuration commit it was enqueued under.
     plan.create = plan.create.map((job) => (job.configCommit || !configCommit ? job : { ...job, configCommit }));
     for (const job of plan.create) {
-      updates.push({ ref: jobRef(job.id), newOid: await writeJobCommit(clone.gitdir, job, author), expect: null });
+      updates.push({ ref: jobRef(job.id), newOid: await writeRecord(clone.gitdir, JOB, job, { parents: [], author }), expect: null });
     }
     for (const cancel of plan.cancel) {
       const jobOid = snapshot.get(cancel.job)!.job!.oid;
-      updates.push({ ref: cancelRef(cancel.job), newOid: await writeCancelCommit(clone.gitdir, cancel, jobOid, author), expect: null });
+      updates.push({ ref: cancelRef(cancel.job), newOid: await writeRecord(clone.gitdir, CANCEL, cancel, { parents: [jobOid], author }), expect: null });
     }
     const pushed = await clone.push(updates);
     if (pushed.won) return plan;
@@ -61,7 +62,7 @@ export async function cancelJobs(context: EnqueueContext, ids: string[], reason:
     if (!live?.job) throw new RefciError('not-found', `job ${id} is not live`, 'refci status lists live jobs; refci log lists finished ones');
     if (live.cancel || live.result) continue;
     const cancel = { version: 1 as const, job: id, reason, by: context.by, at: isoOf(clock.now()) };
-    updates.push({ ref: cancelRef(id), newOid: await writeCancelCommit(clone.gitdir, cancel, live.job.oid, author), expect: null });
+    updates.push({ ref: cancelRef(id), newOid: await writeRecord(clone.gitdir, CANCEL, cancel, { parents: [live.job.oid], author }), expect: null });
   }
   if (updates.length === 0) return [];
   const pushed = await clone.push(updates);

@@ -8,20 +8,20 @@
  * costs no rate limit), the comment cursor, the `noci` skips already posted and the queued
  * statuses already posted. No token is ever written there.
  */
-import type { CoordClone } from '../git/clone.ts';
-import { readSnapshot } from '../git/live-snapshot.ts';
+import type { CoordClone } from '../coord/clone.ts';
+import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { planDiscovery, recheckPermissionChecks, initialCursor, type CommentCursor, type DiscoveryPlan, type KnownJob, type PlanJobState, type Priority } from '../forge/discovery-plan.ts';
-import { emptyPullListCache, type Forge, type PullListCache, type PullRequest } from '../forge/types.ts';
+import { DEFAULT_STATUS_CONTEXT, emptyPullListCache, type Forge, type PullListCache, type PullRequest } from '../forge/types.ts';
 import { newJob, type JobDescriptor } from '../protocol/job.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, resultOf, stateOf, type LiveJob, type Snapshot } from '../protocol/snapshot.ts';
 import { enqueueJobs } from './enqueue.ts';
-import { archivedRuns, firstFreeRetry, sameRepository } from './known-jobs.ts';
+import { sameRepository } from '../protocol/repo-url.ts';
+import { archivedRuns, firstFreeRetry } from './known-jobs.ts';
 import type { CancelRequest } from './plan.ts';
-import { forgeStateName, loadStateFile, saveStateFile } from './state-file.ts';
+import { forgeStateName, loadStateFile, saveStateFile } from '../coord/state-file.ts';
 
-export const DEFAULT_STATUS_CONTEXT = 'gentoo-ci';
 export const DEFAULT_QUEUED_STATUSES = 20;
 export const PRIORITY_CI = 100;
 

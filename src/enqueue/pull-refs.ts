@@ -5,14 +5,14 @@
  * request is superseded through the job key. The refs seen are kept in the host's state dir.
  */
 import { RefciError } from '../errors.ts';
-import type { CoordClone } from '../git/clone.ts';
-import { git } from '../git/run.ts';
+import type { CoordClone } from '../coord/clone.ts';
+import { lsRemote } from '../git/ls-remote.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { newJob } from '../protocol/job.ts';
 import { enqueueJobs } from './enqueue.ts';
 import type { EnqueuePlan } from './plan.ts';
 import { resolveRev } from './resolve-rev.ts';
-import { loadStateFile, saveStateFile } from './state-file.ts';
+import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { createHash } from 'node:crypto';
 
 export interface PullRefsOptions {
@@ -47,18 +47,14 @@ interface PullRefsState {
 
 /** `refs/pull/<n>/head` of the remote and its HEAD branch, in one `git ls-remote`. */
 export async function listPullRefs(url: string): Promise<{ heads: Map<number, string>; headBranch?: string }> {
-  const out = await git(['-c', 'protocol.version=2', 'ls-remote', '--symref', url, 'HEAD', 'refs/pull/*/head'], { allowFailure: true });
-  if (out.exitCode !== 0) {
-    throw new RefciError('git', `cannot list refs of ${url}: ${out.stderr.trim().split('\n').pop() ?? ''}`, 'check the --pull-refs URL and that this host can read it');
-  }
+  const { tips, symrefs } = await lsRemote(url, ['HEAD', 'refs/pull/*/head'], { symref: true });
   const heads = new Map<number, string>();
-  let headBranch: string | undefined;
-  for (const line of out.stdout.split('\n')) {
-    const symref = /^ref: (refs\/heads\/\S+)\tHEAD$/.exec(line);
-    if (symref) headBranch = symref[1];
-    const match = /^([0-9a-f]{40}|[0-9a-f]{64})\trefs\/pull\/(\d+)\/head$/.exec(line);
-    if (match && Number(match[2]) > 0) heads.set(Number(match[2]), match[1]!);
+  for (const [ref, oid] of tips) {
+    const match = /^refs\/pull\/(\d+)\/head$/.exec(ref);
+    if (match && Number(match[1]) > 0 && /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(oid)) heads.set(Number(match[1]), oid);
   }
+  const head = symrefs.get('HEAD');
+  const headBranch = head?.startsWith('refs/heads/') ? head : undefined;
   return { heads, headBranch };
 }
 

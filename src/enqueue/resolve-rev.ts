@@ -1,5 +1,5 @@
 import { RefciError } from '../errors.ts';
-import { git } from '../git/run.ts';
+import { lsRemote } from '../git/ls-remote.ts';
 
 const FULL_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -12,16 +12,7 @@ const FULL_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 export async function resolveRev(repo: string, rev: string, flag: string): Promise<{ sha: string; ref?: string }> {
   if (FULL_ID.test(rev)) return { sha: rev };
   const candidates = rev.startsWith('refs/') ? [rev] : [`refs/heads/${rev}`, `refs/tags/${rev}`];
-  const out = await git(['ls-remote', repo, ...candidates], { allowFailure: true });
-  if (out.exitCode !== 0) {
-    throw new RefciError('git', `cannot list refs of ${repo}: ${out.stderr.trim().split('\n').pop()}`, 'check --repo');
-  }
-  const refs = new Map(
-    out.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.split('\t').reverse() as [string, string]),
-  );
+  const { tips: refs } = await lsRemote(repo, candidates);
   for (const candidate of candidates) {
     const sha = refs.get(`${candidate}^{}`) ?? refs.get(candidate);
     if (sha) return { sha, ref: candidate };

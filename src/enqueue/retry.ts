@@ -5,14 +5,15 @@
  * superseded as by any newer job.
  */
 import { RefciError } from '../errors.ts';
-import type { CoordClone } from '../git/clone.ts';
-import { readSnapshot } from '../git/live-snapshot.ts';
+import type { CoordClone } from '../coord/clone.ts';
+import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { newJob, type JobDescriptor } from '../protocol/job.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf } from '../protocol/snapshot.ts';
 import { enqueueJobs } from './enqueue.ts';
-import { firstFreeRetry, readArchivedJob } from './known-jobs.ts';
+import { readArchivedJob } from '../coord/history.ts';
+import { firstFreeRetry } from './known-jobs.ts';
 import type { EnqueuePlan } from './plan.ts';
 
 export async function retryJob(context: { clone: CoordClone; clock: Clock; by: string }, id: string): Promise<{ job: JobDescriptor; from: 'live' | 'archived'; plan: EnqueuePlan }> {

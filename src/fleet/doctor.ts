@@ -1,22 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readConfigCommit } from '../config/branch.ts';
+import { readConfigCommit } from '../coord/config-branch.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigFile } from '../config/load.ts';
 import { describeProblems } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
-import { CoordClone } from '../git/clone.ts';
+import { CoordClone } from '../coord/clone.ts';
 import { writeRecordCommit } from '../git/objects.ts';
 import { isRefciError } from '../errors.ts';
 import { resolveToken, TOKEN_ENV } from '../forge/token.ts';
 import { FORGE_NAMES } from '../forge/types.ts';
-import { git } from '../git/run.ts';
+import { gitVersion } from '../git/init.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import { encodeRecord } from '../protocol/codec.ts';
 import { CONFIG_REF, DOCTOR_PREFIX, drainRef, liveRefspecs } from '../protocol/refs.ts';
-import { detectSandbox } from '../run/sandbox.ts';
-import { toolVersions } from '../run/tool-versions.ts';
+import { detectSandbox } from '../host/sandbox.ts';
+import { toolVersions } from './tool-versions.ts';
 import { allowedPipelines, hostKindOf } from './rules.ts';
 import { toolsOf, toolsOfAll, updateCommand, versionProblem } from './versions.ts';
 
@@ -113,7 +113,7 @@ async function checkForgeTokens(config: FleetConfig, env: NodeJS.ProcessEnv): Pr
 
 async function checkGit(): Promise<DoctorCheck> {
   try {
-    const line = (await git(['--version'])).stdout.trim();
+    const line = await gitVersion();
     const [, major, minor] = /(\d+)\.(\d+)/.exec(line) ?? [];
     if (Number(major) > MIN_GIT[0] || (Number(major) === MIN_GIT[0] && Number(minor) >= MIN_GIT[1])) return { name: 'git', status: 'ok', detail: line };
     return { name: 'git', status: 'fail', detail: `${line} is older than ${MIN_GIT.join('.')}`, fix: `install git ${MIN_GIT.join('.')} or newer` };
@@ -196,8 +196,7 @@ async function testPush(clone: CoordClone, options: DoctorOptions): Promise<Doct
   let created = await clone.push([{ ref, newOid: oid, expect: null }]);
   if (!created.won) {
     // A doctor that died between its two pushes leaves the scratch ref: replace it under a lease.
-    const out = await git(['-c', 'protocol.version=2', 'ls-remote', clone.remote, ref], { cwd: clone.gitdir, allowFailure: true });
-    const left = out.stdout.split('\n').find((line) => line.endsWith(`\t${ref}`))?.split('\t')[0];
+    const left = await clone.remoteTips([ref]).then((tips) => tips.get(ref), () => undefined);
     if (left) created = await clone.push([{ ref, newOid: oid, expect: left }]);
   }
   if (!created.won) {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import type { Clock } from '../host/clock.ts';
-import { runStep } from '../run/step.ts';
-import { toolVersions } from '../run/tool-versions.ts';
+import { runStep } from '../host/process.ts';
+import { toolVersions } from './tool-versions.ts';
 import { readiness, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
 
 export interface GateResult extends Readiness {

@@ -12,6 +12,9 @@ export type ForgeKind = 'github' | 'codeberg';
 
 export const FORGE_NAMES: Record<ForgeKind, string> = { github: 'GitHub', codeberg: 'Codeberg' };
 
+/** The commit status context refci posts under unless told otherwise (Gentoo's CI uses the same). */
+export const DEFAULT_STATUS_CONTEXT = 'gentoo-ci';
+
 /** A pull request, the same on every forge. */
 export interface PullRequest {
   number: number;

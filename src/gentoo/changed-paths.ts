@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
-import { git } from '../git/run.ts';
+import { diffNameStatus } from '../git/diff.ts';
 import { eclassMapFromEntries, parseMd5CacheEntry, type CacheFile } from './md5-cache.ts';
 import type { ChangedPath, ChangeStatus } from './scope.ts';
 
@@ -22,10 +22,7 @@ import type { ChangedPath, ChangeStatus } from './scope.ts';
  * the difference is then exactly what the PR does to that tree.
  */
 export async function changedPaths(repoDir: string, from: string, to: string): Promise<ChangedPath[]> {
-  const out = await git(['-c', 'core.quotePath=false', 'diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', from, to, '--'], {
-    cwd: repoDir,
-  });
-  return parseNameStatusZ(out.stdout);
+  return parseNameStatusZ(await diffNameStatus(repoDir, from, to));
 }
 
 /**

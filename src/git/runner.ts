@@ -41,10 +41,14 @@ const PASSED_GIT_VARIABLES = new Set([
   'GIT_TRACE_PACKET',
 ]);
 
+/** Programs git would start for a person (editors, pagers, password prompts): refci never wants one. */
+const INTERACTIVE_VARIABLES = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX']);
+
 function environment(extra: Record<string, string> | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && (!name.startsWith('GIT_') || PASSED_GIT_VARIABLES.has(name))) env[name] = value;
+    if (value === undefined || INTERACTIVE_VARIABLES.has(name)) continue;
+    if (!name.startsWith('GIT_') || PASSED_GIT_VARIABLES.has(name)) env[name] = value;
   }
   return {
     ...env,
@@ -80,10 +84,14 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
     timeout: { block: limits.stallMs },
     input: () => options.input,
     allowEnvironment: Object.keys(env).filter((name) => name.startsWith('GIT_')),
+    // The ssh command and a global configuration file are the deployment's own choices (docs/deploy.md).
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
     // The exit code and both streams are read below; a non-zero exit is not an exception here.
     errors: (error, result) => {
       finished = result;
-      return error instanceof Error ? error : undefined;
+      // git ran and exited: its code is the answer. Anything else (not started, killed, stalled) is an error.
+      const exited = typeof result.exitCode === 'number' && result.exitCode >= 0 && result.exitCode < 256;
+      return exited ? undefined : (error ?? new Error(`git ended without an exit code (${result.exitCode})`));
     },
   }).env(env);
   try {

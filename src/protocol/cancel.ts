@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from './codec.ts';
+import { isoTime, safeString } from './codec.ts';
+import { oneLine } from './messages.ts';
+import { defineRecordKind } from './record-kind.ts';
+import { cancelRef } from './refs.ts';
 import { JOB_ID_PATTERN } from './ids.ts';
-
-export const CANCEL_FILE = 'cancel.json';
 
 /** A request to stop a job: a queued job is never claimed, a running one stops at its next heartbeat. */
 export const cancelSchema = z.strictObject({
@@ -15,10 +16,12 @@ export const cancelSchema = z.strictObject({
 });
 export type CancelRecord = z.output<typeof cancelSchema>;
 
-export function decodeCancel(text: string | Buffer): Decoded<CancelRecord> {
-  return decodeRecord(CANCEL_FILE, text, cancelSchema);
-}
-
-export function encodeCancel(cancel: CancelRecord): string {
-  return encodeRecord(cancel);
-}
+/** A cancel request: a commit on `refs/ci/cancel/<id>` whose parent is the job. */
+export const CANCEL = defineRecordKind<CancelRecord>({
+  name: 'cancel',
+  file: 'cancel.json',
+  schema: cancelSchema,
+  ref: cancelRef,
+  subject: (cancel) => `cancel ${cancel.job} by ${cancel.by}: ${oneLine(cancel.reason)}`,
+  trailers: (cancel) => ({ 'Refci-Job': cancel.job }),
+});

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from './codec.ts';
+import { isoTime, safeString } from './codec.ts';
+import { oneLine } from './messages.ts';
+import { defineRecordKind } from './record-kind.ts';
+import { HISTORY_REF } from './refs.ts';
 import { historyShard, JOB_ID_PATTERN } from './ids.ts';
-
-export const SUMMARY_FILE = 'summary.json';
 
 /** Where a finished job lives in the history branch's tree. */
 export function historyPath(id: string): string[] {
@@ -10,7 +11,7 @@ export function historyPath(id: string): string[] {
 }
 
 export function summaryPath(id: string): string {
-  return `${historyPath(id).join('/')}/${SUMMARY_FILE}`;
+  return `${historyPath(id).join('/')}/${SUMMARY.file}`;
 }
 
 /** The history entry of a finished job: the verdict a contributor saw and where its records are. */
@@ -37,10 +38,16 @@ export const summarySchema = z.strictObject({
 });
 export type Summary = z.output<typeof summarySchema>;
 
-export function decodeSummary(text: string | Buffer): Decoded<Summary> {
-  return decodeRecord(SUMMARY_FILE, text, summarySchema);
-}
-
-export function encodeSummary(summary: Summary): string {
-  return encodeRecord(summary);
-}
+/**
+ * A history entry: an archive commit on the first-parent chain of
+ * `refs/ci/history`; the summary sits at `jobs/<shard>/<id>/summary.json` of
+ * its tree (`historyPath`), the job's records are its other parents.
+ */
+export const SUMMARY = defineRecordKind<Summary>({
+  name: 'archive',
+  file: 'summary.json',
+  schema: summarySchema,
+  ref: () => HISTORY_REF,
+  subject: (summary) => `archive ${summary.job}: ${summary.verdict}: ${oneLine(summary.reason)}`,
+  trailers: (summary) => ({ 'Refci-Job': summary.job, 'Refci-Verdict': summary.verdict }),
+});

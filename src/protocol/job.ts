@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { commitId, decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from './codec.ts';
+import { commitId, isoTime, safeString } from './codec.ts';
+import { oneLine, shortOid } from './messages.ts';
+import { defineRecordKind } from './record-kind.ts';
+import { jobRef } from './refs.ts';
 import { JOB_ID_PATTERN, NAME_PATTERN, jobIdFor, jobKeyFor } from './ids.ts';
 import { RefciError } from '../errors.ts';
-
-export const JOB_FILE = 'job.json';
 
 /**
  * How the PR head is combined with the base: `base` merges the head onto the
@@ -36,13 +37,18 @@ export const jobSchema = z.strictObject({
 export type JobDescriptor = z.output<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
 
-export function decodeJob(text: string | Buffer): Decoded<JobDescriptor> {
-  return decodeRecord(JOB_FILE, text, jobSchema);
-}
-
-export function encodeJob(job: JobDescriptor): string {
-  return encodeRecord(job);
-}
+/** A job descriptor: the root commit of `refs/ci/jobs/<id>`. */
+export const JOB = defineRecordKind<JobDescriptor>({
+  name: 'job',
+  file: 'job.json',
+  schema: jobSchema,
+  ref: jobRef,
+  subject: (job) => {
+    const what = job.pr === undefined ? `head ${shortOid(job.head)}` : `PR #${job.pr} head ${shortOid(job.head)}`;
+    return oneLine(`enqueue ${job.id}: ${what} onto ${shortOid(job.base)} (pipeline ${job.pipeline}, priority ${job.priority})`, 200);
+  },
+  trailers: (job) => ({ 'Refci-Job': job.id, 'Refci-Pipeline': job.pipeline }),
+});
 
 export interface NewJobInput {
   repo: string;

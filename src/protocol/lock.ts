@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from './codec.ts';
+import { isoTime, safeString } from './codec.ts';
+import { defineRecordKind } from './record-kind.ts';
+import { lockRef } from './refs.ts';
 import { JOB_ID_PATTERN, NAME_PATTERN } from './ids.ts';
-
-export const LOCK_FILE = 'lock.json';
 
 export const LOCK_EVENTS = ['claim', 'heartbeat', 'takeover'] as const;
 export type LockEvent = (typeof LOCK_EVENTS)[number];
@@ -28,10 +28,21 @@ export const lockSchema = z.strictObject({
 
 export type LockRecord = z.output<typeof lockSchema>;
 
-export function decodeLock(text: string | Buffer): Decoded<LockRecord> {
-  return decodeRecord(LOCK_FILE, text, lockSchema);
-}
-
-export function encodeLock(lock: LockRecord): string {
-  return encodeRecord(lock);
-}
+/** A claim, takeover or heartbeat: one commit of the chain on `refs/ci/locks/<id>`. */
+export const LOCK = defineRecordKind<LockRecord>({
+  name: 'lock',
+  file: 'lock.json',
+  schema: lockSchema,
+  ref: lockRef,
+  subject: (lock) => {
+    switch (lock.event) {
+      case 'claim':
+        return `claim ${lock.job} by ${lock.worker}, attempt ${lock.attempt}, lease ${lock.leaseSec}s`;
+      case 'takeover':
+        return `takeover ${lock.job} by ${lock.worker} from ${lock.previousWorker ?? 'unknown'}, attempt ${lock.attempt}, lease ${lock.leaseSec}s`;
+      case 'heartbeat':
+        return `heartbeat ${lock.job} by ${lock.worker}, attempt ${lock.attempt}`;
+    }
+  },
+  trailers: (lock) => ({ 'Refci-Job': lock.job, 'Refci-Event': lock.event, 'Refci-Worker': lock.worker, 'Refci-Attempt': String(lock.attempt) }),
+});

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from './codec.ts';
+import { isoTime, safeString } from './codec.ts';
+import { oneLine } from './messages.ts';
+import { defineRecordKind } from './record-kind.ts';
+import { resultRef } from './refs.ts';
 import { JOB_ID_PATTERN } from './ids.ts';
-
-export const RESULT_FILE = 'result.json';
 
 export const RESULT_STATUSES = ['success', 'failure', 'error', 'cancelled'] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];
@@ -47,10 +48,15 @@ export const resultSchema = z.strictObject({
 });
 export type ResultRecord = z.output<typeof resultSchema>;
 
-export function decodeResult(text: string | Buffer): Decoded<ResultRecord> {
-  return decodeRecord(RESULT_FILE, text, resultSchema);
-}
-
-export function encodeResult(result: ResultRecord): string {
-  return encodeRecord(result);
-}
+/** A job's result: the commit on `refs/ci/results/<id>` (its tree also holds the artifacts). */
+export const RESULT = defineRecordKind<ResultRecord>({
+  name: 'result',
+  file: 'result.json',
+  schema: resultSchema,
+  ref: resultRef,
+  subject: (result) => {
+    const seconds = (result.durationMs / 1000).toFixed(1);
+    return `result ${result.job}: ${result.status} by ${result.worker}, attempt ${result.attempt} (${seconds}s): ${oneLine(result.reason)}`;
+  },
+  trailers: (result) => ({ 'Refci-Job': result.job, 'Refci-Status': result.status, 'Refci-Attempt': String(result.attempt) }),
+});

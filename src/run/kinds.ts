@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { gentooBeforeSteps } from './gentoo.ts';
 import type { BeforeSteps, StepWrapper } from './pipeline.ts';
-import { detectSandbox, sandboxArgv } from './sandbox.ts';
+import { detectSandbox, sandboxArgv } from '../host/sandbox.ts';
 
 export interface WorkerHooks {
   beforeSteps: Partial<Record<string, BeforeSteps>>;

@@ -6,7 +6,7 @@ import { isoOf } from '../host/clock.ts';
 import type { FileTree } from '../git/objects.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
-import { runStep, type StepOutcome } from './step.ts';
+import { runStep, type StepOutcome } from '../host/process.ts';
 import { expandArgv, type TemplateValues } from './template.ts';
 import { MergeConflict, type PreparedTrees, type Workspace } from './workspace.ts';
 

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
-import { git, gitIdentityEnv } from '../git/run.ts';
+import { hasCommit } from '../git/cat-file.ts';
+import { fetchRefs } from '../git/fetch.ts';
+import { initBare } from '../git/init.ts';
+import { mergeBase, mergeCommit } from '../git/merge.ts';
+import { updateRefs } from '../git/refs.ts';
+import { identityEnv } from '../git/runner.ts';
+import { addWorktree, resetWorktree } from '../git/worktree.ts';
+import { normaliseRepoUrl } from '../protocol/ids.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 
 export interface PreparedTrees {
@@ -16,16 +23,23 @@ export interface PreparedTrees {
 }
 
 /**
- * A worker's persistent mirror of each source repository and two reusable
- * worktrees. A job fetches only its base and head; the worktrees are reset
- * between jobs instead of cloned again. Ignored files (a regenerated
- * metadata cache) survive the reset, which keeps regeneration incremental.
+ * A worker's persistent mirror of each source repository, each with two
+ * reusable worktrees of its own (a worktree belongs to one repository: a
+ * worker that serves two source repositories must not check one's commits
+ * out in the other's worktree). A job fetches only its base and head; the
+ * worktrees are reset between jobs instead of cloned again. Ignored files (a
+ * regenerated metadata cache) survive the reset, which keeps regeneration
+ * incremental.
  */
 export class Workspace {
   constructor(private readonly root: string) {}
 
+  private keyOf(repo: string): string {
+    return createHash('sha256').update(normaliseRepoUrl(repo)).digest('hex').slice(0, 16);
+  }
+
   mirrorOf(repo: string): string {
-    return path.join(this.root, 'mirrors', `${createHash('sha256').update(repo).digest('hex').slice(0, 16)}.git`);
+    return path.join(this.root, 'mirrors', `${this.keyOf(repo)}.git`);
   }
 
   async prepare(job: JobDescriptor): Promise<PreparedTrees> {
@@ -33,10 +47,11 @@ export class Workspace {
     await this.fetchCommits(mirror, job);
     let basis = job.base;
     if (job.mergeBasis === 'fork-point') {
-      basis = (await git(['merge-base', job.base, job.head], { cwd: mirror })).stdout.trim();
+      basis = await mergeBase(mirror, job.base, job.head);
     }
-    const workdir = await this.checkout(mirror, 'merged', basis);
-    const basedir = await this.checkout(mirror, 'base', basis);
+    const key = this.keyOf(job.repo);
+    const workdir = await this.checkout(mirror, key, 'merged', basis);
+    const basedir = await this.checkout(mirror, key, 'base', basis);
     const merged = await this.merge(workdir, job, basis);
     return { workdir, basedir, basis, merged };
   }
@@ -45,8 +60,7 @@ export class Workspace {
     const mirror = this.mirrorOf(repo);
     if (!fs.existsSync(path.join(mirror, 'HEAD'))) {
       fs.mkdirSync(mirror, { recursive: true });
-      await git(['init', '--quiet', '--bare', mirror]);
-      await git(['config', 'gc.auto', '0'], { cwd: mirror });
+      await initBare(mirror, { 'gc.auto': '0' });
     }
     return mirror;
   }
@@ -56,13 +70,13 @@ export class Workspace {
     if (job.baseRef) refspecs.push(`+${job.baseRef}:refs/refci/base`);
     if (job.headRef) refspecs.push(`+${job.headRef}:refs/refci/head`);
     if (refspecs.length > 0) {
-      await git(['-c', 'protocol.version=2', 'fetch', '--quiet', '--no-tags', job.repo, ...refspecs], { cwd: mirror, allowFailure: true });
+      await fetchRefs(mirror, job.repo, refspecs, { allowFailure: true });
     }
     const missing = [];
     for (const sha of [job.base, job.head]) if (!(await hasCommit(mirror, sha))) missing.push(sha);
     if (missing.length === 0) return;
     // By id: servers that allow it (GitHub does) send just these commits.
-    await git(['-c', 'protocol.version=2', 'fetch', '--quiet', '--no-tags', job.repo, ...missing], { cwd: mirror, allowFailure: true });
+    await fetchRefs(mirror, job.repo, missing, { allowFailure: true });
     for (const sha of missing) {
       if (!(await hasCommit(mirror, sha))) {
         throw new RefciError(
@@ -73,45 +87,33 @@ export class Workspace {
       }
     }
     // Keep what was fetched reachable from the mirror so a later gc cannot drop it mid-job.
-    await git(['update-ref', 'refs/refci/job-base', job.base], { cwd: mirror });
-    await git(['update-ref', 'refs/refci/job-head', job.head], { cwd: mirror });
+    await updateRefs(mirror, [
+      { ref: 'refs/refci/job-base', newOid: job.base },
+      { ref: 'refs/refci/job-head', newOid: job.head },
+    ]);
   }
 
-  private async checkout(mirror: string, name: string, commit: string): Promise<string> {
-    const dir = path.join(this.root, 'work', name);
+  private async checkout(mirror: string, key: string, name: string, commit: string): Promise<string> {
+    const dir = path.join(this.root, 'work', key, name);
     if (!fs.existsSync(path.join(dir, '.git'))) {
       fs.rmSync(dir, { recursive: true, force: true });
-      await git(['worktree', 'prune'], { cwd: mirror });
-      await git(['worktree', 'add', '--quiet', '--force', '--detach', dir, commit], { cwd: mirror });
+      await addWorktree(mirror, dir, commit);
       return dir;
     }
-    await git(['merge', '--abort'], { cwd: dir, allowFailure: true });
-    await git(['checkout', '--quiet', '--force', '--detach', commit], { cwd: dir });
-    await git(['clean', '--quiet', '-ffd'], { cwd: dir });
+    await resetWorktree(dir, commit);
     return dir;
   }
 
   private async merge(workdir: string, job: JobDescriptor, basis: string): Promise<string> {
-    const env = gitIdentityEnv('refci worker', 'worker@refci.invalid');
-    const out = await git(['merge', '--no-ff', '--no-edit', '-m', `refci: merge ${job.head.slice(0, 12)} onto ${basis.slice(0, 12)}`, job.head], {
-      cwd: workdir,
-      env,
-      allowFailure: true,
-    });
-    if (out.exitCode !== 0) {
-      const conflicts = (await git(['diff', '--name-only', '--diff-filter=U'], { cwd: workdir, allowFailure: true })).stdout
-        .split('\n')
-        .filter(Boolean);
-      await git(['merge', '--abort'], { cwd: workdir, allowFailure: true });
+    const message = `refci: merge ${job.head.slice(0, 12)} onto ${basis.slice(0, 12)}`;
+    const outcome = await mergeCommit(workdir, job.head, message, identityEnv('refci worker', 'worker@refci.invalid'));
+    if (!outcome.merged) {
+      const { conflicts } = outcome;
       const files = conflicts.length ? `: conflicts in ${conflicts.slice(0, 10).join(', ')}${conflicts.length > 10 ? ', ...' : ''}` : '';
       throw new MergeConflict(`the PR head ${job.head.slice(0, 12)} does not merge onto ${basis.slice(0, 12)}${files}; rebase the PR`);
     }
-    return (await git(['rev-parse', 'HEAD'], { cwd: workdir })).stdout.trim();
+    return outcome.commit;
   }
 }
 
 export class MergeConflict extends Error {}
-
-async function hasCommit(repo: string, sha: string): Promise<boolean> {
-  return (await git(['cat-file', '-e', `${sha}^{commit}`], { cwd: repo, allowFailure: true })).exitCode === 0;
-}

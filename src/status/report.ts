@@ -1,5 +1,5 @@
-import type { DrainRecord } from '../fleet/drain.ts';
-import type { PresenceRecord } from '../fleet/presence-record.ts';
+import type { DrainRecord } from '../protocol/drain.ts';
+import type { PresenceRecord } from '../protocol/presence.ts';
 import type { Summary } from '../protocol/history.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type JobState, type Snapshot } from '../protocol/snapshot.ts';
 import { liveRows, table, type LiveRow } from './live-rows.ts';

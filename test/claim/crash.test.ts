@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { ResultPromise } from 'execa';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { refci, spawnRefci } from '../helpers/cli.ts';
 import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 

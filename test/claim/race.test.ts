@@ -1,8 +1,8 @@
 import test from 'ava';
 import path from 'node:path';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
-import { CoordClone } from '../../src/git/clone.ts';
-import { git } from '../../src/git/run.ts';
+import { CoordClone } from '../../src/coord/clone.ts';
+import { git } from '../../src/git/runner.ts';
 import { systemClock } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { refci, spawnRefci } from '../helpers/cli.ts';

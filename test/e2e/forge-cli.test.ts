@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { summaryPath } from '../../src/protocol/history.ts';
 import { refci, type CliResult } from '../helpers/cli.ts';
 import { enqueuePr, liveRefs, scenario } from '../helpers/coord.ts';

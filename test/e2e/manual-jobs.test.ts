@@ -2,7 +2,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { refci, ROOT } from '../helpers/cli.ts';
 import { enqueuePr, liveRefs, scenario, type Scenario } from '../helpers/coord.ts';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { refci } from '../helpers/cli.ts';
 import { enqueuePr, liveRefs, scenario, TRANSPORTS } from '../helpers/coord.ts';
 

@@ -1,6 +1,6 @@
 /** Discovery polls against the fake forge and a real coordination repository. */
 import test from 'ava';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { FolderPublisher } from '../../src/collect/publisher.ts';
 import { FLAVORS } from '../helpers/fake-forge-client.ts';
 import { forgeCoord } from '../helpers/forge-coord.ts';

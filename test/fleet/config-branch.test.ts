@@ -1,7 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { refci, spawnRefci } from '../helpers/cli.ts';
 import { enqueuePr, scenario } from '../helpers/coord.ts';
 import { editConfig, readJson, refExists, waitFor } from './helpers.ts';

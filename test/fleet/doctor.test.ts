@@ -1,7 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { refci } from '../helpers/cli.ts';
 import { scenario } from '../helpers/coord.ts';
 import { editConfig, standInTool } from './helpers.ts';

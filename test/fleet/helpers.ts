@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, gitIdentityEnv } from '../../src/git/run.ts';
+import { git, identityEnv } from '../../src/git/runner.ts';
 import type { Scenario } from '../helpers/coord.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const person = gitIdentityEnv('An Operator', 'operator@example.org');
+const person = identityEnv('An Operator', 'operator@example.org');
 
 /**
  * The configuration branch as a person edits it: a plain git clone of the

@@ -1,8 +1,8 @@
 import test from 'ava';
 import path from 'node:path';
-import { Presence, readPresences, type PresenceState } from '../../src/fleet/presence.ts';
-import { CoordClone } from '../../src/git/clone.ts';
-import { git } from '../../src/git/run.ts';
+import { Presence, readPresences, type PresenceState } from '../../src/coord/presence.ts';
+import { CoordClone } from '../../src/coord/clone.ts';
+import { git } from '../../src/git/runner.ts';
 import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
 
 const idle: PresenceState = { worker: 'w1', host: 'h', kind: 'default', state: 'idle', pipelines: ['check'], blocked: {}, tools: { git: 'git version 2' }, job: null };

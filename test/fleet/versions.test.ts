@@ -1,6 +1,6 @@
 import test from 'ava';
 import fs from 'node:fs';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { refci } from '../helpers/cli.ts';
 import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 import { editConfig, readJson, refExists, standInTool } from './helpers.ts';

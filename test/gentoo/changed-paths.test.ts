@@ -4,7 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import { RefciError } from '../../src/errors.ts';
 import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap, readInheritMap } from '../../src/gentoo/changed-paths.ts';
-import { createSampleEbuildRepo, type SampleRepo } from '../../src/gentoo/sample-repo.ts';
+import { createSampleEbuildRepo, type SampleRepo } from '../../src/demo/sample-repo.ts';
 import { addWorktree, commitAll, standin } from './helpers.ts';
 
 test('parses name-status -z output, renames and copies included', (t) => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 
 /** The pkgcheck and pmaint stand-ins. */
 export const STANDIN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bin');

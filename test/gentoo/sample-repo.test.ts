@@ -7,9 +7,9 @@ import path from 'node:path';
 import test from 'ava';
 import { RefciError } from '../../src/errors.ts';
 import { changedPaths, listPackages, readCategories, readEclassMap } from '../../src/gentoo/changed-paths.ts';
-import { createSampleEbuildRepo, SAMPLE_PREEXISTING, type SampleRepo } from '../../src/gentoo/sample-repo.ts';
+import { createSampleEbuildRepo, SAMPLE_PREEXISTING, type SampleRepo } from '../../src/demo/sample-repo.ts';
 import { computeScope, scanArgs, type Scope } from '../../src/gentoo/scope.ts';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { addWorktree, mergeInto, multisetMinus, notation, standin } from './helpers.ts';
 
 const SCAN = ['scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git'];

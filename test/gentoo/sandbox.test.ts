@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import { RefciError } from '../../src/errors.ts';
 import { workerHooks } from '../../src/run/kinds.ts';
-import { detectSandbox, sandboxArgv, type SandboxProbe } from '../../src/run/sandbox.ts';
+import { detectSandbox, sandboxArgv, type SandboxProbe } from '../../src/host/sandbox.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { STANDIN_BIN } from './helpers.ts';
 

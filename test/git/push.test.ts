@@ -1,6 +1,6 @@
 import test from 'ava';
 import path from 'node:path';
-import { CoordClone } from '../../src/git/clone.ts';
+import { CoordClone } from '../../src/coord/clone.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
 import { parsePorcelain } from '../../src/git/push.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';

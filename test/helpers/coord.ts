@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 import { refci } from './cli.ts';
 import { gitDaemon } from './git-daemon.ts';
 import { sourceRepo } from './source-repo.ts';

@@ -1,14 +1,14 @@
 /** A coordination repository and a fake forge side by side, driven through the library (no CLI start-up cost). */
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { closeJob, closingResult } from '../../src/claim/close-job.ts';
+import { closeJob, closingResult } from '../../src/coord/close-job.ts';
 import { runCollector } from '../../src/collect/collector.ts';
 import type { Publisher } from '../../src/collect/publisher.ts';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import { discoverFromForge, type ForgeDiscoveryOptions } from '../../src/enqueue/forge-discovery.ts';
-import { CoordClone } from '../../src/git/clone.ts';
-import { readSnapshot } from '../../src/git/live-snapshot.ts';
-import { git } from '../../src/git/run.ts';
+import { CoordClone } from '../../src/coord/clone.ts';
+import { readSnapshot } from '../../src/coord/snapshot.ts';
+import { git } from '../../src/git/runner.ts';
 import type { ResultStatus } from '../../src/protocol/result.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
 import type { Flavor } from './fake-forge.ts';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, gitIdentityEnv } from '../../src/git/run.ts';
+import { git, identityEnv } from '../../src/git/runner.ts';
 
-const env = gitIdentityEnv('Test Author', 'author@example.org');
+const env = identityEnv('Test Author', 'author@example.org');
 
 /** A small source repository with `master` and a branch per PR head: what a forge would hold. */
 export async function sourceRepo(dir: string, prs: number): Promise<{ path: string; base: string; heads: string[] }> {

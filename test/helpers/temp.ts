@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { git } from '../../src/git/run.ts';
+import { git } from '../../src/git/runner.ts';
 
 /** A temp folder removed when the test ends. */
 export function tempDir(t: ExecutionContext, prefix = 'refci-test-'): string {

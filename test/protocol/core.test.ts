@@ -2,16 +2,17 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { planEnqueue } from '../../src/enqueue/plan.ts';
-import { decodeJob, encodeJob, newJob, type JobDescriptor } from '../../src/protocol/job.ts';
+import { JOB, newJob, type JobDescriptor } from '../../src/protocol/job.ts';
+import { decodeAs, encodeAs, messageOf } from '../../src/protocol/record-kind.ts';
 import { historyShard, isValidJobId, jobIdFor, normaliseRepoUrl } from '../../src/protocol/ids.ts';
 import { heartbeatIntervalMs, isLeaseExpired, observeLocks } from '../../src/protocol/lease.ts';
-import { decodeLock, type LockRecord } from '../../src/protocol/lock.ts';
-import { lockMessage, oneLine } from '../../src/protocol/messages.ts';
+import { LOCK, type LockRecord } from '../../src/protocol/lock.ts';
+import { oneLine } from '../../src/protocol/messages.ts';
 import { parseLiveRef, liveRefspecs } from '../../src/protocol/refs.ts';
 import { countByState, stateOf, type LiveJob, type Snapshot } from '../../src/protocol/snapshot.ts';
 import { orderForClaim, planSweep } from '../../src/protocol/sweep.ts';
 import { expandArgv } from '../../src/run/template.ts';
-import { CappedBuffer } from '../../src/run/capped-buffer.ts';
+import { CappedBuffer } from '../../src/host/capped-buffer.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const base = 'b'.repeat(40);
@@ -52,10 +53,10 @@ test('ids are deterministic, differ by what defines a job, and survive URL spell
 
 test('a job round-trips through its codec and gets defaults', (t) => {
   const j = job();
-  const decoded = decodeJob(encodeJob(j));
+  const decoded = decodeAs(JOB, encodeAs(JOB, j));
   t.true(decoded.ok);
   if (decoded.ok) t.deepEqual(decoded.value, j);
-  const minimal = decodeJob(JSON.stringify({ version: 1, id: 'manual-1', repo: 'r', base, head, pipeline: 'p', createdAt: '2026-01-01T00:00:00Z' }));
+  const minimal = decodeAs(JOB, JSON.stringify({ version: 1, id: 'manual-1', repo: 'r', base, head, pipeline: 'p', createdAt: '2026-01-01T00:00:00Z' }));
   t.true(minimal.ok);
   if (minimal.ok) {
     t.is(minimal.value.maxAttempts, 3);
@@ -66,7 +67,7 @@ test('a job round-trips through its codec and gets defaults', (t) => {
 
 test('malformed records give one reason naming the file and the field', (t) => {
   const reason = (text: string) => {
-    const d = decodeJob(text);
+    const d = decodeAs(JOB, text);
     return d.ok ? 'ok' : d.reason;
   };
   t.regex(reason('{'), /^job\.json is not valid JSON/);
@@ -76,7 +77,7 @@ test('malformed records give one reason naming the file and the field', (t) => {
   t.regex(reason(JSON.stringify({ ...job(), surprise: 1 })), /Unrecognized key|surprise/);
   t.regex(reason(JSON.stringify({ ...job(), repo: 'a\u0000b' })), /control characters/);
   t.regex(reason(JSON.stringify({ ...job(), prUrl: 'x'.repeat(70_000) })), /more than the limit/);
-  const badLock = decodeLock(JSON.stringify({ ...lock(), nonce: 'short' }));
+  const badLock = decodeAs(LOCK, JSON.stringify({ ...lock(), nonce: 'short' }));
   t.false(badLock.ok);
 });
 
@@ -178,7 +179,13 @@ test('refs, messages, templates and capped output', (t) => {
   t.deepEqual(parseLiveRef('refs/ci/locks/pr1-ab'), { kind: 'locks', id: 'pr1-ab' });
   t.is(parseLiveRef('refs/heads/main'), undefined);
   t.true(liveRefspecs({ history: true }).includes('+refs/ci/history*:refs/ci/history*'));
-  t.is(lockMessage(lock({ job: 'j', event: 'takeover', attempt: 2, previousWorker: 'w0' })), 'takeover j by w1 from w0, attempt 2, lease 60s');
+  const takeover = lock({ job: 'j', event: 'takeover', attempt: 2, previousWorker: 'w0' });
+  t.is(LOCK.subject(takeover), 'takeover j by w1 from w0, attempt 2, lease 60s');
+  // Programs read the trailers, never the subject.
+  t.is(
+    messageOf(LOCK, takeover),
+    'takeover j by w1 from w0, attempt 2, lease 60s\n\nRefci-Kind: lock\nRefci-Job: j\nRefci-Event: takeover\nRefci-Worker: w1\nRefci-Attempt: 2',
+  );
   t.is(oneLine('a\n  b', 10), 'a b');
   t.deepEqual(expandArgv(['pkgcheck', '{targets}', '--jobs={jobs}', '{unknown}'], { targets: ['a/b', 'c/d'], jobs: '2' }), [
     'pkgcheck',

@@ -1,4 +1,4 @@
-import { pushDefaultConfig, readConfigCommit } from '../../config/branch.ts';
+import { pushDefaultConfig, readConfigCommit } from '../../coord/config-branch.ts';
 import { checkConfigFile } from '../../config/load.ts';
 import { describeProblem, type ConfigCheck } from '../../config/schema.ts';
 import { RefciError } from '../../errors.ts';

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RefciError } from '../../errors.ts';
-import { initConfigBranch } from '../../config/branch.ts';
-import { git } from '../../git/run.ts';
+import { createCoordRepository } from '../../coord/create-repository.ts';
 import { systemClock } from '../../host/clock.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
@@ -19,12 +18,7 @@ export const initCommand: Command = {
     if (fs.existsSync(target) && fs.readdirSync(target).length > 0) {
       throw new RefciError('invalid-input', `${target} exists and is not empty`, 'choose a new path');
     }
-    await git(['init', '--quiet', '--bare', target]);
-    // Job refs are deleted when archived, but every update is a fast-forward: history is never rewritten.
-    await git(['config', 'receive.denyDeletes', 'false'], { cwd: target });
-    await git(['config', 'receive.denyNonFastForwards', 'true'], { cwd: target });
-    await git(['config', 'core.logAllRefUpdates', 'true'], { cwd: target });
-    const config = await initConfigBranch(target, defaultWorkerId(), systemClock);
+    const config = await createCoordRepository(target, defaultWorkerId(), systemClock);
     io.out(`initialised coordination repository ${path.resolve(target)}`);
     io.out(`configuration branch refs/heads/config at ${config.slice(0, 12)}, with the working defaults (git clone it to change them)`);
     return 0;

@@ -1,4 +1,4 @@
-import { readHistory } from '../../git/history.ts';
+import { readHistory } from '../../coord/history.ts';
 import { liveRefspecs } from '../../protocol/refs.ts';
 import { table } from '../../status/live-rows.ts';
 import { integer, type Command } from '../command.ts';

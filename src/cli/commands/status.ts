@@ -1,8 +1,8 @@
-import { readDrains } from '../../fleet/drain.ts';
-import { attemptStarts } from '../../fleet/attempt-starts.ts';
-import { readPresences } from '../../fleet/presence.ts';
-import { readHistory } from '../../git/history.ts';
-import { readSnapshot } from '../../git/live-snapshot.ts';
+import { readDrains } from '../../coord/drain.ts';
+import { attemptStarts } from '../../coord/attempt-starts.ts';
+import { readPresences } from '../../coord/presence.ts';
+import { readHistory } from '../../coord/history.ts';
+import { readSnapshot } from '../../coord/snapshot.ts';
 import { CONFIG_REF, liveRefspecs } from '../../protocol/refs.ts';
 import { buildStatus, renderStatus } from '../../status/report.ts';
 import { integer, type Command } from '../command.ts';

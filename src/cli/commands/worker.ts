@@ -1,4 +1,4 @@
-import { drainWorker, undrainWorker } from '../../fleet/drain.ts';
+import { drainWorker, undrainWorker } from '../../coord/drain.ts';
 import { RefciError } from '../../errors.ts';
 import { isValidName } from '../../protocol/ids.ts';
 import type { Command } from '../command.ts';

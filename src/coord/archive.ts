@@ -1,14 +1,13 @@
-import type { CoordClone } from '../git/clone.ts';
 import { commitTree, replaceSubtree, writeCommit, writeFileTree } from '../git/objects.ts';
 import type { RefUpdate } from '../git/push.ts';
 import type { Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
-import { encodeSummary, historyPath, SUMMARY_FILE, type Summary } from '../protocol/history.ts';
-import { archiveMessage } from '../protocol/messages.ts';
+import { historyPath, SUMMARY, type Summary } from '../protocol/history.ts';
+import { encodeAs, messageOf } from '../protocol/record-kind.ts';
 import { HISTORY_REF, liveRefsOf, type LiveKind } from '../protocol/refs.ts';
 import type { LiveJob } from '../protocol/snapshot.ts';
-
-const FIELD: Record<LiveKind, keyof Omit<LiveJob, 'id'>> = { jobs: 'job', locks: 'lock', results: 'result', cancel: 'cancel' };
+import type { CoordClone } from './clone.ts';
+import { liveField } from './snapshot.ts';
 
 /**
  * Moves a finished job from the live refs to the history branch in one atomic
@@ -25,23 +24,22 @@ export async function archiveJob(
   actor: string,
   clock: Clock,
 ): Promise<boolean> {
-  const historyTip = (await clone.ref(HISTORY_REF)) ?? (await historyRoot(clone, actor, clock));
-  const entry = await writeFileTree(clone.gitdir, { ...reports, [SUMMARY_FILE]: encodeSummary(summary) });
+  const existing = await clone.ref(HISTORY_REF);
+  const historyTip = existing ?? (await historyRoot(clone, actor, clock));
+  const entry = await writeFileTree(clone.gitdir, { ...reports, [SUMMARY.file]: encodeAs(SUMMARY, summary) });
   const tree = await replaceSubtree(clone.gitdir, await commitTree(clone.gitdir, historyTip), historyPath(live.id), entry);
   // Every live tip becomes a parent, even where one already reaches another: refs pushed by hand need not chain.
   const tips = [live.result?.oid, live.cancel?.oid, live.lock?.oid, live.job?.oid].filter((oid): oid is string => Boolean(oid));
-  const parents = [historyTip, ...new Set(tips)];
   const commit = await writeCommit(clone.gitdir, {
     tree,
-    parents,
-    message: archiveMessage(live.id, summary.verdict, summary.reason),
+    parents: [historyTip, ...new Set(tips)],
+    message: messageOf(SUMMARY, summary),
     author: signatureFor('collector', actor, clock.now()),
   });
-  const exists = (await clone.ref(HISTORY_REF)) !== undefined;
-  const updates: RefUpdate[] = [{ ref: HISTORY_REF, newOid: commit, expect: exists ? historyTip : null }];
+  const updates: RefUpdate[] = [{ ref: HISTORY_REF, newOid: commit, expect: existing ? historyTip : null }];
   const refs = liveRefsOf(live.id);
   for (const kind of Object.keys(refs) as LiveKind[]) {
-    const entryOf = live[FIELD[kind]];
+    const entryOf = live[liveField(kind)];
     if (entryOf) updates.push({ ref: refs[kind], newOid: null, expect: entryOf.oid });
   }
   return (await clone.push(updates)).won;

@@ -24,7 +24,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
-import { git } from '../git/run.ts';
+import { initWorkTree } from '../git/init.ts';
+import { identityEnv } from '../git/runner.ts';
+import { checkoutBranch, checkoutNewBranch, commitAll } from '../git/worktree.ts';
 
 export interface SampleHeadExpectation {
   /** How a refci gentoo job on this head ends under Gentoo CI's keyword classes. */
@@ -59,12 +61,8 @@ export interface SampleRepo {
   preexisting: string[];
 }
 
-const IDENTITY = {
-  GIT_AUTHOR_NAME: 'Larry the Cow',
-  GIT_AUTHOR_EMAIL: 'larry@example.org',
-  GIT_COMMITTER_NAME: 'Larry the Cow',
-  GIT_COMMITTER_EMAIL: 'larry@example.org',
-};
+/** Fixed author and dates: the sample repository's commit ids are the same on every machine. */
+const AUTHOR = { name: 'Larry the Cow', email: 'larry@example.org' };
 const EPOCH = Date.parse('2026-01-05T10:00:00Z') / 1000;
 
 export const SAMPLE_PREEXISTING = [
@@ -88,16 +86,7 @@ export async function createSampleEbuildRepo(dir: string): Promise<SampleRepo> {
     throw new RefciError('invalid-input', `cannot create the sample repository in ${root}: the folder is not empty`, 'pass a new or empty folder');
   }
   let tick = 0;
-  const run = (args: string[]) => git(['-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], { cwd: root, env: IDENTITY });
-  const commit = async (message: string): Promise<string> => {
-    await run(['add', '--all']);
-    const date = `@${EPOCH + 3600 * tick++} +0000`;
-    await git(['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', '-m', message], {
-      cwd: root,
-      env: { ...IDENTITY, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-    });
-    return (await run(['rev-parse', 'HEAD'])).stdout.trim();
-  };
+  const commit = (message: string): Promise<string> => commitAll(root, message, identityEnv(AUTHOR.name, AUTHOR.email, EPOCH + 3600 * tick++));
   const apply = async (change: TreeChange) => {
     for (const [file, content] of Object.entries(change.write ?? {})) {
       await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
@@ -106,7 +95,7 @@ export async function createSampleEbuildRepo(dir: string): Promise<SampleRepo> {
     for (const file of change.remove ?? []) await fs.rm(path.join(root, file), { force: true });
   };
 
-  await run(['init', '--quiet', '--initial-branch=master']);
+  await initWorkTree(root, 'master');
   await apply({ write: baseTree() });
   const base = await commit('Initial import of the sample ebuild repository');
 
@@ -115,12 +104,12 @@ export async function createSampleEbuildRepo(dir: string): Promise<SampleRepo> {
 
   const heads: SampleHead[] = [];
   for (const pr of pullRequests()) {
-    await run(['checkout', '--quiet', '-b', pr.name, base]);
+    await checkoutNewBranch(root, pr.name, base);
     await apply(pr.change);
     const sha = await commit(pr.message);
     heads.push({ name: pr.name, sha, description: pr.description, expect: pr.expect });
   }
-  await run(['checkout', '--quiet', 'master']);
+  await checkoutBranch(root, 'master');
   return { path: root, base, master, heads, preexisting: [...SAMPLE_PREEXISTING] };
 }
 

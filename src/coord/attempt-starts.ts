@@ -1,11 +1,15 @@
-import type { CoordClone } from '../git/clone.ts';
-import { git } from '../git/run.ts';
+import { firstParentLog } from '../git/log.ts';
 import { lockOf, stateOf, type Snapshot } from '../protocol/snapshot.ts';
+import type { CoordClone } from './clone.ts';
+
+/** How far down a lock chain to look for the attempt's start: heartbeats of a day-long job at a 10 s interval. */
+const MAX_CHAIN = 10_000;
 
 /**
  * When the current attempt of each running job began, on its holder's clock:
  * the lock record itself when it is the claim or takeover, otherwise the
- * newest claim or takeover commit down the lock chain's first parents.
+ * newest commit down the lock chain's first parents whose `Refci-Event`
+ * trailer says claim or takeover.
  */
 export async function attemptStarts(clone: CoordClone, snapshot: Snapshot): Promise<Map<string, number>> {
   const starts = new Map<string, number>();
@@ -17,12 +21,9 @@ export async function attemptStarts(clone: CoordClone, snapshot: Snapshot): Prom
       starts.set(live.id, Date.parse(lock.at));
       continue;
     }
-    const out = await git(['log', '--first-parent', '-n1', '-E', '--grep=^(claim|takeover) ', '--format=%ct', live.lock.oid], {
-      cwd: clone.gitdir,
-      allowFailure: true,
-    });
-    const sec = Number(out.stdout.trim());
-    if (out.exitCode === 0 && sec > 0) starts.set(live.id, sec * 1000);
+    const chain = await firstParentLog(clone.gitdir, live.lock.oid, MAX_CHAIN).catch(() => []);
+    const start = chain.find((entry) => ['claim', 'takeover'].includes(entry.trailers['Refci-Event'] ?? ''));
+    if (start && start.committedSec > 0) starts.set(live.id, start.committedSec * 1000);
   }
   return starts;
 }

@@ -1,11 +1,9 @@
-import type { CoordClone } from '../git/clone.ts';
-import { readFiles, writeRecordCommit } from '../git/objects.ts';
-import { git } from '../git/run.ts';
+import type { CoordClone } from './clone.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
-import { MAX_RECORD_BYTES } from '../protocol/codec.ts';
-import { workerRef } from '../protocol/refs.ts';
-import { decodePresence, encodePresence, presenceKey, presenceMessage, PRESENCE_FILE, type PresenceRecord } from './presence-record.ts';
+import { WORKERS_PREFIX, workerRef } from '../protocol/refs.ts';
+import { PRESENCE, presenceKey, type PresenceRecord } from '../protocol/presence.ts';
+import { readRecord, readRecords, writeRecord } from './records.ts';
 
 export type PresenceState = Omit<PresenceRecord, 'version' | 'at' | 'seq'>;
 
@@ -54,10 +52,8 @@ export class Presence {
         if (deleted.won) this.tip = undefined;
       }
       const record: PresenceRecord = { version: 1, ...state, at: isoOf(now), seq: restart || !this.tip ? 1 : (this.last?.seq ?? 0) + 1 };
-      const oid = await writeRecordCommit(this.clone.gitdir, {
-        files: { [PRESENCE_FILE]: encodePresence(record) },
+      const oid = await writeRecord(this.clone.gitdir, PRESENCE, record, {
         parents: this.tip ? [this.tip] : [],
-        message: presenceMessage(record),
         author: signatureFor('worker', this.workerId, now),
       });
       const pushed = await this.clone.push([{ ref: workerRef(this.workerId), newOid: oid, expect: this.tip ?? null }]);
@@ -81,8 +77,7 @@ export class Presence {
 
   private async loadRemote(): Promise<void> {
     const ref = workerRef(this.workerId);
-    const out = await git(['-c', 'protocol.version=2', 'ls-remote', this.clone.remote, ref], { cwd: this.clone.gitdir });
-    const oid = out.stdout.split('\n').find((line) => line.endsWith(`\t${ref}`))?.split('\t')[0];
+    const oid = (await this.clone.remoteTips([ref])).get(ref);
     if (!oid) {
       this.tip = undefined;
       this.last = undefined;
@@ -93,24 +88,18 @@ export class Presence {
     this.last = await this.readRecord(oid);
   }
 
-  private async readRecord(oid: string): Promise<PresenceRecord | undefined> {
-    const spec = `${oid}:${PRESENCE_FILE}`;
-    const outcome = (await readFiles(this.clone.gitdir, [spec], MAX_RECORD_BYTES)).get(spec);
-    if (outcome?.kind !== 'ok') return undefined;
-    const decoded = decodePresence(outcome.content);
-    return decoded.ok ? decoded.value : undefined;
+  private readRecord(oid: string): Promise<PresenceRecord | undefined> {
+    return readRecord(this.clone.gitdir, PRESENCE, oid);
   }
 }
 
 /** Every worker's latest presence in a mirror that fetched `refs/ci/workers/*`. */
 export async function readPresences(clone: CoordClone): Promise<{ worker: string; record?: PresenceRecord; problem?: string }[]> {
-  const refs = await clone.refs('refs/ci/workers/');
-  const entries = [...refs].map(([ref, oid]) => ({ worker: ref.slice('refs/ci/workers/'.length), spec: `${oid}:${PRESENCE_FILE}` }));
-  const files = await readFiles(clone.gitdir, entries.map((e) => e.spec), MAX_RECORD_BYTES);
-  return entries.map(({ worker, spec }) => {
-    const outcome = files.get(spec);
-    if (outcome?.kind !== 'ok') return { worker, problem: `no readable ${PRESENCE_FILE}` };
-    const decoded = decodePresence(outcome.content);
+  const refs = [...(await clone.refs(WORKERS_PREFIX))];
+  const records = await readRecords(clone.gitdir, PRESENCE, refs.map(([, oid]) => oid));
+  return refs.map(([ref, oid]) => {
+    const worker = ref.slice(WORKERS_PREFIX.length);
+    const decoded = records.get(oid)!;
     return decoded.ok ? { worker, record: decoded.value } : { worker, problem: decoded.reason };
   });
 }

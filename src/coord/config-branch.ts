@@ -1,11 +1,12 @@
-import type { CoordClone } from '../git/clone.ts';
-import { readFiles, writeRecordCommit } from '../git/objects.ts';
-import { git } from '../git/run.ts';
+import type { CoordClone } from './clone.ts';
+import { readFiles } from '../git/cat-file.ts';
+import { writeRecordCommit } from '../git/objects.ts';
+import { createRef, setSymbolicRef } from '../git/refs.ts';
 import type { Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
-import { defaultConfig } from './defaults.ts';
-import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from './schema.ts';
+import { defaultConfig } from '../config/defaults.ts';
+import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from '../config/schema.ts';
 
 /**
  * The configuration branch, `refs/heads/config` of the coordination
@@ -63,8 +64,8 @@ export async function writeDefaultConfigCommit(gitdir: string, by: string, clock
  */
 export async function initConfigBranch(repo: string, by: string, clock: Clock): Promise<string> {
   const oid = await writeDefaultConfigCommit(repo, by, clock);
-  await git(['update-ref', CONFIG_REF, oid, ''], { cwd: repo });
-  await git(['symbolic-ref', 'HEAD', CONFIG_REF], { cwd: repo });
+  await createRef(repo, CONFIG_REF, oid);
+  await setSymbolicRef(repo, 'HEAD', CONFIG_REF);
   return oid;
 }
 

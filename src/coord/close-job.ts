@@ -1,12 +1,12 @@
-import type { CoordClone } from '../git/clone.ts';
+import type { CoordClone } from './clone.ts';
 import type { FileTree } from '../git/objects.ts';
 import type { RefUpdate } from '../git/push.ts';
-import { writeResultCommit } from '../git/record-commits.ts';
+import { writeRecord } from './records.ts';
 import type { Clock } from '../host/clock.ts';
 import { isoOf } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import { lockRef, resultRef } from '../protocol/refs.ts';
-import type { ResultRecord, ResultStatus } from '../protocol/result.ts';
+import { RESULT, type ResultRecord, type ResultStatus } from '../protocol/result.ts';
 import type { SweepAction } from '../protocol/sweep.ts';
 import type { Snapshot } from '../protocol/snapshot.ts';
 
@@ -23,7 +23,7 @@ export async function closeJob(
   options: { result: ResultRecord; artifacts: FileTree; parent: string; lockTip?: string; actor: string; clock: Clock },
 ): Promise<boolean> {
   const author = signatureFor('worker', options.actor, options.clock.now());
-  const oid = await writeResultCommit(clone.gitdir, options.result, options.artifacts, options.parent, author);
+  const oid = await writeRecord(clone.gitdir, RESULT, options.result, { parents: [options.parent], author, artifacts: options.artifacts });
   const updates: RefUpdate[] = [
     { ref: resultRef(options.result.job), newOid: oid, expect: null },
     { ref: lockRef(options.result.job), newOid: oid, expect: options.lockTip ?? null },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { commitId, decodeRecord, encodeRecord, isoTime, safeString, type Decoded } from '../protocol/codec.ts';
-import { JOB_ID_PATTERN, NAME_PATTERN } from '../protocol/ids.ts';
-
-export const PRESENCE_FILE = 'worker.json';
+import { commitId, isoTime, safeString } from './codec.ts';
+import { JOB_ID_PATTERN, NAME_PATTERN } from './ids.ts';
+import { defineRecordKind } from './record-kind.ts';
+import { workerRef } from './refs.ts';
 
 export const WORKER_STATES = ['idle', 'running', 'drained', 'stopped'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
@@ -40,23 +40,22 @@ export const presenceSchema = z.strictObject({
 
 export type PresenceRecord = z.output<typeof presenceSchema>;
 
-export function decodePresence(text: string | Buffer): Decoded<PresenceRecord> {
-  return decodeRecord(PRESENCE_FILE, text, presenceSchema);
-}
-
-export function encodePresence(record: PresenceRecord): string {
-  return encodeRecord(record);
-}
-
-export function presenceMessage(record: PresenceRecord): string {
-  const what =
-    record.state === 'running' && record.job
-      ? `running ${record.job.id} (${record.job.pipeline}, attempt ${record.job.attempt})`
-      : record.state === 'idle'
-        ? `idle, pipelines ${record.pipelines.join(',') || 'none'}`
-        : record.state;
-  return `presence ${record.worker}: ${what}`;
-}
+export const PRESENCE = defineRecordKind<PresenceRecord>({
+  name: 'presence',
+  file: 'worker.json',
+  schema: presenceSchema,
+  ref: workerRef,
+  subject: (record) => {
+    const what =
+      record.state === 'running' && record.job
+        ? `running ${record.job.id} (${record.job.pipeline}, attempt ${record.job.attempt})`
+        : record.state === 'idle'
+          ? `idle, pipelines ${record.pipelines.join(',') || 'none'}`
+          : record.state;
+    return `presence ${record.worker}: ${what}`;
+  },
+  trailers: (record) => ({ 'Refci-Worker': record.worker, 'Refci-State': record.state }),
+});
 
 /**
  * What a change of presence is about: what the worker can do and whether it

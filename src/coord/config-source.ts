@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readConfigCommit } from '../config/branch.ts';
+import { readConfigCommit } from './config-branch.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigValue, describeProblems } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
-import type { CoordClone } from '../git/clone.ts';
+import type { CoordClone } from './clone.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
 
 export interface CurrentConfig {

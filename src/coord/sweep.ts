@@ -1,10 +1,10 @@
-import type { CoordClone } from '../git/clone.ts';
+import type { CoordClone } from './clone.ts';
 import type { Clock } from '../host/clock.ts';
 import { observeLocks } from '../protocol/lease.ts';
 import type { Snapshot } from '../protocol/snapshot.ts';
 import { planSweep, type SweepPlan } from '../protocol/sweep.ts';
 import { applySweepAction } from './close-job.ts';
-import { loadSeenLocks, saveSeenLocks } from './seen-store.ts';
+import { loadSeenLocks, saveSeenLocks } from './seen-locks.ts';
 
 export interface SweepLiveOptions {
   stateDir: string;
