@@ -8,21 +8,14 @@ import { ToolGate, type GateResult } from '../fleet/tool-gate.ts';
 import { CoordClone } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
-import type { JobDescriptor } from '../protocol/job.ts';
+import type { JobRunner } from '../protocol/job-run.ts';
 import { heartbeatIntervalMs } from '../protocol/lease.ts';
 import { drainRef, liveRefspecs } from '../protocol/refs.ts';
 import type { Claimable } from '../protocol/sweep.ts';
-import { runPipeline, type BeforeSteps, type StepProgress, type StepWrapper } from '../run/pipeline.ts';
-import { Workspace } from '../run/workspace.ts';
 import { closeJob } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { waitForWork } from '../coord/wait.ts';
-
-export interface WorkerHooks {
-  wrap?: StepWrapper;
-  beforeSteps?: Partial<Record<string, BeforeSteps>>;
-}
 
 export interface WorkerOptions {
   coord: string;
@@ -45,18 +38,13 @@ export interface WorkerOptions {
   hostKind?: string;
   pollMs?: { min: number; max: number };
   random?: () => number;
-  wrap?: StepWrapper;
-  beforeSteps?: Partial<Record<string, BeforeSteps>>;
-  /** Step wrapper and pipeline-kind hooks for a configuration; asked again whenever the configuration changes. */
-  hooks?: (config: FleetConfig) => Promise<WorkerHooks>;
-  /** Each step of a running job starting and ending, for a progress display. */
-  onStep?: (job: JobDescriptor, event: StepProgress) => void;
+  /** Runs a claimed job (the run stage's pipeline runner in production). */
+  runJob: JobRunner;
 }
 
 /** What the worker knows at the start of a round: configuration, what it may and can run, whether it is drained. */
-interface Round {
+interface WorkerRound {
   current: CurrentConfig;
-  hooks: WorkerHooks;
   gate: GateResult;
   kind: string;
   drained: boolean;
@@ -66,12 +54,11 @@ interface Round {
 interface WorkerRun {
   options: WorkerOptions;
   clone: CoordClone;
-  workspace: Workspace;
   source: ConfigSource;
   tools: ToolGate;
   presence: Presence;
   host: string;
-  round?: Round;
+  round?: WorkerRound;
   /** Last things logged, so a daemon says each once. */
   said: Map<string, string>;
 }
@@ -92,7 +79,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const run: WorkerRun = {
     options,
     clone,
-    workspace: new Workspace(options.stateDir),
     source: new ConfigSource(options.stateDir, options.log, options.config),
     tools: new ToolGate(options.stateDir, options.clock, options.log, options.stop),
     presence: new Presence(clone, options.workerId, options.clock, options.log),
@@ -135,17 +121,11 @@ function sayOnce(run: WorkerRun, topic: string, value: string, line?: string): v
  * configuration allows it and whose wanted tool versions it has (updating a
  * tool first when it can), and its presence ref.
  */
-async function startRound(run: WorkerRun): Promise<Round> {
+async function startRound(run: WorkerRun): Promise<WorkerRound> {
   const { options, clone } = run;
   await clone.fetch(liveRefspecs({ config: !options.config, drain: true }));
   const current = await run.source.refresh(clone);
   const { config } = current;
-  const hooks =
-    run.round?.current.config === config
-      ? run.round.hooks
-      : options.hooks
-        ? await options.hooks(config)
-        : { wrap: options.wrap, beforeSteps: options.beforeSteps };
   const unknown = (options.pipelines ?? []).filter((name) => !config.pipelines[name]);
   sayOnce(run, 'unknown-pipelines', `${current.commit}:${unknown}`, unknown.length ? `--pipelines names ${unknown.join(', ')}, which the configuration does not have` : undefined);
   const allowed = allowedPipelines(config, options.workerId, options.pipelines);
@@ -168,13 +148,13 @@ async function startRound(run: WorkerRun): Promise<Round> {
     const why = gate.blocked[pipeline];
     sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: tool versions met, claiming again` : undefined);
   }
-  const round: Round = { current, hooks, gate, kind, drained };
+  const round: WorkerRound = { current, gate, kind, drained };
   run.round = round;
   await run.presence.announce({ ...presenceState(run, round), state: drained ? 'drained' : 'idle' }, config.presenceSec);
   return round;
 }
 
-function presenceState(run: WorkerRun, round: Round): PresenceState {
+function presenceState(run: WorkerRun, round: WorkerRound): PresenceState {
   return {
     worker: run.options.workerId,
     host: run.host,
@@ -218,7 +198,7 @@ export function spreadContention(claims: Claimable[], random: () => number): Cla
 }
 
 async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
-  const { options, workspace } = run;
+  const { options } = run;
   const round = run.round!;
   const { config, commit } = round.current;
   const { job, attempt } = lease.claim;
@@ -265,21 +245,15 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
   const onStop = () => stopWith('worker shutting down');
   options.stop?.addEventListener('abort', onStop);
   try {
-    const pipeline = config.pipelines[job.pipeline];
-    const outcome = await runPipeline({
+    const outcome = await options.runJob({
       job,
-      pipeline,
       config,
-      workspace,
       worker: lease.worker.id,
       attempt,
       tools: lease.worker.tools,
       signal: abort.signal,
       now: () => options.clock.now(),
       abortReason: () => abortReason,
-      wrap: round.hooks.wrap,
-      beforeSteps: round.hooks.beforeSteps?.[pipeline.kind],
-      onStep: options.onStep ? (event) => options.onStep!(job, event) : undefined,
     });
     // The result names the configuration it ran under, not the one the job was enqueued under.
     const { configCommit: _enqueuedUnder, ...rest } = outcome.result;

@@ -11,7 +11,7 @@ import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
 import { archiveJob } from '../coord/archive.ts';
 import type { Publisher } from './publisher.ts';
-import { statusDecider, type Decider, type Verdict } from './verdict.ts';
+import { statusDecider, type Decider, type Decision } from './verdict.ts';
 
 export interface CollectorOptions {
   coord: string;
@@ -60,7 +60,7 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
   return { archived };
 }
 
-interface Round {
+interface CollectRound {
   config: FleetConfig;
   deciders: Partial<Record<string, Decider>>;
   publishers: Publisher[];
@@ -72,8 +72,8 @@ interface Round {
  * configuration (a token file that is not there) leave the previous ones in
  * use, so a running collector goes on; at start there are none to keep.
  */
-function roundMaker(options: CollectorOptions): (config: FleetConfig) => Promise<Round> {
-  let last: Round | undefined;
+function roundMaker(options: CollectorOptions): (config: FleetConfig) => Promise<CollectRound> {
+  let last: CollectRound | undefined;
   return async (config) => {
     if (last?.config === config) return last;
     let publishers: Publisher[];
@@ -89,7 +89,7 @@ function roundMaker(options: CollectorOptions): (config: FleetConfig) => Promise
   };
 }
 
-async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (config: FleetConfig) => Promise<Round>, options: CollectorOptions): Promise<number> {
+async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (config: FleetConfig) => Promise<CollectRound>, options: CollectorOptions): Promise<number> {
   await clone.fetch(liveRefspecs({ history: true, config: true }));
   const { config } = await source.refresh(clone);
   const round = await roundFor(config);
@@ -131,7 +131,7 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
   return archived;
 }
 
-async function decide(clone: CoordClone, live: LiveJob, round: Round): Promise<Verdict> {
+async function decide(clone: CoordClone, live: LiveJob, round: CollectRound): Promise<Decision> {
   const job = descriptorOf(live);
   if (!live.job) return { status: 'error', reason: 'refs without a job ref (pushed by hand?); archived as they were', reports: {} };
   if (!live.result) {
@@ -155,7 +155,7 @@ async function decide(clone: CoordClone, live: LiveJob, round: Round): Promise<V
   }
 }
 
-export function summarise(live: LiveJob, verdict: Verdict, nowMs: number): Summary {
+export function summarise(live: LiveJob, verdict: Decision, nowMs: number): Summary {
   const job = descriptorOf(live);
   const result = resultOf(live);
   const lock = lockOf(live);

@@ -1,6 +1,6 @@
 import type { FleetConfig } from '../config/types.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
-import { plainReport, type Decider, type Verdict } from './verdict.ts';
+import { plainReport, type Decider, type Decision } from './verdict.ts';
 
 /** Deciders by pipeline kind; kinds without one use the pipeline's own status. */
 export function deciders(config: FleetConfig): Partial<Record<string, Decider>> {
@@ -13,7 +13,7 @@ export function deciders(config: FleetConfig): Partial<Record<string, Decider>> 
  * with the run's own reason; the QA diff is only as good as both scans.
  */
 export function qaDecider(config: FleetConfig): Decider {
-  return async ({ job, result, readArtifact, reportUrl }): Promise<Verdict> => {
+  return async ({ job, result, readArtifact, reportUrl }): Promise<Decision> => {
     if (result.status !== 'success') {
       const status = result.status === 'cancelled' ? 'cancelled' : 'error';
       return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result) } };

@@ -24,7 +24,7 @@ import type { JobDescriptor } from '../protocol/job.ts';
 import { descriptorOf, lockOf, stateOf, type Snapshot } from '../protocol/snapshot.ts';
 import type { Publisher } from './publisher.ts';
 import { fillReportUrl } from './report-url.ts';
-import type { Verdict } from './verdict.ts';
+import type { Decision } from './verdict.ts';
 
 export interface ForgePublisherOptions {
   forge: Forge;
@@ -47,7 +47,7 @@ const COMMENT_MAX = 65_000;
 
 type PrJob = JobDescriptor & { pr: number };
 
-interface Decision {
+interface PublishDecision {
   publish: boolean;
   note?: string;
 }
@@ -62,7 +62,7 @@ export class ForgePublisher implements Publisher {
   readonly #forge: Forge;
   readonly #options: ForgePublisherOptions;
   readonly #context: string;
-  readonly #decisions = new Map<string, Decision>();
+  readonly #decisions = new Map<string, PublishDecision>();
   readonly #stateName: string;
 
   constructor(options: ForgePublisherOptions) {
@@ -87,14 +87,14 @@ export class ForgePublisher implements Publisher {
     return template ? fillReportUrl(template, job) : undefined;
   }
 
-  async precheck(job: JobDescriptor | undefined, verdict: Verdict): Promise<string | undefined> {
+  async precheck(job: JobDescriptor | undefined, verdict: Decision): Promise<string | undefined> {
     if (!this.handles(job)) return undefined;
     const decision = await this.#decide(job, verdict);
     this.#decisions.set(job.id, decision);
     return decision.note;
   }
 
-  async publish(job: JobDescriptor | undefined, _summary: Summary, verdict: Verdict): Promise<void> {
+  async publish(job: JobDescriptor | undefined, _summary: Summary, verdict: Decision): Promise<void> {
     if (!this.handles(job)) return;
     const decision = this.#decisions.get(job.id) ?? (await this.#decide(job, verdict));
     this.#decisions.delete(job.id);
@@ -147,7 +147,7 @@ export class ForgePublisher implements Publisher {
   }
 
   /** The report comment: the job's report.md (or a short one), then a line naming the job, the commit and the report. */
-  commentBody(job: PrJob, verdict: Verdict): string {
+  commentBody(job: PrJob, verdict: Decision): string {
     const report = verdict.reports['report.md']?.trimEnd() ?? `## refci: ${verdict.status}\n\n${verdict.reason}`;
     const url = this.reportUrl(job);
     const footer = [`job \`${job.id}\``, `checked \`${job.head}\` onto \`${job.base}\``];
@@ -158,7 +158,7 @@ export class ForgePublisher implements Publisher {
     return `${body}${tail}`;
   }
 
-  async #decide(job: PrJob, verdict: Verdict): Promise<Decision> {
+  async #decide(job: PrJob, verdict: Decision): Promise<PublishDecision> {
     let pull: PullRequest;
     try {
       pull = await this.#forge.getPull(job.pr);

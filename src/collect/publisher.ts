@@ -3,16 +3,16 @@ import path from 'node:path';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { Summary } from '../protocol/history.ts';
 import type { Snapshot } from '../protocol/snapshot.ts';
-import type { Verdict } from './verdict.ts';
+import type { Decision } from './verdict.ts';
 
 /** Somewhere a verdict is told: a folder, the terminal, a forge. Publishing twice must be harmless. */
 export interface Publisher {
-  publish(job: JobDescriptor | undefined, summary: Summary, verdict: Verdict): Promise<void>;
+  publish(job: JobDescriptor | undefined, summary: Summary, verdict: Decision): Promise<void>;
   /**
    * Called for each job before its summary is made. A note returned is added to the verdict's
    * reason (e.g. `superseded: …; nothing published` when the pull request moved on).
    */
-  precheck?(job: JobDescriptor | undefined, verdict: Verdict): Promise<string | undefined>;
+  precheck?(job: JobDescriptor | undefined, verdict: Decision): Promise<string | undefined>;
   /** Called once a round with the live jobs after the sweep (e.g. to post "running on <worker>"). */
   observe?(snapshot: Snapshot): Promise<void>;
   /** Where this publisher's readers find the job's full report, when it publishes the job and knows. */
@@ -23,7 +23,7 @@ export interface Publisher {
 export class FolderPublisher implements Publisher {
   constructor(private readonly dir: string) {}
 
-  async publish(_job: JobDescriptor | undefined, summary: Summary, verdict: Verdict): Promise<void> {
+  async publish(_job: JobDescriptor | undefined, summary: Summary, verdict: Decision): Promise<void> {
     const target = path.join(this.dir, summary.job);
     fs.mkdirSync(target, { recursive: true });
     for (const [name, content] of Object.entries(verdict.reports)) fs.writeFileSync(path.join(target, name), content);

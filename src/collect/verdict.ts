@@ -1,12 +1,10 @@
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord } from '../protocol/result.ts';
 
-export type VerdictStatus = 'success' | 'failure' | 'error' | 'cancelled';
+import type { Verdict } from '../protocol/verdict.ts';
 
-export interface Verdict {
-  status: VerdictStatus;
-  reason: string;
-  /** Report files by name (report.md, report.html, qa.json), stored with the history entry. */
+/** A verdict with its report files by name (report.md, report.html, qa.json), stored with the history entry. */
+export interface Decision extends Verdict {
   reports: Record<string, string>;
 }
 
@@ -19,7 +17,7 @@ export interface DecideInput {
   reportUrl?: string;
 }
 
-export type Decider = (input: DecideInput) => Promise<Verdict>;
+export type Decider = (input: DecideInput) => Promise<Decision>;
 
 /** The default decider: the pipeline's own status is the verdict. */
 export const statusDecider: Decider = async ({ job, result }) => ({

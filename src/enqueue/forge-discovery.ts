@@ -21,6 +21,7 @@ import { sameRepository } from '../protocol/repo-url.ts';
 import { archivedRuns, firstFreeRetry } from './known-jobs.ts';
 import type { CancelRequest } from './plan.ts';
 import { forgeStateName, loadStateFile, saveStateFile } from '../coord/state-file.ts';
+import { claimOrder } from '../protocol/sweep.ts';
 
 export const DEFAULT_QUEUED_STATUSES = 20;
 export const PRIORITY_CI = 100;
@@ -241,6 +242,6 @@ export function queuedInClaimOrder(snapshot: Snapshot): JobDescriptor[] {
     const job = descriptorOf(live);
     if (job && stateOf(live) === 'queued') queued.push(job);
   }
-  return queued.sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return queued.sort(claimOrder);
 }
 

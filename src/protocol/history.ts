@@ -3,6 +3,7 @@ import { isoTime, safeString } from './codec.ts';
 import { oneLine } from './messages.ts';
 import { defineRecordKind } from './record-kind.ts';
 import { HISTORY_REF } from './refs.ts';
+import { VERDICT_STATUSES } from './verdict.ts';
 import { historyShard, JOB_ID_PATTERN } from './ids.ts';
 
 /** Where a finished job lives in the history branch's tree. */
@@ -18,7 +19,7 @@ export function summaryPath(id: string): string {
 export const summarySchema = z.strictObject({
   version: z.literal(1),
   job: z.string().regex(JOB_ID_PATTERN),
-  verdict: z.enum(['success', 'failure', 'error', 'cancelled']),
+  verdict: z.enum(VERDICT_STATUSES),
   reason: safeString(4096),
   pipeline: safeString(64).optional(),
   repo: safeString(1024).optional(),

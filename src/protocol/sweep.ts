@@ -90,12 +90,12 @@ function staleLock(live: LiveJob, input: SweepInput) {
   return { oid: live.lock.oid, attempt: lock?.attempt ?? 1, worker: lock?.worker ?? 'an unknown worker' };
 }
 
-/** Highest priority first, then oldest, then id: every worker sees the same order. */
+/** The claim order, the one every host uses: highest priority first, then oldest, then id. */
+export function claimOrder(a: Pick<JobDescriptor, 'priority' | 'createdAt' | 'id'>, b: Pick<JobDescriptor, 'priority' | 'createdAt' | 'id'>): number {
+  return b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+/** Claimable jobs in claim order: every worker sees the same order. */
 export function orderForClaim(claimable: Claimable[]): Claimable[] {
-  return [...claimable].sort(
-    (a, b) =>
-      b.job.priority - a.job.priority ||
-      a.job.createdAt.localeCompare(b.job.createdAt) ||
-      a.id.localeCompare(b.id),
-  );
+  return [...claimable].sort((a, b) => claimOrder(a.job, b.job));
 }

@@ -5,14 +5,12 @@
  * reason a human can read in one line.
  */
 import type { DiffEntry, QaDiff } from './diff.ts';
+import type { Verdict as AnyVerdict } from '../protocol/verdict.ts';
 import { describeLocation } from './types.ts';
 
+/** A QA diff never says cancelled. */
 export type VerdictStatus = 'success' | 'failure' | 'error';
-
-export interface Verdict {
-  status: VerdictStatus;
-  reason: string;
-}
+export type Verdict = AnyVerdict<VerdictStatus>;
 
 export interface VerdictOptions {
   /** Set when the pipeline failed; the verdict is then `error` with this as its cause. */

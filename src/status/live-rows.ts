@@ -44,13 +44,6 @@ export function liveRows(snapshot: Snapshot, nowMs: number): { rows: LiveRow[]; 
   return { rows, counts: countByState(snapshot) };
 }
 
-export function formatAge(seconds: number | undefined): string {
-  if (seconds === undefined) return '-';
-  if (seconds < 120) return `${seconds}s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
-  return `${Math.round(seconds / 3600)}h`;
-}
-
 /** A plain text table: columns padded, nothing but spaces, safe for any terminal or mail. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

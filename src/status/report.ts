@@ -3,6 +3,7 @@ import type { PresenceRecord } from '../protocol/presence.ts';
 import type { Summary } from '../protocol/history.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type JobState, type Snapshot } from '../protocol/snapshot.ts';
 import { liveRows, table, type LiveRow } from './live-rows.ts';
+import { claimOrder } from '../protocol/sweep.ts';
 
 /**
  * Pure: everything `refci status` shows, from what the host fetched. Times
@@ -34,7 +35,8 @@ export interface QueueRow {
   id: string;
   pipeline?: string;
   pr?: number;
-  priority?: number;
+  priority: number;
+  createdAt: string;
   waitingSec?: number;
   /** Why it may wait long: no worker offers its pipeline now. */
   note?: string;
@@ -134,7 +136,7 @@ export function buildStatus(input: StatusInput): StatusReport {
         const blockers = workers.filter((w) => w.blocked[job.pipeline]).map((w) => `${w.id}: ${w.blocked[job.pipeline]}`);
         note = blockers.length ? `no worker can run ${job.pipeline} now (${blockers.join('; ')})` : `no worker offers ${job.pipeline} now`;
       }
-      queue.push({ id: live.id, pipeline: job.pipeline, pr: job.pr, priority: job.priority, waitingSec: seconds(nowMs - Date.parse(job.createdAt)), note });
+      queue.push({ id: live.id, pipeline: job.pipeline, pr: job.pr, priority: job.priority, waitingSec: seconds(nowMs - Date.parse(job.createdAt)), note, createdAt: job.createdAt });
     } else if (state === 'running' || state === 'cancelling') {
       const lock = lockOf(live);
       const started = input.attemptStarts.get(live.id);
@@ -154,7 +156,7 @@ export function buildStatus(input: StatusInput): StatusReport {
       }
     }
   }
-  queue.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || (b.waitingSec ?? 0) - (a.waitingSec ?? 0) || a.id.localeCompare(b.id));
+  queue.sort(claimOrder);
   running.sort((a, b) => (b.elapsedSec ?? 0) - (a.elapsedSec ?? 0) || a.id.localeCompare(b.id));
 
   const since = nowMs - windowHours * 3600_000;

@@ -3,7 +3,7 @@ import { loadConfigFile } from '../../config/load.ts';
 import { RefciError } from '../../errors.ts';
 import { isValidName } from '../../protocol/ids.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
-import { workerHooks } from '../../run/kinds.ts';
+import { pipelineRunner } from '../../run/job-runner.ts';
 import { integer, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
@@ -61,8 +61,7 @@ export const workCommand: Command = {
         pipelines,
         hostKind,
         pollMs: pollMax === undefined ? undefined : { min: Math.min(1000, pollMax * 1000), max: pollMax * 1000 },
-        hooks: (current) => workerHooks(current, context.stateDir),
-        onStep: progress.onStep,
+        runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep }),
       });
       progress.dispose();
       io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}`);

@@ -1,0 +1,33 @@
+import type { FleetConfig } from '../config/types.ts';
+import type { JobDescriptor } from './job.ts';
+import type { ResultRecord } from './result.ts';
+
+/**
+ * The contract between the stage that holds a job's lease (claim) and the
+ * stage that runs it (run): what the runner is given and what it returns.
+ * Neither stage imports the other; the command that starts a worker joins them.
+ */
+export interface JobRun {
+  job: JobDescriptor;
+  /** The configuration in force on this worker for this run. */
+  config: FleetConfig;
+  worker: string;
+  attempt: number;
+  /** Tool versions this worker reported when it claimed. */
+  tools: Record<string, string>;
+  /** Fires on cancel, lost lease, timeout or shutdown; `abortReason` says which. */
+  signal: AbortSignal;
+  abortReason: () => string;
+  now: () => number;
+}
+
+/** Files stored beside the result record in the result commit (logs, scan outputs). */
+export type Artifacts = Record<string, string | Uint8Array>;
+
+export interface JobRunOutcome {
+  result: ResultRecord;
+  artifacts: Artifacts;
+}
+
+/** Runs a job; never throws for the job's own failure (that is a result). */
+export type JobRunner = (run: JobRun) => Promise<JobRunOutcome>;
