@@ -25,7 +25,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { initWorkTree } from '../git/init.ts';
-import { identityEnv } from '../git/runner.ts';
+import { identityEnv } from '../git/identity.ts';
 import { checkoutBranch, checkoutNewBranch, commitAll } from '../git/worktree.ts';
 
 export interface SampleHeadExpectation {

@@ -7,7 +7,7 @@ import { fetchRefs } from '../git/fetch.ts';
 import { initBare } from '../git/init.ts';
 import { mergeBase, mergeCommit } from '../git/merge.ts';
 import { updateRefs } from '../git/refs.ts';
-import { identityEnv } from '../git/runner.ts';
+import { identityEnv } from '../git/identity.ts';
 import { addWorktree, resetWorktree } from '../git/worktree.ts';
 import { normaliseRepoUrl } from '../protocol/ids.ts';
 import type { JobDescriptor } from '../protocol/job.ts';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, identityEnv } from '../../src/git/runner.ts';
+import { identityEnv } from '../../src/git/identity.ts';
+import { git } from '../../src/git/runner.ts';
 import type { Scenario } from '../helpers/coord.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

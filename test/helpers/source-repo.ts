@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, identityEnv } from '../../src/git/runner.ts';
+import { identityEnv } from '../../src/git/identity.ts';
+import { git } from '../../src/git/runner.ts';
 
 const env = identityEnv('Test Author', 'author@example.org');
 

@@ -43,8 +43,8 @@ export const enqueueCommand: Command = {
     'all modes:',
     '--pipeline NAME     pipeline to run (default gentoo)',
     '--priority N        higher runs first (default 0)',
-    '--max-attempts N    attempts before the job fails when workers die (default 3)',
-    '--timeout SEC       time limit for the whole job (default 3600)',
+    '--max-attempts N    attempts before the job fails when workers die (default: maxAttempts of the configuration)',
+    '--timeout SEC       time limit for the whole job (default: jobTimeoutSec of the configuration)',
     '--json              print what was done as JSON',
   ],
   options: {
@@ -70,19 +70,21 @@ export const enqueueCommand: Command = {
     const modes = ['repo', 'github', 'codeberg', 'pull-refs'].filter((name) => flags[name] !== undefined);
     if (modes.length > 1) throw new RefciError('usage', `--${modes[0]} and --${modes[1]} cannot be used together`, 'see refci enqueue --help');
     const context = hostContext(flags, 'enqueue', 'enqueue');
+    const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
+    // The fleet's attempts and job timeout apply to every job unless a flag says otherwise.
+    // Standard output carries the job id alone (scripts read it); news of the configuration goes to stderr.
+    const config = await branchConfig(context, flags.github !== undefined || flags.codeberg !== undefined ? log : (line) => io.err(line));
     const common = {
       pipeline: (flags.pipeline as string | undefined) ?? 'gentoo',
       priority: integer(flags, 'priority', 'enqueue'),
-      maxAttempts: integer(flags, 'max-attempts', 'enqueue'),
-      timeoutSec: integer(flags, 'timeout', 'enqueue'),
+      maxAttempts: integer(flags, 'max-attempts', 'enqueue') ?? config.maxAttempts,
+      timeoutSec: integer(flags, 'timeout', 'enqueue') ?? config.jobTimeoutSec,
     };
 
     if (flags.github !== undefined || flags.codeberg !== undefined) {
       for (const flag of ['repo', 'head', 'base', 'pr', 'pr-url', 'merge-basis', 'baseline']) {
         if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} does not go with --github or --codeberg`, 'pull requests come from the forge');
       }
-      const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
-      const config = await branchConfig(context, log);
       const [found] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line), forges: config.forges });
       if (!found) throw new RefciError('usage', 'no forge given', 'see refci enqueue --help');
       const { forge } = found;
