@@ -5,19 +5,6 @@ import { defaultConfig } from './defaults.ts';
 import { checkConfigText, describeProblems, type ConfigCheck } from './schema.ts';
 import type { FleetConfig } from './types.ts';
 
-/** Overlays a configuration on another: top-level fields replace, pipelines, tools and workers merge by name. */
-export function mergeConfig(base: FleetConfig, overlay: Partial<FleetConfig>): FleetConfig {
-  return {
-    ...base,
-    ...overlay,
-    pipelines: { ...base.pipelines, ...overlay.pipelines },
-    tools: { ...base.tools, ...overlay.tools },
-    workers: { ...base.workers, ...overlay.workers },
-    gentoo: { ...base.gentoo, ...overlay.gentoo },
-    forges: { ...base.forges, ...overlay.forges },
-  };
-}
-
 /**
  * Checks a configuration file on disk. Files named by `gentoo.classes` and
  * `gentoo.excludes` are read from beside it, as they would be from the

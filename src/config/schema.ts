@@ -3,7 +3,7 @@ import { NAME_PATTERN } from '../protocol/ids.ts';
 import { validateKeywordClasses } from '../qa/classes.ts';
 import { validateExcludes } from '../qa/excludes.ts';
 import { isRefciError } from '../errors.ts';
-import { defaultConfig } from './defaults.ts';
+import { DEFAULT_PIPELINES, DEFAULT_TOOLS } from './default-pipelines.ts';
 import type { FleetConfig } from './types.ts';
 
 /**
@@ -23,73 +23,132 @@ const relativePath = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, 'must be a relative path of simple names (no .., no leading /)');
 const workerPattern = z.string().regex(/^[A-Za-z0-9*][A-Za-z0-9._*-]{0,63}$/, 'must be a worker id or a pattern with *');
 
-const stepSchema = z.strictObject({
+export const stepSchema = z.strictObject({
   name,
   run: argv,
   timeoutSec: z.number().int().min(1).max(7 * 24 * 3600),
+  /** Which tree the step runs in: the PR merged onto its base, or the base alone. */
   tree: z.enum(['merged', 'base']).optional(),
+  /** Save the step's standard output as this artifact (for example outputs/head.jsonl). */
   stdoutArtifact: relativePath.optional(),
+  /** Feed this artifact of an earlier step to the step's standard input (pkgcheck replay reads a scan this way). */
   stdinArtifact: relativePath.optional(),
+  /** Run inside the sandbox when the host has one. */
   sandbox: z.boolean().optional(),
+  /** Exit codes that do not fail the step (pkgcheck exits 1 with --exit when it finds something). */
   okExitCodes: z.array(z.number().int().min(0).max(255)).optional(),
+  /**
+   * A step whose failure (exit code, timeout, output over the cap) does not
+   * end the job: it is recorded and its artifact left out. For steps that only
+   * add to the report, such as pkgcheck's messages.
+   */
   optional: z.boolean().optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
 });
 
-const pipelineSchema = z.strictObject({
+export const pipelineSchema = z.strictObject({
+  /** `steps`: run the steps as given; `gentoo`: also compute scan targets and diff the QA findings. */
   kind: z.enum(['steps', 'gentoo']),
+  /** Fetch and merge the PR into a worktree before the steps. */
   checkout: z.boolean(),
   steps: z.array(stepSchema).max(64),
+  /**
+   * Tools the pipeline needs (names from `tools`). Results record their
+   * versions, and a worker claims the pipeline's jobs only while every one
+   * with a wanted version (`want`) reports it.
+   */
   tools: z.array(name).optional(),
 });
 
-const toolSchema = z.strictObject({
+export const toolSchema = z.strictObject({
   versionCommand: argv,
+  /**
+   * Wanted version, for example `0.10.30`: a token of the first line of
+   * `versionCommand`'s output must equal it, or start with it followed by a
+   * dot (`0.10` accepts `0.10.30`). A worker that reports another version runs
+   * the update command of its host kind before it claims.
+   */
   want: z.string().regex(/^\S{1,200}$/, 'must be one word, such as 0.10.30').optional(),
+  /** Update command by host kind; `{tool}` and `{want}` in it are replaced. */
   update: z.record(name, argv).optional(),
 });
 
-const workerRuleSchema = z.strictObject({
+/** Which pipelines the workers whose id matches a pattern may run, and what kind of host they are. */
+export const workerRuleSchema = z.strictObject({
+  /** Host kind: picks the tools' update commands (default `default`). */
   kind: name.optional(),
+  /** Pipelines these workers may run (default: all). */
   pipelines: z.array(name).optional(),
 });
 
-const defaults = defaultConfig();
 
-const gentooSchema = z.strictObject({
-  maxTargets: z.number().int().min(1).max(100_000).default(defaults.gentoo.maxTargets),
-  countWarnings: z.boolean().default(defaults.gentoo.countWarnings),
+export const gentooSchema = z.strictObject({
+  /** Above this many scan targets, scan the whole tree. */
+  maxTargets: z.number().int().min(1).max(100_000).default(200),
+  countWarnings: z.boolean().default(false),
   /** A file name beside config.json, or the map inline. */
+  /** Keyword classes (pkgcheck2html.conf.json shape); Gentoo CI's built-in map when absent. */
   classes: z.union([relativePath, z.record(z.string(), z.string())]).optional(),
+  /** Excludes (Gentoo CI excludes.json shape). */
   excludes: z.union([relativePath, z.record(z.string(), z.unknown())]).optional(),
 });
 
 const httpUrl = z.string().max(2048).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
-const forgeSettingsSchema = z.strictObject({
+/**
+ * How the main host reaches one forge. Command-line flags win over these.
+ * Workers never read them; the token itself is never in the configuration.
+ */
+export const forgeSettingsSchema = z.strictObject({
+  /** API root: GitHub Enterprise (https://host/api/v3), another Forgejo (https://host/api/v1). */
   apiUrl: httpUrl.optional(),
+  /** Absolute path, on the main host, of a file holding only the token. */
   tokenFile: z.string().max(4096).regex(/^\//, 'must be an absolute path on the main host').optional(),
+  /** The token user's login when the API cannot tell (a GitHub App). */
   login: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._[\]-]{0,99}$/, 'must be a login name').optional(),
+  /** Commit status context; also names the report comment. */
   statusContext: z.string().regex(/^[\x21-\x7e][\x20-\x7e]{0,99}$/, 'must be printable ASCII, at most 100 characters').optional(),
+  /** Report link in statuses and comments, with {job}, {shard}, {pr} and {head}. */
   reportUrl: httpUrl.optional(),
 });
 
+/**
+ * The fleet's configuration: what pipelines exist and how their steps run,
+ * which tool versions they need, and which workers run them. It lives as
+ * `config.json` on the coordination repository's `refs/heads/config` branch
+ * and is checked by this schema before any host uses it.
+ *
+ * Argument templates may use {workdir} {basedir} {outdir} {jobId} {base} {head}
+ * {jobs} (CPU count) and, in the gentoo pipeline, {targets} (expands to many
+ * arguments).
+ */
 export const fleetConfigSchema = z
   .strictObject({
     version: z.literal(1).default(1),
-    leaseSec: z.number().int().min(1).max(24 * 3600).default(defaults.leaseSec),
-    maxAttempts: z.number().int().min(1).max(20).default(defaults.maxAttempts),
-    jobTimeoutSec: z.number().int().min(1).max(7 * 24 * 3600).default(defaults.jobTimeoutSec),
-    logCapBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(defaults.logCapBytes),
-    artifactCapBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(defaults.artifactCapBytes),
-    sandbox: z.enum(['auto', 'required', 'off']).default(defaults.sandbox),
+    leaseSec: z.number().int().min(1).max(24 * 3600).default(300),
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    jobTimeoutSec: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    logCapBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+    artifactCapBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
+    /**
+     * Sandboxed steps see this uid and gid (bwrap --unshare-user), so tools that
+     * refuse or change behaviour as a given user see another; files they write
+     * are still the worker's outside. Needs unprivileged user namespaces;
+     * without them `auto` sandboxes with the worker's uid.
+     */
     sandboxUid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
-    presenceSec: z.number().int().min(10).max(24 * 3600).default(defaults.presenceSec),
-    updateTimeoutSec: z.number().int().min(1).max(24 * 3600).default(defaults.updateTimeoutSec),
-    updateRetrySec: z.number().int().min(0).max(7 * 24 * 3600).default(defaults.updateRetrySec),
-    pipelines: z.record(name, pipelineSchema).default(defaults.pipelines),
-    tools: z.record(name, toolSchema).default(defaults.tools),
+    /** A worker renews its presence ref at most this often (and when what it can do changes). */
+    presenceSec: z.number().int().min(10).max(24 * 3600).default(180),
+    /** Limit for one run of a tool's update command. */
+    updateTimeoutSec: z.number().int().min(1).max(24 * 3600).default(900),
+    /** A failed update for the same wanted version is tried again after this long. */
+    updateRetrySec: z.number().int().min(0).max(7 * 24 * 3600).default(1800),
+    pipelines: z.record(name, pipelineSchema).default(DEFAULT_PIPELINES),
+    tools: z.record(name, toolSchema).default(DEFAULT_TOOLS),
+    /** Worker id (or pattern with `*`) to rule; an exact id wins over patterns, patterns match in order. */
     workers: z.record(workerPattern, workerRuleSchema).default({}),
-    gentoo: gentooSchema.default({ maxTargets: defaults.gentoo.maxTargets, countWarnings: defaults.gentoo.countWarnings }),
+    gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false }),
+    /** Main host settings per forge. */
     forges: z.strictObject({ github: forgeSettingsSchema.optional(), codeberg: forgeSettingsSchema.optional() }).default({}),
   })
   .superRefine((config, ctx) => {
@@ -193,7 +252,7 @@ export function checkConfigValue(raw: unknown, options: ParseOptions = {}): Conf
 }
 
 function overlayOnDefaults(raw: Record<string, unknown>): Record<string, unknown> {
-  const base = defaultConfig() as unknown as Record<string, Record<string, unknown>>;
+  const base = structuredClone(fleetConfigSchema.parse({})) as unknown as Record<string, Record<string, unknown>>;
   const merged: Record<string, unknown> = { ...base, ...raw };
   for (const key of ['pipelines', 'tools', 'gentoo', 'workers']) {
     const over = raw[key];

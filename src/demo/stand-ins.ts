@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { packageRoot } from '../host/package-root.ts';
 
-/** The executable stand-ins for pkgcheck and pmaint that print pkgcheck's real formats (test/fixtures/bin). */
+/** The executable stand-ins for pkgcheck and pmaint that print pkgcheck's real formats (src/demo/bin). */
 export function standInDir(): string {
-  return path.join(packageRoot(), 'test', 'fixtures', 'bin');
+  return path.join(packageRoot(), 'src', 'demo', 'bin');
 }
 
 /**

@@ -17,7 +17,3 @@ export async function toolVersions(config: FleetConfig, names: Iterable<string>)
   }
   return versions;
 }
-
-export function toolsOfPipelines(config: FleetConfig, pipelines: string[]): string[] {
-  return ['git', ...pipelines.flatMap((name) => config.pipelines[name]?.tools ?? [])];
-}

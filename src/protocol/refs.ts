@@ -3,7 +3,6 @@
  * under refs/ci/; a job's refs all end in its id so one id names one job.
  */
 export const NAMESPACE = 'refs/ci';
-export const PROTOCOL_VERSION = 1;
 
 export const LIVE_KINDS = ['jobs', 'locks', 'results', 'cancel'] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { git } from '../../src/git/runner.ts';
 
 /** The pkgcheck and pmaint stand-ins. */
-export const STANDIN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bin');
+export const STANDIN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'demo', 'bin');
 /** Real pkgcheck output (copied from shared/fixtures/pkgcheck; see SOURCE.md there). */
 export const PKGCHECK_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'pkgcheck');
 

@@ -1,0 +1,75 @@
+import type { PipelineConfig, ToolConfig } from './types.ts';
+
+/**
+ * The built-in pipelines and tools: what `refci init` writes to the
+ * configuration branch and what a host without a configuration runs.
+ * The gentoo pipeline runs Gentoo CI's own commands.
+ */
+export const DEFAULT_PIPELINES: Record<string, PipelineConfig> = {
+  noop: { kind: 'steps', checkout: false, steps: [] },
+  check: {
+    kind: 'steps',
+    checkout: true,
+    steps: [{ name: 'show', run: ['git', 'log', '--oneline', '-3'], timeoutSec: 60 }],
+  },
+  gentoo: {
+    kind: 'gentoo',
+    checkout: true,
+    tools: ['pkgcheck', 'pmaint'],
+    steps: [
+      {
+        name: 'regen',
+        run: ['pmaint', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{workdir}'],
+        timeoutSec: 600,
+        sandbox: true,
+      },
+      {
+        name: 'scan-head',
+        run: ['pkgcheck', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
+        timeoutSec: 2700,
+        stdoutArtifact: 'outputs/head.jsonl',
+        sandbox: true,
+      },
+      {
+        name: 'regen-base',
+        tree: 'base',
+        run: ['pmaint', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{basedir}'],
+        timeoutSec: 600,
+        sandbox: true,
+      },
+      {
+        name: 'scan-base',
+        tree: 'base',
+        run: ['pkgcheck', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
+        timeoutSec: 2700,
+        stdoutArtifact: 'outputs/base.jsonl',
+        sandbox: true,
+      },
+      // pkgcheck's own messages and levels, for the reports: the JsonStream scans carry only attributes.
+      {
+        name: 'messages-head',
+        run: ['pkgcheck', 'replay', '-R', 'JsonReporter', '-'],
+        timeoutSec: 300,
+        stdinArtifact: 'outputs/head.jsonl',
+        stdoutArtifact: 'outputs/head.messages.jsonl',
+        sandbox: true,
+        optional: true,
+      },
+      {
+        name: 'messages-base',
+        run: ['pkgcheck', 'replay', '-R', 'JsonReporter', '-'],
+        timeoutSec: 300,
+        stdinArtifact: 'outputs/base.jsonl',
+        stdoutArtifact: 'outputs/base.messages.jsonl',
+        sandbox: true,
+        optional: true,
+      },
+    ],
+  },
+};
+
+export const DEFAULT_TOOLS: Record<string, ToolConfig> = {
+  git: { versionCommand: ['git', '--version'] },
+  pkgcheck: { versionCommand: ['pkgcheck', '--version'] },
+  pmaint: { versionCommand: ['pmaint', '--version'] },
+};
