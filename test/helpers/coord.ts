@@ -24,9 +24,12 @@ export interface Scenario {
 /**
  * Sleeps SLEEP_MS; ends early once its worker is gone (a test that kills a
  * worker with SIGKILL would otherwise leave this step sleeping: it runs in its
- * own process group).
+ * own process group): its parent changed, or it was orphaned (parent 1) before
+ * it even started.
  */
-const SLEEP = 'const parent = process.ppid; setTimeout(() => {}, Number(process.env.SLEEP_MS ?? 0)); setInterval(() => { if (process.ppid !== parent) process.exit(1); }, 500).unref();';
+const SLEEP =
+  'const parent = process.ppid; setTimeout(() => {}, Number(process.env.SLEEP_MS ?? 0)); ' +
+  'setInterval(() => { if (process.ppid !== parent || process.ppid === 1) process.exit(1); }, 500).unref();';
 
 /** A coordination repository made by `refci init`, a source repository with PR branches, and a test configuration. */
 export async function scenario(t: ExecutionContext, transport: Transport, prs = 3, config: object = {}): Promise<Scenario> {
