@@ -7,16 +7,30 @@ import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Waits for the worker to take the lock. A worker that exits first, or a wait
+ * Waits for the worker to say it claimed the job (it says so once the lock is
+ * pushed), then checks the lock is there. A worker that exits first, or a wait
  * that runs out, fails with what the worker said, so a failure shows its cause.
  */
 async function waitForLock(s: Scenario, id: string, worker: ResultPromise, timeoutMs = 60_000): Promise<string> {
   const ref = `refs/ci/locks/${id}`;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && worker.exitCode === null) {
+  const claimed = await new Promise<boolean>((resolve) => {
+    let seen = '';
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen += String(chunk);
+      if (seen.includes(`${id}: claimed by `)) done(true);
+    };
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      worker.stdout?.off('data', onData);
+      resolve(ok);
+    };
+    worker.stdout?.on('data', onData);
+    worker.then(() => done(false), () => done(false));
+  });
+  if (claimed) {
     const out = await git(['rev-parse', '--verify', '--quiet', ref], { cwd: s.coordPath, allowFailure: true });
     if (out.exitCode === 0) return out.stdout.trim();
-    await sleep(100);
   }
   worker.kill('SIGKILL');
   const done = await worker;

@@ -36,7 +36,8 @@ test('a job made with the plain git commands of docs/protocol.md runs like any o
   const s = await scenario(t, 'file', 1);
   const head = (await git(['rev-parse', 'pr/1'], { cwd: s.source.path })).stdout.trim();
   const run = await execa('bash', ['-euo', 'pipefail', '-c', manualJobScript()], {
-    env: { COORD: s.coord, REPO: s.source.path, BASE: s.source.base, HEAD: head },
+    // TMPDIR: the script's `mktemp -d` folder goes below the test's folder, removed with it.
+    env: { COORD: s.coord, REPO: s.source.path, BASE: s.source.base, HEAD: head, TMPDIR: s.env.TMPDIR },
     reject: false,
   });
   t.is(run.exitCode, 0, String(run.stderr));

@@ -21,6 +21,16 @@ export interface Scenario {
   configFile: string;
 }
 
+/**
+ * Sleeps SLEEP_MS; ends early once its worker is gone (a test that kills a
+ * worker with SIGKILL would otherwise leave this step sleeping: it runs in its
+ * own process group): its parent changed, or it was orphaned (parent 1) before
+ * it even started.
+ */
+const SLEEP =
+  'const parent = process.ppid; setTimeout(() => {}, Number(process.env.SLEEP_MS ?? 0)); ' +
+  'setInterval(() => { if (process.ppid !== parent || process.ppid === 1) process.exit(1); }, 500).unref();';
+
 /** A coordination repository made by `refci init`, a source repository with PR branches, and a test configuration. */
 export async function scenario(t: ExecutionContext, transport: Transport, prs = 3, config: object = {}): Promise<Scenario> {
   const dir = tempDir(t);
@@ -35,13 +45,16 @@ export async function scenario(t: ExecutionContext, transport: Transport, prs = 
     JSON.stringify({
       leaseSec: 2,
       pipelines: {
-        sleep: { kind: 'steps', checkout: false, steps: [{ name: 'sleep', run: ['node', '-e', 'setTimeout(() => {}, Number(process.env.SLEEP_MS ?? 0))'], timeoutSec: 120 }] },
+        sleep: { kind: 'steps', checkout: false, steps: [{ name: 'sleep', run: ['node', '-e', SLEEP], timeoutSec: 120 }] },
         fail: { kind: 'steps', checkout: true, steps: [{ name: 'false', run: ['git', 'rev-parse', 'no-such-rev'], timeoutSec: 60 }] },
       },
       ...config,
     }),
   );
-  return { dir, coordPath, coord, source, env: { REFCI_STATE_DIR: path.join(dir, 'state') }, configFile };
+  // The processes' own temp folders (a step's scratch folder, left when a test kills its worker) go below dir, removed with it.
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp);
+  return { dir, coordPath, coord, source, env: { REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: tmp }, configFile };
 }
 
 /** The refs jobs leave in the coordination repository (worker presence and drain flags are not jobs). */
