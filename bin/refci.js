@@ -11,10 +11,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.env.REFCI_ROOT ??= root;
 
 const entry = path.join(root, 'dist', 'main.js');
-if (!fs.existsSync(entry)) {
+if (fs.existsSync(entry)) {
+  const { main } = await import(pathToFileURL(entry).href);
+  process.exitCode = await main(process.argv.slice(2));
+} else {
   // 70 is refci's internal-error exit code (README): the install is incomplete, not the user's input.
   process.stderr.write(`refci: ${entry} is missing: the CLI is not built; run npm run build in ${root}\n`);
-  process.exit(70);
+  process.exitCode = 70;
 }
-const { main } = await import(pathToFileURL(entry).href);
-process.exitCode = await main(process.argv.slice(2));
