@@ -3,7 +3,8 @@
  * 16 workers, and claim latency with and without 10,000 archived jobs.
  * Figures are ratios measured in the same run; write them to docs/benchmarks.md.
  * BENCH_JOBS (default 1000) sets the drain size, BENCH_HISTORY (default 10000)
- * the archived jobs; BENCH_ONLY=writes measures only the record writes.
+ * the archived jobs; BENCH_ONLY=writes measures only the record writes,
+ * BENCH_ONLY=startup only the CLI's start-up against `node -e 0`.
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -20,6 +21,7 @@ import { SUMMARY, summaryPath, type Summary } from '../src/protocol/history.ts';
 import { encodeAs, messageOf } from '../src/protocol/record-kind.ts';
 import { newJob, type JobDescriptor } from '../src/protocol/job.ts';
 import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
+import { startupTimes } from './startup.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
@@ -150,9 +152,17 @@ async function main() {
   };
   say(`machine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${(await git(['--version'])).stdout.trim()}`);
 
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'startup') {
+    const start = startupTimes(bin, root);
+    const vsNode = (value: number) => `${value.toFixed(1)} ms (${(value / start.node).toFixed(2)}x node -e 0)`;
+    say(`start-up, medians of 20: node -e 0 ${start.node.toFixed(1)} ms; refci --help ${vsNode(start.help)}; refci status on an empty coordination repository ${vsNode(start.status)}`);
+  }
+  if (only === 'startup') return fs.rmSync(root, { recursive: true, force: true });
+
   const writes = await recordWrites();
   say(`record commit written in process (isomorphic-git) ${writes.inProcess.toFixed(1)} ms, with three git processes ${writes.cli.toFixed(1)} ms (${(writes.cli / writes.inProcess).toFixed(1)}x)`);
-  if (process.env.BENCH_ONLY === 'writes') return fs.rmSync(root, { recursive: true, force: true });
+  if (only === 'writes') return fs.rmSync(root, { recursive: true, force: true });
 
   const fresh = await coordRepo('claims-fresh.git');
   const a = await claimVersusRawPush(fresh, 'fresh');

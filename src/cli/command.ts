@@ -10,9 +10,15 @@ export interface Io {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export interface Command {
+/** A row of the command table (commands/index.ts): all `refci --help` needs, and how to load the rest. */
+export interface CommandListing {
   name: string;
   summary: string;
+  load(): Promise<Command>;
+}
+
+/** A command's module: loaded only when that command runs or shows its help. */
+export interface Command {
   usage: string;
   /** Flag help lines, shown by --help. */
   help: string[];
@@ -20,18 +26,18 @@ export interface Command {
   run(flags: Record<string, string | boolean | string[] | undefined>, positionals: string[], io: Io): Promise<number>;
 }
 
-export function parseCommandArgs(command: Command, argv: string[]) {
+export function parseCommandArgs(name: string, command: Command, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
     // node's messages run on with advice about '--'; the first sentence is the problem.
     const problem = (error as Error).message.split(/\.\s/)[0];
-    throw new RefciError('usage', problem, `see refci ${command.name} --help`);
+    throw new RefciError('usage', problem, `see refci ${name} --help`);
   }
 }
 
-export function helpText(command: Command): string {
-  return [`usage: ${command.usage}`, '', command.summary, '', ...command.help.map((line) => `  ${line}`)].join('\n');
+export function helpText(listing: CommandListing, command: Command): string {
+  return [`usage: ${command.usage}`, '', listing.summary, '', ...command.help.map((line) => `  ${line}`)].join('\n');
 }
 
 export function required(flags: Record<string, unknown>, name: string, command: string): string {

@@ -1,5 +1,5 @@
 import { isRefciError } from '../errors.ts';
-import { helpText, parseCommandArgs, type Command, type Io } from './command.ts';
+import { helpText, parseCommandArgs, type CommandListing, type Io } from './command.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { commands } from './commands/index.ts';
 
@@ -23,15 +23,16 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     io.out(usage());
     return name ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
-  if (!command) {
+  const listing: CommandListing | undefined = commands.find((c) => c.name === name);
+  if (!listing) {
     io.err(`refci: unknown command ${JSON.stringify(name)}; run refci --help for the list`);
     return EXIT_CODES.usage;
   }
   try {
-    const { values, positionals } = parseCommandArgs(command, rest);
+    const command = await listing.load();
+    const { values, positionals } = parseCommandArgs(name, command, rest);
     if (values.help) {
-      io.out(helpText(command));
+      io.out(helpText(listing, command));
       return EXIT_CODES.ok;
     }
     return await command.run(values, positionals, io);

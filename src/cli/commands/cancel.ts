@@ -4,8 +4,6 @@ import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
 
 export const cancelCommand: Command = {
-  name: 'cancel',
-  summary: 'cancel live jobs: a queued job is never claimed, a running one stops at its next heartbeat',
   usage: 'refci cancel --coord URL [--reason TEXT] <job>...',
   help: [...coordHelp, '--reason TEXT       why, kept in the audit trail (default: cancelled by hand)'],
   options: { ...coordOptions, reason: { type: 'string' } },

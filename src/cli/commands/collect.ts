@@ -13,8 +13,6 @@ import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 
 export const collectCommand: Command = {
-  name: 'collect',
-  summary: 'decide verdicts of finished jobs, publish them (folder, forge) and archive the jobs',
   usage: 'refci collect --coord URL [--once] [--out DIR] [--config FILE] [--github OWNER/REPO] [--codeberg OWNER/REPO] [--report-url TEMPLATE]',
   help: [
     ...coordHelp,

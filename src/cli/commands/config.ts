@@ -16,8 +16,6 @@ function report(check: ConfigCheck, what: string, io: Io): number {
 }
 
 export const configCommand: Command = {
-  name: 'config',
-  summary: 'check, show or create the fleet configuration (refs/heads/config)',
   usage: 'refci config check [FILE] | config check --coord URL | config show --coord URL | config init --coord URL',
   help: [
     'check FILE          check a config.json before pushing it (files it names are read from beside it)',

@@ -2,8 +2,6 @@ import { runDemo } from '../../demo/demo.ts';
 import type { Command } from '../command.ts';
 
 export const demoCommand: Command = {
-  name: 'demo',
-  summary: 'run the whole flow on one machine in a temporary folder, nothing to configure',
   usage: 'refci demo [--dir DIR]',
   help: ['--dir DIR           work in DIR instead of a new temporary folder (kept afterwards either way)'],
   options: { dir: { type: 'string' } },

@@ -7,8 +7,6 @@ import { integer, type Command } from '../command.ts';
 import { coordHelp, coordOptions } from '../context.ts';
 
 export const doctorCommand: Command = {
-  name: 'doctor',
-  summary: 'check this host: git, access to the coordination repository, configuration, tools, sandbox, disk',
   usage: 'refci doctor [--coord URL] [--worker-id ID] [--main] [--pipelines a,b] [--config FILE] [--json]',
   help: [
     ...coordHelp,

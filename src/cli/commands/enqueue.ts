@@ -12,8 +12,6 @@ import { branchConfig } from '../host-config.ts';
 import { lineLogger } from '../process.ts';
 
 export const enqueueCommand: Command = {
-  name: 'enqueue',
-  summary: 'queue jobs: one head onto a base, a forge\'s pull requests, or refs/pull/*/head',
   usage: [
     'refci enqueue --coord URL --repo URL --base REV --head REV [--pr N] [--pipeline NAME] [--priority N]',
     '       refci enqueue --coord URL --github OWNER/REPO | --codeberg OWNER/REPO [--api-url URL] [--token-file FILE]',

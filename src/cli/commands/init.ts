@@ -7,8 +7,6 @@ import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
 
 export const initCommand: Command = {
-  name: 'init',
-  summary: 'create a bare coordination repository with the default configuration on refs/heads/config',
   usage: 'refci init <path>',
   help: ['<path>  folder for the new bare repository (must not exist or be empty)'],
   options: {},

@@ -5,8 +5,6 @@ import { integer, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
 
 export const logCommand: Command = {
-  name: 'log',
-  summary: 'finished jobs from the history branch, newest first',
   usage: 'refci log --coord URL [--limit N] [--json]',
   help: [...coordHelp, '--limit N           how many (default 50)', '--json              the same content as JSON'],
   options: { ...coordOptions, limit: { type: 'string' }, json: { type: 'boolean' } },

@@ -3,8 +3,6 @@ import { EXIT_CODES } from '../exit-codes.ts';
 import { required, type Command } from '../command.ts';
 
 export const qaDiffCommandDef: Command = {
-  name: 'qa-diff',
-  summary: 'diff two pkgcheck outputs per finding: new, fixed and pre-existing, with a verdict',
   usage: 'refci qa-diff --base FILE --head FILE [--base-messages FILE --head-messages FILE] [--format json|markdown|html] [--classes FILE] [--excludes FILE] [--warnings]',
   help: [
     '--base FILE         pkgcheck output of the base tree (JsonStream, JsonReporter or XmlReporter)',

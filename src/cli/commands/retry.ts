@@ -4,8 +4,6 @@ import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
 
 export const retryCommand: Command = {
-  name: 'retry',
-  summary: 'run a live or archived job again, as a new job (retry n) that names the old one',
   usage: 'refci retry --coord URL [--json] <job>...',
   help: [...coordHelp, '--json              print the new jobs as JSON', '<job>               a job id from refci status or refci log'],
   options: { ...coordOptions, json: { type: 'boolean' } },

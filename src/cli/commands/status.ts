@@ -12,8 +12,6 @@ import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
 const HISTORY_LIMIT = 2000;
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: 'the queue, running jobs, failures, workers and the last day\'s wait and run times',
   usage: 'refci status --coord URL [--json] [--hours N]',
   help: [
     ...coordHelp,

@@ -10,8 +10,6 @@ import { lineLogger, stopOnSignals } from '../process.ts';
 import { progressDisplay } from '../progress.ts';
 
 export const workCommand: Command = {
-  name: 'work',
-  summary: 'claim and run jobs (--once for cron, a daemon otherwise)',
   usage: 'refci work --coord URL [--once] [--worker-id ID] [--pipelines a,b] [--host-kind KIND] [--config FILE]',
   help: [
     ...coordHelp,

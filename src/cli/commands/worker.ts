@@ -5,8 +5,6 @@ import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
 
 export const workerCommand: Command = {
-  name: 'worker',
-  summary: 'drain a worker (it finishes its job and claims no more) or undrain it',
   usage: 'refci worker drain|undrain <id>... --coord URL [--reason TEXT]',
   help: [
     'drain <id>...       the worker finishes the job it runs and claims no more (refs/ci/drain/<id>)',
