@@ -22,14 +22,15 @@ export function liveField(kind: LiveKind): keyof Omit<LiveJob, 'id'> {
 }
 
 /**
- * Decoded records by commit id: commits never change, so a long-running host
- * reads each once. Only records still live are kept, so the cache is as large
- * as the live refs, not as the history of a long-running daemon.
+ * Decoded records by commit id, per clone: commits never change, so a
+ * long-running host reads each once. Only records still live are kept, so the
+ * cache is as large as the live refs, not as the history of a long-running daemon.
  */
-let recordCache = new Map<string, Decoded<unknown>>();
+const recordCaches = new WeakMap<CoordClone, Map<string, Decoded<unknown>>>();
 
 /** Reads the live refs of the local mirror into a Snapshot; unreadable records become reasons, never exceptions. */
 export async function readSnapshot(clone: CoordClone): Promise<Snapshot> {
+  const recordCache = recordCaches.get(clone) ?? new Map<string, Decoded<unknown>>();
   const refs = await clone.refs(`${NAMESPACE}/`);
   const live: { ref: string; oid: string; id: string; kind: LiveKind }[] = [];
   for (const [ref, oid] of refs) {
@@ -54,7 +55,7 @@ export async function readSnapshot(clone: CoordClone): Promise<Snapshot> {
     else record = decodeAs(KINDS[kind].kind, outcome.content);
     cache.set(`${kind}:${oid}`, record);
   });
-  recordCache = cache;
+  recordCaches.set(clone, cache);
   const snapshot: Snapshot = new Map();
   for (const { ref, oid, id, kind } of live) {
     const entry = snapshot.get(id) ?? { id };
@@ -66,8 +67,8 @@ export async function readSnapshot(clone: CoordClone): Promise<Snapshot> {
 }
 
 /** The number of decoded records kept between reads (for tests of the bound). */
-export function cachedRecordCount(): number {
-  return recordCache.size;
+export function cachedRecordCount(clone: CoordClone): number {
+  return recordCaches.get(clone)?.size ?? 0;
 }
 
 /** A record names its job; one that names another job than its ref does is unreadable for that ref. */
