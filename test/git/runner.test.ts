@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -10,6 +10,18 @@ import { writeCommit, writeFileTree } from '../../src/git/objects.ts';
 import { git } from '../../src/git/runner.ts';
 import { isRefciError } from '../../src/errors.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
+
+/** A TCP server on 127.0.0.1 that accepts connections and never answers; its port. */
+async function silentServer(t: ExecutionContext): Promise<number> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return (server.address() as net.AddressInfo).port;
+}
 
 test('stdin in, binary out: cat-file --batch reads what hash-object wrote, byte for byte', async (t) => {
   const repo = await bareRepo(t);
@@ -39,14 +51,7 @@ test('an argument that would run a command (--upload-pack) is refused before git
 });
 
 test('a remote that accepts and never answers is given up on at the timeout, with the cause named', async (t) => {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await silentServer(t);
   const started = Date.now();
   const error = await t.throwsAsync(git(['ls-remote', `git://127.0.0.1:${port}/x`], { timeoutMs: 1500 }));
   t.regex(error!.message, /git ls-remote git:\/\/127\.0\.0\.1:\d+\/x timed out after 2s/);
@@ -54,14 +59,7 @@ test('a remote that accepts and never answers is given up on at the timeout, wit
 });
 
 test('an abort signal stops git', async (t) => {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await silentServer(t);
   const error = await t.throwsAsync(lsRemote(`git://127.0.0.1:${port}/x`, ['HEAD'], { signal: AbortSignal.timeout(500) }));
   t.regex(error!.message, /stopped/);
 });
