@@ -69,20 +69,34 @@ export const enqueueCommand: Command = {
     if (modes.length > 1) throw new RefciError('usage', `--${modes[0]} and --${modes[1]} cannot be used together`, 'see refci enqueue --help');
     const context = hostContext(flags, 'enqueue', 'enqueue');
     const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
-    // The fleet's attempts and job timeout apply to every job unless a flag says otherwise.
-    // Standard output carries the job id alone (scripts read it); news of the configuration goes to stderr.
-    const config = await branchConfig(context, flags.github !== undefined || flags.codeberg !== undefined ? log : (line) => io.err(line));
-    const common = {
-      pipeline: (flags.pipeline as string | undefined) ?? 'gentoo',
-      priority: integer(flags, 'priority', 'enqueue'),
-      maxAttempts: integer(flags, 'max-attempts', 'enqueue') ?? config.maxAttempts,
-      timeoutSec: integer(flags, 'timeout', 'enqueue') ?? config.jobTimeoutSec,
+    const forgeMode = flags.github !== undefined || flags.codeberg !== undefined;
+    if (!forgeMode) {
+      for (const flag of ['api-url', 'token-file', 'status-context', 'login', 'queued-statuses', 'high-priority']) {
+        if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, 'see refci enqueue --help');
+      }
+    }
+    const maxAttempts = integer(flags, 'max-attempts', 'enqueue');
+    const timeoutSec = integer(flags, 'timeout', 'enqueue');
+    const priority = integer(flags, 'priority', 'enqueue');
+    // The fleet's attempts and job timeout apply to every job unless a flag says otherwise. Read
+    // after the flags are checked, so a usage error never waits on the network. Standard output
+    // carries the job id alone (scripts read it); news of the configuration goes to stderr.
+    const jobSettings = async () => {
+      const config = await branchConfig(context, forgeMode ? log : (line) => io.err(line));
+      return {
+        pipeline: (flags.pipeline as string | undefined) ?? 'gentoo',
+        priority,
+        maxAttempts: maxAttempts ?? config.maxAttempts,
+        timeoutSec: timeoutSec ?? config.jobTimeoutSec,
+        config,
+      };
     };
 
-    if (flags.github !== undefined || flags.codeberg !== undefined) {
+    if (forgeMode) {
       for (const flag of ['repo', 'head', 'base', 'pr', 'pr-url', 'merge-basis', 'baseline']) {
         if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} does not go with --github or --codeberg`, 'pull requests come from the forge');
       }
+      const { config, ...common } = await jobSettings();
       const [found] = await forgesFromFlags(flags, io, 'enqueue', { both: false, log: (line) => io.err(line), forges: config.forges });
       if (!found) throw new RefciError('usage', 'no forge given', 'see refci enqueue --help');
       const { forge } = found;
@@ -108,15 +122,12 @@ export const enqueueCommand: Command = {
       }
       return 0;
     }
-    for (const flag of ['api-url', 'token-file', 'status-context', 'login', 'queued-statuses', 'high-priority']) {
-      if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, 'see refci enqueue --help');
-    }
-
     if (flags['pull-refs'] !== undefined) {
       for (const flag of ['repo', 'head', 'pr', 'pr-url']) {
         if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} does not go with --pull-refs`, 'pull requests come from refs/pull/*/head');
       }
       const url = required(flags, 'pull-refs', 'enqueue');
+      const { config: _config, ...common } = await jobSettings();
       const clone = await openClone(context);
       const outcome = await discoverPullRefs({
         url,
@@ -154,15 +165,19 @@ export const enqueueCommand: Command = {
     if (!(MERGE_BASES as readonly string[]).includes(mergeBasis)) {
       throw new RefciError('usage', `--merge-basis must be base or fork-point, not ${mergeBasis}`, 'see refci enqueue --help');
     }
-    const base = await resolveRev(repo, required(flags, 'base', 'enqueue'), '--base');
-    const head = await resolveRev(repo, required(flags, 'head', 'enqueue'), '--head');
+    const baseRev = required(flags, 'base', 'enqueue');
+    const headRev = required(flags, 'head', 'enqueue');
+    const pr = integer(flags, 'pr', 'enqueue');
+    const { config: _config, ...common } = await jobSettings();
+    const base = await resolveRev(repo, baseRev, '--base');
+    const head = await resolveRev(repo, headRev, '--head');
     const job = newJob({
       repo,
       base: base.sha,
       head: head.sha,
       baseRef: base.ref,
       headRef: head.ref,
-      pr: integer(flags, 'pr', 'enqueue'),
+      pr,
       prUrl: flags['pr-url'] as string | undefined,
       mergeBasis: mergeBasis as 'base' | 'fork-point',
       createdAt: isoOf(context.clock.now()),
