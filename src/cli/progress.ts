@@ -1,7 +1,7 @@
 import type { Clock } from '../host/clock.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { StepProgress } from '../run/pipeline.ts';
-import { formatDuration } from '../status/report.ts';
+import { formatDuration } from '../protocol/duration.ts';
 import type { Io } from './command.ts';
 
 export interface ProgressDisplay {

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { readConfigCommit } from './config-branch.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigValue, describeProblems } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
 import type { CoordClone } from './clone.ts';
+import { loadStateFile, saveStateFile } from './state-file.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
 
 export interface CurrentConfig {
@@ -71,20 +70,13 @@ export class ConfigSource {
 
   /** The last valid configuration this host used, checked again: a newer refci may read it differently. */
   private loadCache(): CurrentConfig | undefined {
-    try {
-      const cached = JSON.parse(fs.readFileSync(path.join(this.stateDir, CACHE_FILE), 'utf8')) as { commit?: unknown; config?: unknown };
-      if (typeof cached.commit !== 'string') return undefined;
-      const checked = checkConfigValue(cached.config, { file: CACHE_FILE });
-      return checked.ok ? { config: checked.config, commit: cached.commit, source: 'branch' } : undefined;
-    } catch {
-      return undefined;
-    }
+    const cached = loadStateFile<{ commit?: unknown; config?: unknown }>(this.stateDir, CACHE_FILE, () => ({}));
+    if (typeof cached.commit !== 'string') return undefined;
+    const checked = checkConfigValue(cached.config, { file: CACHE_FILE });
+    return checked.ok ? { config: checked.config, commit: cached.commit, source: 'branch' } : undefined;
   }
 
   private saveCache(current: CurrentConfig): void {
-    fs.mkdirSync(this.stateDir, { recursive: true });
-    const file = path.join(this.stateDir, CACHE_FILE);
-    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ commit: current.commit, config: current.config }));
-    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    saveStateFile(this.stateDir, CACHE_FILE, { commit: current.commit, config: current.config });
   }
 }

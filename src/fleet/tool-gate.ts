@@ -5,6 +5,7 @@ import type { Clock } from '../host/clock.ts';
 import { runStep } from '../host/process.ts';
 import { toolVersions } from './tool-versions.ts';
 import { readiness, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
+import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 
 export interface GateResult extends Readiness {
   /** Versions of every tool the worker's pipelines need, as reported now. */
@@ -112,18 +113,10 @@ export class ToolGate {
   }
 
   private loadAttempts(): Record<string, number> {
-    try {
-      const parsed = JSON.parse(fs.readFileSync(path.join(this.stateDir, ATTEMPTS_FILE), 'utf8'));
-      return typeof parsed === 'object' && parsed !== null ? parsed : {};
-    } catch {
-      return {};
-    }
+    return loadStateFile<Record<string, number>>(this.stateDir, ATTEMPTS_FILE, () => ({}));
   }
 
   private saveAttempts(attempts: Record<string, number>): void {
-    fs.mkdirSync(this.stateDir, { recursive: true });
-    const file = path.join(this.stateDir, ATTEMPTS_FILE);
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(attempts));
-    fs.renameSync(`${file}.tmp`, file);
+    saveStateFile(this.stateDir, ATTEMPTS_FILE, attempts);
   }
 }

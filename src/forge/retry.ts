@@ -1,4 +1,5 @@
 import { RefciError } from '../errors.ts';
+import { formatDuration } from '../protocol/duration.ts';
 
 /**
  * What both forge clients do when an answer is not a success:
@@ -113,13 +114,13 @@ export async function withRetries<T>(
         if (decision.waitMs > options.maxRateLimitWaitMs || rateWaits >= options.maxRateLimitWaits) {
           throw new RefciError(
             'forge',
-            `${forgeName} rate limit reached for ${what} (answer ${failure.status}); it resets at ${resetIso}, in ${formatWait(decision.waitMs)}`,
-            `retry after ${resetIso}; refci waits by itself only up to ${formatWait(options.maxRateLimitWaitMs)}`,
+            `${forgeName} rate limit reached for ${what} (answer ${failure.status}); it resets at ${resetIso}, in ${formatDuration(decision.waitMs / 1000)}`,
+            `retry after ${resetIso}; refci waits by itself only up to ${formatDuration(options.maxRateLimitWaitMs / 1000)}`,
             { status: failure.status, retryAt: resetIso, waitMs: decision.waitMs },
           );
         }
         rateWaits += 1;
-        context.onWait?.(`${forgeName} rate limit reached for ${what}; waiting ${formatWait(decision.waitMs)} (until ${resetIso})`);
+        context.onWait?.(`${forgeName} rate limit reached for ${what}; waiting ${formatDuration(decision.waitMs / 1000)} (until ${resetIso})`);
         await options.sleep(decision.waitMs);
         continue;
       }
@@ -135,17 +136,8 @@ export async function withRetries<T>(
       }
       const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (serverFailures - 1));
       const waitMs = Math.max(backoff, Math.min(decision.waitMs ?? 0, options.maxDelayMs));
-      context.onWait?.(`${forgeName} ${answer} for ${what}; retry ${serverFailures + 1}/${options.maxAttempts} in ${formatWait(waitMs)}`);
+      context.onWait?.(`${forgeName} ${answer} for ${what}; retry ${serverFailures + 1}/${options.maxAttempts} in ${formatDuration(waitMs / 1000)}`);
       await options.sleep(waitMs);
     }
   }
-}
-
-export function formatWait(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = Math.ceil(ms / 1000);
-  if (seconds < 120) return `${seconds} s`;
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 120) return `${minutes} min`;
-  return `${Math.round(minutes / 60)} h`;
 }

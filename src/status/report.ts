@@ -4,6 +4,7 @@ import type { Summary } from '../protocol/history.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type JobState, type Snapshot } from '../protocol/snapshot.ts';
 import { liveRows, table, type LiveRow } from './live-rows.ts';
 import { claimOrder } from '../protocol/sweep.ts';
+import { formatDuration } from '../protocol/duration.ts';
 
 /**
  * Pure: everything `refci status` shows, from what the host fetched. Times
@@ -102,15 +103,6 @@ export function percentiles(values: number[]): Percentiles | null {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
   return { count: sorted.length, p50: rank(50), p90: rank(90), p99: rank(99), max: sorted[sorted.length - 1] };
-}
-
-export function formatDuration(sec: number | undefined): string {
-  if (sec === undefined || !Number.isFinite(sec)) return '-';
-  const s = Math.max(0, Math.round(sec));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
 }
 
 /** `git version 2.39.5` -> `2.39.5`: the first thing that looks like a version, else the line. */

@@ -124,7 +124,8 @@ test('progress: plain lines when not a terminal, one redrawn line on a terminal'
 });
 
 test('status report: percentiles, elapsed time, queue notes, drained workers', async (t) => {
-  const { buildStatus, percentiles, renderStatus, formatDuration } = await import('../../src/status/report.ts');
+  const { buildStatus, percentiles, renderStatus } = await import('../../src/status/report.ts');
+  const { formatDuration } = await import('../../src/protocol/duration.ts');
   t.deepEqual(percentiles([5, 1, 3, 2, 4]), { count: 5, p50: 3, p90: 5, p99: 5, max: 5 });
   t.is(percentiles([]), null);
   t.is(formatDuration(3725), '1h02m');
