@@ -38,6 +38,11 @@ export const commands: CommandListing[] = [
     load: async () => (await import('./log.ts')).logCommand,
   },
   {
+    name: 'logs',
+    summary: 'the step logs of a finished job, live or archived',
+    load: async () => (await import('./logs.ts')).logsCommand,
+  },
+  {
     name: 'cancel',
     summary: 'cancel live jobs: a queued job is never claimed, a running one stops at its next heartbeat',
     load: async () => (await import('./cancel.ts')).cancelCommand,
