@@ -38,6 +38,11 @@ export const commands: CommandListing[] = [
     load: async () => (await import('./log.ts')).logCommand,
   },
   {
+    name: 'site',
+    summary: 'a static status page (HTML with charts, and JSON) for any web server',
+    load: async () => (await import('./site.ts')).siteCommand,
+  },
+  {
     name: 'logs',
     summary: 'the step logs of a finished job, live or archived',
     load: async () => (await import('./logs.ts')).logsCommand,
