@@ -58,6 +58,13 @@ export const pipelineSchema = z.strictObject({
    * with a wanted version (`want`) reports it.
    */
   tools: z.array(name).optional(),
+  /**
+   * gentoo pipelines of an overlay: the master repositories its
+   * metadata/layout.conf names (`masters = gentoo`), by name, each with the
+   * path of a checkout on every worker. Scoping reads their categories;
+   * pkgcheck itself finds them through the host's repos.conf.
+   */
+  masters: z.record(name, z.strictObject({ path: z.string().max(4096).regex(/^\//, 'must be an absolute path on the workers') })).optional(),
 });
 
 export const toolSchema = z.strictObject({

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { diffNameStatus } from '../git/diff.ts';
+import { layoutMasters } from './layout-conf.ts';
 import { eclassMapFromEntries, parseMd5CacheEntry, type CacheFile } from './md5-cache.ts';
 import type { ChangedPath, ChangeStatus } from './scope.ts';
 
@@ -133,6 +134,37 @@ async function inheritsOf(file: string): Promise<string[]> {
     for (const word of words) if (ECLASS_NAME.test(word)) names.push(word);
   }
   return names;
+}
+
+/** The masters `metadata/layout.conf` of a worktree names (none without the file). */
+export async function readLayoutMasters(worktree: string): Promise<string[]> {
+  const text = await fs.readFile(path.join(worktree, 'metadata', 'layout.conf'), 'utf8').catch(() => '');
+  return layoutMasters(text, (await fs.readFile(path.join(worktree, 'profiles', 'repo_name'), 'utf8').catch(() => '')).trim() || undefined);
+}
+
+/**
+ * The categories pkgcore knows for a repository: the union of its own
+ * profiles/categories and each master's. Undefined when none of them has the
+ * file (then scoping takes any valid folder name). A master path without
+ * profiles/categories is a configuration error: its packages would be
+ * "outside packages" and silently go unscanned.
+ */
+export async function readCategoriesWithMasters(worktree: string, masters: ReadonlyArray<{ name: string; path: string }>): Promise<Set<string> | undefined> {
+  const own = await readCategories(worktree);
+  if (masters.length === 0) return own;
+  const union = new Set(own ?? []);
+  for (const master of masters) {
+    const listed = await readCategories(master.path);
+    if (!listed) {
+      throw new RefciError(
+        'invalid-config',
+        `master ${master.name} at ${master.path} has no profiles/categories`,
+        `check out the ${master.name} repository there, or correct the pipeline's masters.${master.name}.path`,
+      );
+    }
+    for (const name of listed) union.add(name);
+  }
+  return union;
 }
 
 /** Categories listed in `profiles/categories` (comments and blanks skipped); undefined without the file. */

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
-import { changedPaths, listPackages, readCategories, readInheritMap } from '../gentoo/changed-paths.ts';
+import { RefciError } from '../errors.ts';
+import { recordNamedMasters } from '../fleet/masters-gate.ts';
+import { changedPaths, listPackages, readCategoriesWithMasters, readInheritMap, readLayoutMasters } from '../gentoo/changed-paths.ts';
+import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
 import type { BeforeSteps } from './pipeline.ts';
 
@@ -15,14 +18,23 @@ const MAX_RECORDED_REASONS = 200;
  * same targets, less those it does not have (a new package or eclass), so
  * both scans run with the same options and versions on the same packages.
  */
-export function gentooBeforeSteps(config: FleetConfig): BeforeSteps {
-  return async (_job, trees) => {
+export function gentooBeforeSteps(config: FleetConfig, stateDir: string): BeforeSteps {
+  return async (job, trees) => {
+    // An overlay builds on its masters' categories: without them its packages
+    // would be "outside packages" and a bump would pass with nothing scanned.
+    const configured = config.pipelines[job.pipeline]?.masters;
+    const named = await readLayoutMasters(trees.workdir);
+    recordNamedMasters(stateDir, job.pipeline, job.repo, named);
+    const missing = missingMasters(named, configured);
+    if (missing.length > 0) throw new RefciError('invalid-config', missingMastersLine(job.pipeline, missing));
+    const masters = named.map((name) => ({ name, path: configured![name].path }));
     const changes = await changedPaths(trees.workdir, trees.basis, trees.merged);
-    const categories = await readCategories(trees.workdir);
+    const categories = await readCategoriesWithMasters(trees.workdir, masters);
     const scope = computeScope({
       changes,
-      eclassesByPackage: await readInheritMap(trees.workdir, categories),
-      existingPackages: await listPackages(trees.workdir, categories),
+      eclassesByPackage: await readInheritMap(trees.workdir),
+      // Every folder with ebuilds, listed or not: a package in an unknown category is scanned and flagged.
+      existingPackages: await listPackages(trees.workdir),
       categories,
       maxTargets: config.gentoo.maxTargets,
     });
@@ -40,6 +52,8 @@ export function gentooBeforeSteps(config: FleetConfig): BeforeSteps {
           eclasses: scope.eclasses,
           repoLevel: scope.repoLevel,
           deleted: scope.deleted,
+          unknownCategories: scope.unknownCategories,
+          masters: masters.map((m) => m.name),
           reasons: scope.reasons.slice(0, MAX_RECORDED_REASONS),
         },
         scans: { merged, base },
