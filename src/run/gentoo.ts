@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
 import { recordNamedMasters } from '../fleet/masters-gate.ts';
-import { changedPaths, listPackages, readCategoriesWithMasters, readInheritMap, readLayoutMasters } from '../gentoo/changed-paths.ts';
+import { changedPaths, listPackages, readCategoriesWithMasters, readInheritance, readLayoutMasters } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
 import type { BeforeSteps } from './pipeline.ts';
@@ -13,8 +13,9 @@ const MAX_RECORDED_REASONS = 200;
 /**
  * The gentoo pipeline's scope: what the PR changes between its basis and the
  * merge, and so which packages, eclasses and repository-level checks to scan.
- * The eclass map comes from the inherit lines, because the metadata cache is
- * regenerated only by the steps that follow. The base tree is scanned with the
+ * The eclass map comes from the metadata cache the worktree keeps from the
+ * previous job's regen where its entries are current, and from the inherit
+ * lines elsewhere (the cache is regenerated only by the steps that follow). The base tree is scanned with the
  * same targets, less those it does not have (a new package or eclass), so
  * both scans run with the same options and versions on the same packages.
  */
@@ -30,9 +31,10 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     const masters = named.map((name) => ({ name, path: configured![name].path }));
     const changes = await changedPaths(trees.workdir, trees.basis, trees.merged);
     const categories = await readCategoriesWithMasters(trees.workdir, masters);
+    const inheritance = await readInheritance(trees.workdir);
     const scope = computeScope({
       changes,
-      eclassesByPackage: await readInheritMap(trees.workdir),
+      eclassesByPackage: inheritance.map,
       // Every folder with ebuilds, listed or not: a package in an unknown category is scanned and flagged.
       existingPackages: await listPackages(trees.workdir),
       categories,
@@ -57,6 +59,7 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
           reasons: scope.reasons.slice(0, MAX_RECORDED_REASONS),
         },
         scans: { merged, base },
+        inheritance: { fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) },
       },
     };
   };
