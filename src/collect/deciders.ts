@@ -1,4 +1,5 @@
 import type { FleetConfig } from '../config/types.ts';
+import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { plainReport, type Decider, type Decision } from './verdict.ts';
 
@@ -32,6 +33,7 @@ export function qaDecider(config: FleetConfig): Decider {
       countWarnings: config.gentoo.countWarnings,
       classes: config.gentoo.classes,
       excludes: config.gentoo.excludes,
+      moves: movesFromDetails(result.details.moves),
       headSha: job?.head,
       baseSha: typeof result.details.basis === 'string' ? result.details.basis : job?.base,
       jobId: result.job,

@@ -9,6 +9,8 @@ import { RefciError } from '../errors.ts';
 import { diffNameStatus } from '../git/diff.ts';
 import { inheritedEclasses } from './inherit-lines.ts';
 import { layoutMasters } from './layout-conf.ts';
+import { parseUpdateMoves } from './package-moves.ts';
+import type { PackageMove } from '../qa/moves.ts';
 import { eclassMapFromEntries, parseMd5CacheEntry, type CacheFile } from './md5-cache.ts';
 import type { ChangedPath, ChangeStatus } from './scope.ts';
 
@@ -183,6 +185,14 @@ export async function readInheritance(worktree: string): Promise<Inheritance> {
     map.set(atom, [...seen].sort());
   }
   return { map, fromCache, fromLines };
+}
+
+/** Every `move` of the worktree's profiles/updates files (none without the folder). */
+export async function readUpdateMoves(worktree: string): Promise<PackageMove[]> {
+  const dir = path.join(worktree, 'profiles', 'updates');
+  const moves: PackageMove[] = [];
+  for (const name of await listDir(dir)) moves.push(...parseUpdateMoves(await fs.readFile(path.join(dir, name), 'utf8').catch(() => '')));
+  return moves;
 }
 
 /** The masters `metadata/layout.conf` of a worktree names (none without the file). */

@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
 import { recordNamedMasters } from '../fleet/masters-gate.ts';
-import { changedPaths, listPackages, readCategoriesWithMasters, readInheritance, readLayoutMasters } from '../gentoo/changed-paths.ts';
+import { changedPaths, listPackages, readCategoriesWithMasters, readInheritance, readLayoutMasters, readUpdateMoves } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
+import { addedMoves } from '../gentoo/package-moves.ts';
 import { computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
 import type { BeforeSteps } from './pipeline.ts';
 
@@ -41,7 +42,11 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       maxTargets: config.gentoo.maxTargets,
     });
     const inBase = (repoPath: string) => fs.existsSync(path.join(trees.basedir, repoPath));
-    const baseScope: Scope = { ...scope, targets: scope.targets.filter(inBase) };
+    // A package the PR moves (profiles/updates) is scanned under its old name in
+    // the base, so the collector can match its findings after renaming them.
+    const moves = addedMoves(await readUpdateMoves(trees.basedir), await readUpdateMoves(trees.workdir));
+    const movedFrom = moves.filter((m) => scope.targets.includes(m.to) && inBase(m.from)).map((m) => m.from);
+    const baseScope: Scope = { ...scope, targets: [...new Set([...scope.targets.filter(inBase), ...movedFrom])].sort() };
     const merged = scanArgs(scope).map((run) => run.args);
     const base = scanArgs(baseScope, { pathExists: inBase }).map((run) => run.args);
     return {
@@ -59,6 +64,8 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
           reasons: scope.reasons.slice(0, MAX_RECORDED_REASONS),
         },
         scans: { merged, base },
+        // The collector renames base findings of these packages before the diff (docs/protocol.md 9).
+        moves,
         inheritance: { fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) },
       },
     };
