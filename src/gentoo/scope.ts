@@ -27,6 +27,7 @@
  * Gentoo's CI does for its baseline.
  */
 import { RefciError } from '../errors.ts';
+import { splitPackageVersion } from './md5-cache.ts';
 
 export type ChangeStatus = 'A' | 'M' | 'D' | 'R' | 'T';
 
@@ -243,6 +244,23 @@ function classify(path: string, isCategory: (name: string) => boolean, unlistedP
 function summarize(items: string[], max = 5): string {
   if (items.length <= max) return items.join(', ');
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/**
+ * Versions the change adds, as `cat/pkg/ver`, sorted: the ebuilds it adds
+ * (a rename's new path too). The collector calls a finding of such a version
+ * that the base has at another version "carried over" (docs/protocol.md 9).
+ */
+export function addedVersions(changes: readonly ChangedPath[]): string[] {
+  const out = new Set<string>();
+  for (const change of changes) {
+    if (change.status !== 'A' && change.status !== 'R') continue;
+    const parts = change.path.split('/');
+    if (parts.length !== 3 || !parts[2].endsWith('.ebuild')) continue;
+    const split = splitPackageVersion(parts[2].slice(0, -'.ebuild'.length));
+    if (split && split.pn === parts[1]) out.add(`${parts[0]}/${parts[1]}/${split.pvr}`);
+  }
+  return [...out].sort();
 }
 
 /** Gentoo's quoted all-packages glob: a match-everything target (repository scope). */

@@ -33,6 +33,10 @@ export interface RunQaDiffInput extends ReportMeta {
   classes?: KeywordClassMap;
   excludes?: Excludes;
   countWarnings?: boolean;
+  /** Count carried-over findings (a bump's copies of the old version's) as new ones. */
+  countCarriedOver?: boolean;
+  /** Versions the PR adds, `cat/pkg/ver`; without it, versions the base has no finding at. */
+  newVersions?: readonly string[];
   /** Set when the pipeline failed (regen, scan, timeout): the verdict is `error` with this cause. */
   pipelineError?: string;
   /** Do not turn unreadable lines into an `error` verdict (they are still reported). */
@@ -74,6 +78,8 @@ export function buildQaReport(input: Omit<RunQaDiffInput, 'format'>): QaReport {
     classes: input.classes,
     excludes: input.excludes,
     countWarnings: input.countWarnings,
+    countCarriedOver: input.countCarriedOver,
+    newVersions: input.newVersions ? new Set(input.newVersions) : undefined,
   });
   if (base.format !== head.format && base.format !== 'empty' && head.format !== 'empty') {
     diff.warnings.unshift(`base is ${base.format} output but head is ${head.format} output; scan both with the same reporter`);

@@ -6,7 +6,7 @@ import { recordNamedMasters } from '../fleet/masters-gate.ts';
 import { changedPaths, listPackages, readCategoriesWithMasters, readInheritance, readLayoutMasters, readUpdateMoves } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
-import { computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
+import { addedVersions, computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
 import type { BeforeSteps } from './pipeline.ts';
 
 const MAX_RECORDED_REASONS = 200;
@@ -66,6 +66,8 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
         scans: { merged, base },
         // The collector renames base findings of these packages before the diff (docs/protocol.md 9).
         moves,
+        // Findings of these versions that the base has at another version are "carried over".
+        addedVersions: addedVersions(changes),
         inheritance: { fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) },
       },
     };

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { RefciError } from '../../src/errors.ts';
-import { computeScope, scanArgs, type ChangedPath, type ScopeInput } from '../../src/gentoo/scope.ts';
+import { addedVersions, computeScope, scanArgs, type ChangedPath, type ScopeInput } from '../../src/gentoo/scope.ts';
 
 const ECLASSES = new Map<string, string[]>([
   ['app-misc/hello', ['sample-build', 'toolchain-funcs']],
@@ -218,4 +218,18 @@ test('a package folder with ebuilds in an unlisted category is scanned when any 
   t.deepEqual(s.targets, ['sci-misc/tool']);
   t.deepEqual(s.unknownCategories, ['sci-misc']);
   t.is(s.reasons[1].target, 'tools/helper/run.sh');
+});
+
+test('addedVersions: the ebuilds a change adds, renames included, other files and removals not', (t) => {
+  t.deepEqual(
+    addedVersions([
+      { status: 'A', path: 'app-misc/hello/hello-1.1-r1.ebuild' },
+      { status: 'R', path: 'app-misc/hello/hello-2.ebuild', oldPath: 'app-misc/hello/hello-1.ebuild' },
+      { status: 'M', path: 'app-misc/hello/hello-1.0.ebuild' },
+      { status: 'D', path: 'app-misc/hello/hello-0.9.ebuild' },
+      { status: 'A', path: 'app-misc/hello/files/hello-3.ebuild' },
+      { status: 'A', path: 'app-misc/hello/other-3.ebuild' },
+    ]),
+    ['app-misc/hello/1.1-r1', 'app-misc/hello/2'],
+  );
 });
