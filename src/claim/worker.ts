@@ -146,7 +146,7 @@ async function startRound(run: WorkerRun): Promise<WorkerRound> {
   const gate = drained && run.round ? run.round.gate : await run.tools.check(config, allowed, kind);
   for (const pipeline of allowed) {
     const why = gate.blocked[pipeline];
-    sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: tool versions met, claiming again` : undefined);
+    sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: tool versions and masters met, claiming again` : undefined);
   }
   const round: WorkerRound = { current, gate, kind, drained };
   run.round = round;

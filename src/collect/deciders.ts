@@ -1,6 +1,12 @@
 import type { FleetConfig } from '../config/types.ts';
+import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { plainReport, type Decider, type Decision } from './verdict.ts';
+
+/** A list of strings from a result's details, or undefined when it is not one. */
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
 
 /** Deciders by pipeline kind; kinds without one use the pipeline's own status. */
 export function deciders(config: FleetConfig): Partial<Record<string, Decider>> {
@@ -30,8 +36,11 @@ export function qaDecider(config: FleetConfig): Decider {
       baseMessagesText: baseMessages?.toString('utf8'),
       headMessagesText: headMessages?.toString('utf8'),
       countWarnings: config.gentoo.countWarnings,
+      countCarriedOver: config.gentoo.countCarriedOver,
+      newVersions: stringList(result.details.addedVersions),
       classes: config.gentoo.classes,
       excludes: config.gentoo.excludes,
+      moves: movesFromDetails(result.details.moves),
       headSha: job?.head,
       baseSha: typeof result.details.basis === 'string' ? result.details.basis : job?.base,
       jobId: result.job,

@@ -58,6 +58,13 @@ export const pipelineSchema = z.strictObject({
    * with a wanted version (`want`) reports it.
    */
   tools: z.array(name).optional(),
+  /**
+   * gentoo pipelines of an overlay: the master repositories its
+   * metadata/layout.conf names (`masters = gentoo`), by name, each with the
+   * path of a checkout on every worker. Scoping reads their categories;
+   * pkgcheck itself finds them through the host's repos.conf.
+   */
+  masters: z.record(name, z.strictObject({ path: z.string().max(4096).regex(/^\//, 'must be an absolute path on the workers') })).optional(),
 });
 
 export const toolSchema = z.strictObject({
@@ -86,6 +93,12 @@ export const gentooSchema = z.strictObject({
   /** Above this many scan targets, scan the whole tree. */
   maxTargets: z.number().int().min(1).max(100_000).default(200),
   countWarnings: z.boolean().default(false),
+  /**
+   * Count findings a version bump carries over from the old version (the
+   * same finding, but for the version, in the base) as new. By default they
+   * are listed in their own section and do not fail the PR.
+   */
+  countCarriedOver: z.boolean().default(false),
   /** A file name beside config.json, or the map inline. */
   /** Keyword classes (pkgcheck2html.conf.json shape); Gentoo CI's built-in map when absent. */
   classes: z.union([relativePath, z.record(z.string(), z.string())]).optional(),
@@ -147,7 +160,7 @@ export const fleetConfigSchema = z
     tools: z.record(name, toolSchema).default(DEFAULT_TOOLS),
     /** Worker id (or pattern with `*`) to rule; an exact id wins over patterns, patterns match in order. */
     workers: z.record(workerPattern, workerRuleSchema).default({}),
-    gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false }),
+    gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false, countCarriedOver: false }),
     /** Main host settings per forge. */
     forges: z.strictObject({ github: forgeSettingsSchema.optional(), codeberg: forgeSettingsSchema.optional() }).default({}),
   })

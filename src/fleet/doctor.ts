@@ -16,6 +16,7 @@ import { signatureFor } from '../protocol/actor.ts';
 import { encodeRecord } from '../protocol/codec.ts';
 import { CONFIG_REF, DOCTOR_PREFIX, drainRef, liveRefspecs } from '../protocol/refs.ts';
 import { detectSandbox } from '../host/sandbox.ts';
+import { mastersProblems } from './masters-gate.ts';
 import { toolVersions } from './tool-versions.ts';
 import { allowedPipelines, hostKindOf } from './rules.ts';
 import { toolsOf, toolsOfAll, updateCommand, versionProblem } from './versions.ts';
@@ -82,6 +83,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     const used = config ?? defaultConfig();
     const pipelines = allowedPipelines(used, options.workerId, options.pipelines);
     checks.push(...(await checkTools(used, pipelines, hostKindOf(used, options.workerId, options.hostKind))));
+    checks.push(...checkMasters(used, pipelines, options.stateDir));
     checks.push(await checkSandbox(used, pipelines));
   }
   return checks;
@@ -247,6 +249,16 @@ async function checkTools(config: FleetConfig, pipelines: string[], hostKind: st
     }
   }
   return checks;
+}
+
+/** Overlay pipelines: the same lines a worker says when it refuses them (masters-gate.ts). */
+function checkMasters(config: FleetConfig, pipelines: string[], stateDir: string): DoctorCheck[] {
+  return Object.entries(mastersProblems(config, pipelines, stateDir)).map(([pipeline, why]) => ({
+    name: `masters of ${pipeline}`,
+    status: 'fail' as const,
+    detail: why,
+    fix: 'see docs/deploy.md, Overlays',
+  }));
 }
 
 async function checkSandbox(config: FleetConfig, pipelines: string[]): Promise<DoctorCheck> {

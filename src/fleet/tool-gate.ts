@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import type { Clock } from '../host/clock.ts';
 import { runStep } from '../host/process.ts';
+import { mastersProblems } from './masters-gate.ts';
 import { toolVersions } from './tool-versions.ts';
 import { readiness, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
 import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
@@ -84,7 +85,13 @@ export class ToolGate {
       this.log(`${still} after the update, which ${how}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
       notes[tool] = `its update ${how}; next try in ${Math.ceil(retryMs / 60_000)}m`;
     }
-    return { ...readiness(config, pipelines, versions, notes), versions };
+    const ready = readiness(config, pipelines, versions, notes);
+    // An overlay pipeline whose masters are not there fails every job: refuse it like a missing tool.
+    for (const [pipeline, why] of Object.entries(mastersProblems(config, pipelines, this.stateDir))) {
+      ready.blocked[pipeline] = ready.blocked[pipeline] ? `${ready.blocked[pipeline]}; ${why}` : why;
+      ready.runnable = ready.runnable.filter((name) => name !== pipeline);
+    }
+    return { ...ready, versions };
   }
 
   private async versions(config: FleetConfig, tools: string[], fresh: boolean): Promise<Record<string, string>> {

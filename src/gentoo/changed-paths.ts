@@ -2,10 +2,15 @@
  * The I/O edge of scoping: which paths a PR changes (git) and what the merged
  * tree's metadata cache says (files). The decisions are in scope.ts.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { diffNameStatus } from '../git/diff.ts';
+import { inheritedEclasses } from './inherit-lines.ts';
+import { layoutMasters } from './layout-conf.ts';
+import { parseUpdateMoves } from './package-moves.ts';
+import type { PackageMove } from '../qa/moves.ts';
 import { eclassMapFromEntries, parseMd5CacheEntry, type CacheFile } from './md5-cache.ts';
 import type { ChangedPath, ChangeStatus } from './scope.ts';
 
@@ -114,25 +119,111 @@ export async function readInheritMap(worktree: string, categories?: ReadonlySet<
   return out;
 }
 
-const ECLASS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
-
-/** Eclass names on the `inherit` lines of one ebuild or eclass (none if the file is missing). */
+/** Eclass names on the `inherit` commands of one ebuild or eclass (none if the file is missing). */
 async function inheritsOf(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return [];
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  return text === undefined ? [] : inheritedEclasses(text);
+}
+
+export interface Inheritance {
+  /** `cat/pkg` -> eclasses any of its versions inherits, transitively (sorted); every package with an ebuild is a key. */
+  map: Map<string, string[]>;
+  /** Ebuilds described by a current md5-cache entry. */
+  fromCache: number;
+  /** Ebuilds read from their inherit lines: no cache entry, or one older than the ebuild. */
+  fromLines: string[];
+}
+
+/**
+ * Which eclasses each package inherits, from the metadata cache where it is
+ * current and from the inherit lines otherwise. An entry is current when its
+ * `_md5_` is the md5 of the ebuild as it is now: the worktrees keep the cache
+ * of the previous job's regen (ignored files survive the reset), so an ebuild
+ * the PR or a newer base changed has a stale entry or none. `_eclasses_` is
+ * transitive and exact (what bash sourced, whatever the conditionals);
+ * the inherit-line reader is the fallback.
+ */
+export async function readInheritance(worktree: string): Promise<Inheritance> {
+  const eclassCache = new Map<string, string[]>();
+  const eclassInherits = async (name: string): Promise<string[]> => {
+    let direct = eclassCache.get(name);
+    if (!direct) {
+      direct = await inheritsOf(path.join(worktree, 'eclass', `${name}.eclass`));
+      eclassCache.set(name, direct);
+    }
+    return direct;
+  };
+  const map = new Map<string, string[]>();
+  const fromLines: string[] = [];
+  let fromCache = 0;
+  for (const atom of [...(await listPackages(worktree))].sort()) {
+    const [category] = atom.split('/');
+    const seen = new Set<string>();
+    const queue: string[] = [];
+    for (const file of (await listDir(path.join(worktree, atom))).filter((name) => name.endsWith('.ebuild'))) {
+      const text = await fs.readFile(path.join(worktree, atom, file), 'utf8');
+      const pf = file.slice(0, -'.ebuild'.length);
+      const cacheRel = path.join('metadata', 'md5-cache', category, pf);
+      const cached = await fs.readFile(path.join(worktree, cacheRel), 'utf8').catch(() => undefined);
+      const entry = cached === undefined ? undefined : parseMd5CacheEntry(cached, cacheRel);
+      if (entry && entry.md5 === createHash('md5').update(text).digest('hex')) {
+        fromCache += 1;
+        for (const eclass of entry.eclasses) seen.add(eclass.name);
+        continue;
+      }
+      fromLines.push(`${category}/${pf}`);
+      queue.push(...inheritedEclasses(text));
+    }
+    const followed = new Set<string>();
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (followed.has(name)) continue;
+      followed.add(name);
+      seen.add(name);
+      queue.push(...(await eclassInherits(name)));
+    }
+    map.set(atom, [...seen].sort());
   }
-  const names: string[] = [];
-  const lines = text.replace(/\\\n/g, ' ').split('\n');
-  for (const line of lines) {
-    const match = /^\s*inherit\s+(.*)$/.exec(line);
-    if (!match) continue;
-    const words = match[1].replace(/(^|\s)#.*$/, '').split(/[;&|]/)[0].split(/\s+/);
-    for (const word of words) if (ECLASS_NAME.test(word)) names.push(word);
+  return { map, fromCache, fromLines };
+}
+
+/** Every `move` of the worktree's profiles/updates files (none without the folder). */
+export async function readUpdateMoves(worktree: string): Promise<PackageMove[]> {
+  const dir = path.join(worktree, 'profiles', 'updates');
+  const moves: PackageMove[] = [];
+  for (const name of await listDir(dir)) moves.push(...parseUpdateMoves(await fs.readFile(path.join(dir, name), 'utf8').catch(() => '')));
+  return moves;
+}
+
+/** The masters `metadata/layout.conf` of a worktree names (none without the file). */
+export async function readLayoutMasters(worktree: string): Promise<string[]> {
+  const text = await fs.readFile(path.join(worktree, 'metadata', 'layout.conf'), 'utf8').catch(() => '');
+  return layoutMasters(text, (await fs.readFile(path.join(worktree, 'profiles', 'repo_name'), 'utf8').catch(() => '')).trim() || undefined);
+}
+
+/**
+ * The categories pkgcore knows for a repository: the union of its own
+ * profiles/categories and each master's. Undefined when none of them has the
+ * file (then scoping takes any valid folder name). A master path without
+ * profiles/categories is a configuration error: its packages would be
+ * "outside packages" and silently go unscanned.
+ */
+export async function readCategoriesWithMasters(worktree: string, masters: ReadonlyArray<{ name: string; path: string }>): Promise<Set<string> | undefined> {
+  const own = await readCategories(worktree);
+  if (masters.length === 0) return own;
+  const union = new Set(own ?? []);
+  for (const master of masters) {
+    const listed = await readCategories(master.path);
+    if (!listed) {
+      throw new RefciError(
+        'invalid-config',
+        `master ${master.name} at ${master.path} has no profiles/categories`,
+        `check out the ${master.name} repository there, or correct the pipeline's masters.${master.name}.path`,
+      );
+    }
+    for (const name of listed) union.add(name);
   }
-  return names;
+  return union;
 }
 
 /** Categories listed in `profiles/categories` (comments and blanks skipped); undefined without the file. */

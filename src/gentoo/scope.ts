@@ -27,6 +27,7 @@
  * Gentoo's CI does for its baseline.
  */
 import { RefciError } from '../errors.ts';
+import { splitPackageVersion } from './md5-cache.ts';
 
 export type ChangeStatus = 'A' | 'M' | 'D' | 'R' | 'T';
 
@@ -52,7 +53,13 @@ export interface ScopeInput {
   maxTargets: number;
   /** `cat/pkg` present in the merged tree; overrides the guess from `eclassesByPackage`. */
   existingPackages?: ReadonlySet<string>;
-  /** The repository's categories (profiles/categories); without it any valid name counts. */
+  /**
+   * The categories pkgcore knows for the repository: its own
+   * profiles/categories and its masters' (an overlay's packages mostly live in
+   * categories only gentoo lists). Without it any valid name counts. A
+   * package in a folder that is no known category is still scanned and
+   * listed in `unknownCategories`.
+   */
   categories?: ReadonlySet<string>;
   /** Scan the whole tree for any repository-level change instead of running repo-level checks. */
   escalateRepoLevel?: boolean;
@@ -74,6 +81,8 @@ export interface Scope {
   eclasses: string[];
   /** Packages the change removed, sorted. */
   deleted: string[];
+  /** Categories of package targets that neither the repository nor its masters list, sorted; scanned anyway. */
+  unknownCategories: string[];
   reasons: ScopeReason[];
 }
 
@@ -86,7 +95,7 @@ const PACKAGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9+_-]*$/;
 const REPO_LEVEL_TOPS = new Set(['profiles', 'licenses', 'metadata']);
 
 type Classified =
-  | { kind: 'package'; atom: string; file: string }
+  | { kind: 'package'; atom: string; file: string; unknownCategory?: string }
   | { kind: 'eclass'; name: string }
   | { kind: 'repo'; why: string }
   | { kind: 'ignored'; why: string };
@@ -97,6 +106,16 @@ export function computeScope(input: ScopeInput): Scope {
   }
   const isCategory = (name: string) =>
     input.categories ? input.categories.has(name) : CATEGORY_NAME.test(name) && !NOT_CATEGORIES.has(name);
+  // A package in a category nobody lists (a folder with ebuilds, or a changed
+  // ebuild): pkgcheck reports it, so it is scanned and flagged, never dropped
+  // as "outside packages". Other files there (tools/helper/run.sh) stay outside.
+  const unlistedPackage = (parts: string[]) =>
+    parts.length >= 3 &&
+    CATEGORY_NAME.test(parts[0]) &&
+    !NOT_CATEGORIES.has(parts[0]) &&
+    PACKAGE_NAME.test(parts[1]) &&
+    ((parts.length === 3 && parts[2].endsWith('.ebuild')) || input.existingPackages?.has(`${parts[0]}/${parts[1]}`) === true);
+  const unknownCategories = new Set<string>();
 
   // Per package: its changed files and whether any change left something behind.
   const touched = new Map<string, { files: string[]; onlyRemovals: boolean }>();
@@ -105,9 +124,10 @@ export function computeScope(input: ScopeInput): Scope {
   const ignored: ScopeReason[] = [];
 
   const visit = (path: string, status: ChangeStatus) => {
-    const c = classify(path, isCategory);
+    const c = classify(path, isCategory, unlistedPackage);
     switch (c.kind) {
       case 'package': {
+        if (c.unknownCategory !== undefined) unknownCategories.add(c.unknownCategory);
         let entry = touched.get(c.atom);
         if (!entry) touched.set(c.atom, (entry = { files: [], onlyRemovals: true }));
         entry.files.push(`${c.file} (${status})`);
@@ -143,9 +163,13 @@ export function computeScope(input: ScopeInput): Scope {
   for (const atom of [...touched.keys()].sort()) {
     const entry = touched.get(atom)!;
     const files = summarize(entry.files);
+    const category = atom.slice(0, atom.indexOf('/'));
+    const unknown = unknownCategories.has(category)
+      ? `; category ${category} is in no profiles/categories of the repository or its masters, scanned anyway`
+      : '';
     if (exists(atom, entry.onlyRemovals)) {
       targets.add(atom);
-      reasons.push({ target: atom, why: `changed: ${files}` });
+      reasons.push({ target: atom, why: `changed: ${files}${unknown}` });
     } else {
       deleted.push(atom);
       reasons.push({ target: atom, why: `package removed (${files}); nothing left to scan` });
@@ -190,10 +214,10 @@ export function computeScope(input: ScopeInput): Scope {
     mode = 'full';
     reasons.push({ target: '*', why: 'repository-level change and escalateRepoLevel is set; scanning the whole tree' });
   }
-  return { mode, targets: sorted, repoLevel: repoReasons.length > 0, eclasses, deleted, reasons };
+  return { mode, targets: sorted, repoLevel: repoReasons.length > 0, eclasses, deleted, unknownCategories: [...unknownCategories].sort(), reasons };
 }
 
-function classify(path: string, isCategory: (name: string) => boolean): Classified {
+function classify(path: string, isCategory: (name: string) => boolean, unlistedPackage: (parts: string[]) => boolean): Classified {
   const parts = path.split('/');
   const top = parts[0];
   if (top === 'eclass') {
@@ -211,12 +235,32 @@ function classify(path: string, isCategory: (name: string) => boolean): Classifi
     }
     if (PACKAGE_NAME.test(parts[1])) return { kind: 'package', atom: `${top}/${parts[1]}`, file: parts.slice(2).join('/') };
   }
+  if (!isCategory(top) && unlistedPackage(parts)) {
+    return { kind: 'package', atom: `${top}/${parts[1]}`, file: parts.slice(2).join('/'), unknownCategory: top };
+  }
   return { kind: 'ignored', why: 'outside packages, eclasses and repository metadata' };
 }
 
 function summarize(items: string[], max = 5): string {
   if (items.length <= max) return items.join(', ');
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/**
+ * Versions the change adds, as `cat/pkg/ver`, sorted: the ebuilds it adds
+ * (a rename's new path too). The collector calls a finding of such a version
+ * that the base has at another version "carried over" (docs/protocol.md 9).
+ */
+export function addedVersions(changes: readonly ChangedPath[]): string[] {
+  const out = new Set<string>();
+  for (const change of changes) {
+    if (change.status !== 'A' && change.status !== 'R') continue;
+    const parts = change.path.split('/');
+    if (parts.length !== 3 || !parts[2].endsWith('.ebuild')) continue;
+    const split = splitPackageVersion(parts[2].slice(0, -'.ebuild'.length));
+    if (split && split.pn === parts[1]) out.add(`${parts[0]}/${parts[1]}/${split.pvr}`);
+  }
+  return [...out].sort();
 }
 
 /** Gentoo's quoted all-packages glob: a match-everything target (repository scope). */

@@ -17,9 +17,16 @@ export interface DiffOptions {
   excludes?: Excludes;
   /** Count class `warn` as well as `err`. */
   countWarnings?: boolean;
+  /** Let carried-over findings count like new ones (gentoo.countCarriedOver; default false). */
+  countCarriedOver?: boolean;
+  /**
+   * Versions the PR adds, as `cat/pkg/ver` (the ebuilds the change adds).
+   * Without it a version counts as new when the base has no finding at it.
+   */
+  newVersions?: ReadonlySet<string>;
 }
 
-export type FindingStatus = 'new' | 'fixed' | 'pre-existing';
+export type FindingStatus = 'new' | 'fixed' | 'pre-existing' | 'carried-over';
 
 export interface DiffEntry {
   status: FindingStatus;
@@ -38,14 +45,22 @@ export interface DiffEntry {
   /** Whether it counts against the pull request: class err (or warn with countWarnings) and not excluded. */
   counts: boolean;
   format: PkgcheckFormat;
-  /** Line in the input it was read from (head for new and pre-existing, base for fixed). */
+  /** Line in the input it was read from (head for new, carried-over and pre-existing, base for fixed). */
   line: number;
+  /** Carried-over findings: the base version that has the same finding. */
+  carriedFrom?: string;
 }
 
 export interface QaDiff {
   new: DiffEntry[];
   fixed: DiffEntry[];
   preExisting: DiffEntry[];
+  /**
+   * Findings of a version the PR adds that the base has, with the same key
+   * but for the version, at a version the PR removes or keeps: a bump copies
+   * the old ebuild and its findings. Counted only with countCarriedOver.
+   */
+  carriedOver: DiffEntry[];
   /** Things a reader should know about how the matching went. */
   warnings: string[];
 }
@@ -107,7 +122,7 @@ export function diffFindings(base: readonly Finding[], head: readonly Finding[],
   };
   const baseByKey = group(base);
   const headByKey = group(head);
-  const out: QaDiff = { new: [], fixed: [], preExisting: [], warnings: [] };
+  const out: QaDiff = { new: [], fixed: [], preExisting: [], carriedOver: [], warnings: [] };
   const unmatchedBase: Array<[string, Finding]> = [];
   const unmatchedHead: Array<[string, Finding]> = [];
 
@@ -155,10 +170,71 @@ export function diffFindings(base: readonly Finding[], head: readonly Finding[],
     for (const bucket of pool.values()) unmatchedBase.push(...bucket);
   }
 
+  carryOver(base, unmatchedHead, unmatchedBase, options, out);
   unmatchedHead.forEach(([k, f]) => out.new.push(entry(f, 'new', k, options)));
   unmatchedBase.forEach(([k, f]) => out.fixed.push(entry(f, 'fixed', k, options)));
   sortEntries(out.new);
+  sortEntries(out.carriedOver);
   sortEntries(out.fixed);
   sortEntries(out.preExisting);
   return out;
+}
+
+/** The key a version finding would have at package scope: the same finding at any version of the package. */
+function versionlessKey(f: Finding): string {
+  return findingKey({ ...f, scope: 'package', location: { category: f.location.category, package: f.location.package } });
+}
+
+const versionOf = (f: Finding): string => `${f.location.category}/${f.location.package}/${f.location.version}`;
+
+/**
+ * Moves findings of added versions that the base has at another version from
+ * `unmatchedHead` to `out.carriedOver`. A base finding of a version the PR
+ * removes (unmatched, so it would be "fixed") is taken first and is then no
+ * longer fixed: it moved to the new version. Otherwise one at a kept version
+ * (pre-existing there) is named, without being taken.
+ */
+function carryOver(
+  base: readonly Finding[],
+  unmatchedHead: Array<[string, Finding]>,
+  unmatchedBase: Array<[string, Finding]>,
+  options: DiffOptions,
+  out: QaDiff,
+): void {
+  const isVersion = (f: Finding) => f.scope === 'version' && f.location.version !== undefined;
+  const baseVersions = new Set(base.filter(isVersion).map(versionOf));
+  const isAdded = (f: Finding) => (options.newVersions ? options.newVersions.has(versionOf(f)) : !baseVersions.has(versionOf(f)));
+  const removable = new Map<string, Array<[string, Finding]>>();
+  for (const item of unmatchedBase) {
+    if (!isVersion(item[1])) continue;
+    const vk = versionlessKey(item[1]);
+    const bucket = removable.get(vk);
+    if (bucket) bucket.push(item);
+    else removable.set(vk, [item]);
+  }
+  const anyBase = new Map<string, Finding>();
+  for (const f of base) if (isVersion(f) && !anyBase.has(versionlessKey(f))) anyBase.set(versionlessKey(f), f);
+  const taken = new Set<Finding>();
+  const still: Array<[string, Finding]> = [];
+  for (const [k, f] of unmatchedHead) {
+    if (!isVersion(f) || !isAdded(f)) {
+      still.push([k, f]);
+      continue;
+    }
+    const vk = versionlessKey(f);
+    const bucket = removable.get(vk)?.filter(([, b]) => !taken.has(b) && b.location.version !== f.location.version);
+    const from = bucket?.[0]?.[1] ?? anyBase.get(vk);
+    if (!from || from.location.version === f.location.version) {
+      still.push([k, f]);
+      continue;
+    }
+    if (bucket?.[0]) taken.add(from);
+    const e = entry(f, 'carried-over', k, options);
+    e.carriedFrom = from.location.version;
+    e.counts = e.counts && (options.countCarriedOver ?? false);
+    out.carriedOver.push(e);
+  }
+  unmatchedHead.splice(0, unmatchedHead.length, ...still);
+  const left = unmatchedBase.filter(([, b]) => !taken.has(b));
+  unmatchedBase.splice(0, unmatchedBase.length, ...left);
 }

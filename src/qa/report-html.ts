@@ -56,7 +56,7 @@ const JS = `
 })();
 `;
 
-const LABEL: Record<FindingStatus, string> = { new: 'new', fixed: 'fixed', 'pre-existing': 'pre-existing' };
+const LABEL: Record<FindingStatus, string> = { new: 'new', fixed: 'fixed', 'pre-existing': 'pre-existing', 'carried-over': 'carried over' };
 
 function row(e: DiffEntry): string {
   const classes = ['finding', e.status];
@@ -71,7 +71,7 @@ function row(e: DiffEntry): string {
     `<td class="status">${badges.join(' ')}</td>` +
     `<td class="kw"><code>${h(e.keyword)}</code> <span class="cls">${h(cls)}</span></td>` +
     `<td class="place">${h(entryPlace(e))}</td>` +
-    `<td class="msg">${h(e.message)}</td></tr>`
+    `<td class="msg">${e.carriedFrom !== undefined ? `<strong>carried over from ${h(e.carriedFrom)}</strong>: ` : ''}${h(e.message)}</td></tr>`
   );
 }
 
@@ -98,7 +98,7 @@ function section(id: string, title: string, entries: readonly DiffEntry[], ancho
 export function renderHtml(report: QaReport): string {
   const { verdict, diff, meta = {} } = report;
   const title = meta.title ?? 'refci QA';
-  const all = [...diff.new, ...diff.fixed, ...diff.preExisting];
+  const all = [...diff.new, ...diff.carriedOver, ...diff.fixed, ...diff.preExisting];
   const classCount = new Map<string, number>();
   for (const e of all) classCount.set(e.class, (classCount.get(e.class) ?? 0) + 1);
   const order = ['err', 'warn', 'staging', 'verbose'];
@@ -136,7 +136,7 @@ export function renderHtml(report: QaReport): string {
     `<header><h1 class="${verdict.status}" id="verdict">${h(title)}: ${verdict.status}</h1>`,
     `<p id="reason">${h(verdict.reason)}</p>`,
     facts.length > 0 ? `<p class="meta">${facts.join(' · ')}</p>` : '',
-    `<p class="meta">${diff.new.length} new · ${diff.fixed.length} fixed · ${diff.preExisting.length} pre-existing</p>`,
+    `<p class="meta">${diff.new.length} new · ${diff.carriedOver.length} carried over · ${diff.fixed.length} fixed · ${diff.preExisting.length} pre-existing</p>`,
     newIndex ? `<nav><strong>New findings in:</strong><ul>${newIndex}</ul></nav>` : '',
     '</header>',
     diff.warnings.length > 0 ? `<ul class="warnings">${diff.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>` : '',
@@ -149,6 +149,7 @@ export function renderHtml(report: QaReport): string {
       .map((c) => `<label><input type="checkbox" value="${h(c)}" checked> ${c === '' ? '(no class)' : h(c)} (${classCount.get(c)})</label>`)
       .join('')}</fieldset>`,
     section('new', 'New findings', diff.new, anchors),
+    section('carried-over', 'Carried over from older versions', diff.carriedOver, anchors),
     section('fixed', 'Fixed', diff.fixed, anchors),
     section('pre-existing', 'Pre-existing', diff.preExisting, anchors),
     `<script>${JS}</script>`,

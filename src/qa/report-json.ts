@@ -1,10 +1,11 @@
 /**
  * The machine-readable report:
- * `{verdict: {status, reason}, counts, new: [...], fixed: [...], preExisting: [...]}`
+ * `{verdict: {status, reason}, counts, new: [...], fixed: [...], preExisting: [...], carriedOver: [...]}`
  * plus meta, formats, warnings and unreadable lines. Each finding has
  * keyword, class, level (null when the reporter does not say), scope,
  * location, message, key, counts and excluded; JsonStream findings also
- * their attributes (their message is those attributes as text).
+ * their attributes (their message is those attributes as text); carried-over
+ * findings the base version they came from (`carriedFrom`).
  */
 import type { DiffEntry } from './diff.ts';
 import type { QaReport } from './report-model.ts';
@@ -22,6 +23,7 @@ export interface JsonFinding {
   key: string;
   counts: boolean;
   excluded: boolean;
+  carriedFrom?: string;
 }
 
 export interface JsonReport {
@@ -33,6 +35,8 @@ export interface JsonReport {
     fixedCounting: number;
     preExisting: number;
     preExistingCounting: number;
+    carriedOver: number;
+    carriedOverCounting: number;
   };
   meta: { headSha: string | null; baseSha: string | null; jobId: string | null; reportUrl: string | null };
   formats: { base: string; head: string } | null;
@@ -41,6 +45,8 @@ export interface JsonReport {
   new: JsonFinding[];
   fixed: JsonFinding[];
   preExisting: JsonFinding[];
+  /** Findings of added versions the base has at an older version; each names it in `carriedFrom`. */
+  carriedOver: JsonFinding[];
 }
 
 function item(e: DiffEntry): JsonFinding {
@@ -56,6 +62,7 @@ function item(e: DiffEntry): JsonFinding {
     excluded: e.excluded,
   };
   if (e.attributes !== undefined) out.attributes = e.attributes;
+  if (e.carriedFrom !== undefined) out.carriedFrom = e.carriedFrom;
   return out;
 }
 
@@ -71,6 +78,8 @@ export function toJsonReport(report: QaReport): JsonReport {
       fixedCounting: counting(diff.fixed),
       preExisting: diff.preExisting.length,
       preExistingCounting: counting(diff.preExisting),
+      carriedOver: diff.carriedOver.length,
+      carriedOverCounting: counting(diff.carriedOver),
     },
     meta: {
       headSha: meta.headSha ?? null,
@@ -84,6 +93,7 @@ export function toJsonReport(report: QaReport): JsonReport {
     new: diff.new.map(item),
     fixed: diff.fixed.map(item),
     preExisting: diff.preExisting.map(item),
+    carriedOver: diff.carriedOver.map(item),
   };
 }
 

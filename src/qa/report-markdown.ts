@@ -1,6 +1,7 @@
 /**
  * The pull-request comment: verdict, the commit checked, new findings first
- * (grouped by package), then fixed ones, then a count of pre-existing ones
+ * (grouped by package), then those a version bump carried over from an older
+ * version (when there are any), then fixed ones, then a count of pre-existing ones
  * and a link to the full report. Hard-capped below GitHub's 65,536-character
  * comment limit; what does not fit is cut with a note saying how much and
  * where the rest is. Everything from pkgcheck is escaped.
@@ -37,7 +38,7 @@ function itemLine(e: DiffEntry): string {
   const mark = e.status === 'fixed' ? (e.counts ? '✅ ' : '') : e.counts ? '❌ ' : '';
   const cls = e.class === '' ? 'no class' : escapeMarkdown(e.class);
   const place = entryPlace(e);
-  const extra = e.excluded ? ' · excluded' : '';
+  const extra = `${e.excluded ? ' · excluded' : ''}${e.carriedFrom !== undefined ? ` · carried over from ${codeSpan(e.carriedFrom)}` : ''}`;
   return `- ${mark}${codeSpan(e.keyword)} · ${cls}${extra}${place ? ` · ${codeSpan(place)}` : ''}: ${escapeMarkdown(clip(e.message, MESSAGE_MAX))}`;
 }
 
@@ -107,6 +108,9 @@ export function renderMarkdown(report: QaReport, options: MarkdownOptions = {}):
     }
   };
   section('New findings', diff.new, 'new');
+  // Right after the new ones: a bump copies the old ebuild's problems, which a
+  // reviewer should see even when they do not count.
+  if (diff.carriedOver.length > 0) section('Carried over from older versions', diff.carriedOver, 'carried-over');
   section('Fixed', diff.fixed, 'fixed');
   const out = `${head}${body}${tail}`;
   // The budget arithmetic keeps this true; a last guard in case a caller passes a tiny maxLength.

@@ -9,6 +9,7 @@
 import type { KeywordClassMap } from './classes.ts';
 import { diffFindings } from './diff.ts';
 import type { Excludes } from './excludes.ts';
+import { applyMoves, type PackageMove } from './moves.ts';
 import { parsePkgcheckOutput } from './parse.ts';
 import { renderHtml } from './report-html.ts';
 import { renderJson } from './report-json.ts';
@@ -32,10 +33,16 @@ export interface RunQaDiffInput extends ReportMeta {
   classes?: KeywordClassMap;
   excludes?: Excludes;
   countWarnings?: boolean;
+  /** Count carried-over findings (a bump's copies of the old version's) as new ones. */
+  countCarriedOver?: boolean;
+  /** Versions the PR adds, `cat/pkg/ver`; without it, versions the base has no finding at. */
+  newVersions?: readonly string[];
   /** Set when the pipeline failed (regen, scan, timeout): the verdict is `error` with this cause. */
   pipelineError?: string;
   /** Do not turn unreadable lines into an `error` verdict (they are still reported). */
   tolerateProblems?: boolean;
+  /** Package moves the PR adds (profiles/updates): base findings of `from` are read as `to`. */
+  moves?: PackageMove[];
   /** Markdown only: cap on the comment length (default 60,000). */
   maxLength?: number;
 }
@@ -66,15 +73,22 @@ export function buildQaReport(input: Omit<RunQaDiffInput, 'format'>): QaReport {
     if (zipped.warning) replayWarnings.push(zipped.warning);
     return zipped.findings;
   };
-  const diff = diffFindings(described(base, input.baseMessagesText, 'base'), described(head, input.headMessagesText, 'head'), {
+  const moves = input.moves ?? [];
+  const diff = diffFindings(applyMoves(described(base, input.baseMessagesText, 'base'), moves), described(head, input.headMessagesText, 'head'), {
     classes: input.classes,
     excludes: input.excludes,
     countWarnings: input.countWarnings,
+    countCarriedOver: input.countCarriedOver,
+    newVersions: input.newVersions ? new Set(input.newVersions) : undefined,
   });
   if (base.format !== head.format && base.format !== 'empty' && head.format !== 'empty') {
     diff.warnings.unshift(`base is ${base.format} output but head is ${head.format} output; scan both with the same reporter`);
   }
   diff.warnings.push(...replayWarnings);
+  if (moves.length > 0) {
+    const listed = moves.slice(0, 5).map((m) => `${m.from} -> ${m.to}`).join(', ');
+    diff.warnings.push(`base findings renamed by the package moves this PR adds: ${listed}${moves.length > 5 ? ` and ${moves.length - 5} more` : ''}`);
+  }
   const causes: string[] = [];
   if (input.pipelineError !== undefined) causes.push(input.pipelineError);
   if (!input.tolerateProblems) {

@@ -41,7 +41,8 @@ export function verdictOf(diff: QaDiff | null, options: VerdictOptions = {}): Ve
   const parts: string[] = [];
   let status: VerdictStatus = 'success';
   if (diff) {
-    const counting = diff.new.filter((e) => e.counts);
+    const carried = diff.carriedOver ?? [];
+    const counting = [...diff.new, ...carried].filter((e) => e.counts);
     const fixed = diff.fixed.filter((e) => e.counts).length;
     if (counting.length > 0) {
       status = 'failure';
@@ -52,6 +53,8 @@ export function verdictOf(diff: QaDiff | null, options: VerdictOptions = {}): Ve
     if (fixed > 0) parts.push(`${fixed} fixed`);
     const other = diff.new.length - counting.length;
     if (other > 0) parts.push(`${plural(other, 'new finding')} that ${other === 1 ? 'does' : 'do'} not count`);
+    const carriedQuiet = carried.filter((e) => !e.counts).length;
+    if (carriedQuiet > 0) parts.push(`${plural(carriedQuiet, 'finding')} carried over from older versions, not counted`);
   }
   if (options.pipelineError !== undefined) {
     status = 'error';

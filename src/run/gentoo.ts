@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
-import { changedPaths, listPackages, readCategories, readInheritMap } from '../gentoo/changed-paths.ts';
-import { computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
+import { RefciError } from '../errors.ts';
+import { recordNamedMasters } from '../fleet/masters-gate.ts';
+import { changedPaths, listPackages, readCategoriesWithMasters, readInheritance, readLayoutMasters, readUpdateMoves } from '../gentoo/changed-paths.ts';
+import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
+import { addedMoves } from '../gentoo/package-moves.ts';
+import { addedVersions, computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
 import type { BeforeSteps } from './pipeline.ts';
 
 const MAX_RECORDED_REASONS = 200;
@@ -10,24 +14,39 @@ const MAX_RECORDED_REASONS = 200;
 /**
  * The gentoo pipeline's scope: what the PR changes between its basis and the
  * merge, and so which packages, eclasses and repository-level checks to scan.
- * The eclass map comes from the inherit lines, because the metadata cache is
- * regenerated only by the steps that follow. The base tree is scanned with the
+ * The eclass map comes from the metadata cache the worktree keeps from the
+ * previous job's regen where its entries are current, and from the inherit
+ * lines elsewhere (the cache is regenerated only by the steps that follow). The base tree is scanned with the
  * same targets, less those it does not have (a new package or eclass), so
  * both scans run with the same options and versions on the same packages.
  */
-export function gentooBeforeSteps(config: FleetConfig): BeforeSteps {
-  return async (_job, trees) => {
+export function gentooBeforeSteps(config: FleetConfig, stateDir: string): BeforeSteps {
+  return async (job, trees) => {
+    // An overlay builds on its masters' categories: without them its packages
+    // would be "outside packages" and a bump would pass with nothing scanned.
+    const configured = config.pipelines[job.pipeline]?.masters;
+    const named = await readLayoutMasters(trees.workdir);
+    recordNamedMasters(stateDir, job.pipeline, job.repo, named);
+    const missing = missingMasters(named, configured);
+    if (missing.length > 0) throw new RefciError('invalid-config', missingMastersLine(job.pipeline, missing));
+    const masters = named.map((name) => ({ name, path: configured![name].path }));
     const changes = await changedPaths(trees.workdir, trees.basis, trees.merged);
-    const categories = await readCategories(trees.workdir);
+    const categories = await readCategoriesWithMasters(trees.workdir, masters);
+    const inheritance = await readInheritance(trees.workdir);
     const scope = computeScope({
       changes,
-      eclassesByPackage: await readInheritMap(trees.workdir, categories),
-      existingPackages: await listPackages(trees.workdir, categories),
+      eclassesByPackage: inheritance.map,
+      // Every folder with ebuilds, listed or not: a package in an unknown category is scanned and flagged.
+      existingPackages: await listPackages(trees.workdir),
       categories,
       maxTargets: config.gentoo.maxTargets,
     });
     const inBase = (repoPath: string) => fs.existsSync(path.join(trees.basedir, repoPath));
-    const baseScope: Scope = { ...scope, targets: scope.targets.filter(inBase) };
+    // A package the PR moves (profiles/updates) is scanned under its old name in
+    // the base, so the collector can match its findings after renaming them.
+    const moves = addedMoves(await readUpdateMoves(trees.basedir), await readUpdateMoves(trees.workdir));
+    const movedFrom = moves.filter((m) => scope.targets.includes(m.to) && inBase(m.from)).map((m) => m.from);
+    const baseScope: Scope = { ...scope, targets: [...new Set([...scope.targets.filter(inBase), ...movedFrom])].sort() };
     const merged = scanArgs(scope).map((run) => run.args);
     const base = scanArgs(baseScope, { pathExists: inBase }).map((run) => run.args);
     return {
@@ -40,9 +59,16 @@ export function gentooBeforeSteps(config: FleetConfig): BeforeSteps {
           eclasses: scope.eclasses,
           repoLevel: scope.repoLevel,
           deleted: scope.deleted,
+          unknownCategories: scope.unknownCategories,
+          masters: masters.map((m) => m.name),
           reasons: scope.reasons.slice(0, MAX_RECORDED_REASONS),
         },
         scans: { merged, base },
+        // The collector renames base findings of these packages before the diff (docs/protocol.md 9).
+        moves,
+        // Findings of these versions that the base has at another version are "carried over".
+        addedVersions: addedVersions(changes),
+        inheritance: { fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) },
       },
     };
   };

@@ -41,5 +41,5 @@ export async function workerHooks(config: FleetConfig, stateDir: string): Promis
     });
     return { argv: wrapped.argv, sandboxed: wrapped.sandboxed };
   };
-  return { beforeSteps: { gentoo: gentooBeforeSteps(config) }, wrap };
+  return { beforeSteps: { gentoo: gentooBeforeSteps(config, stateDir) }, wrap };
 }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { FleetConfig, PipelineConfig, StepConfig } from '../config/types.ts';
+import { isRefciError } from '../errors.ts';
 import { isoOf } from '../host/clock.ts';
 import type { FileTree } from '../git/objects.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
@@ -166,7 +167,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     if (skipped.length > 0) return finish('success', `${total - skipped.length} of ${total} steps passed; optional ${skipped.join('; ')}`);
     return finish('success', total ? `all ${total} steps passed` : 'nothing to run');
   } catch (error) {
-    return finish('error', `the pipeline failed: ${(error as Error).message}`);
+    // A RefciError carries its fix in the hint: keep it in the one line the report shows.
+    return finish('error', `the pipeline failed: ${isRefciError(error) ? error.oneLine() : (error as Error).message}`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

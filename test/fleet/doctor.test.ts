@@ -68,3 +68,29 @@ test('doctor --main checks the forge tokens from the environment and the configu
   t.false(out.stdout.includes('ghp_doctorsecret'));
   t.is(out.exitCode, 1);
 });
+
+test('doctor on an overlay worker: says the line a worker says for a master the configuration lacks, and for a missing master checkout', async (t) => {
+  const s = await scenario(t, 'file', 0);
+  const config = path.join(s.dir, 'overlay-config.json');
+  fs.writeFileSync(config, JSON.stringify({ pipelines: { overlay: { kind: 'gentoo', checkout: true, steps: [] } } }));
+  const args = ['doctor', '--worker-id', 'w1', '--pipelines', 'overlay', '--config', config, '--min-free', '0'];
+  const first = await refci(args, { env: s.env });
+  t.notRegex(first.stdout, /masters of overlay/, 'nothing known about the repository yet');
+  // What a worker recorded from the overlay's layout.conf on an earlier run, in its state folder.
+  const state = /state folder: (\S+) is writable/.exec(first.stdout)![1];
+  fs.writeFileSync(path.join(state, 'repository-masters.json'), JSON.stringify({ overlay: { 'https://example.org/overlay.git': ['gentoo'] } }));
+  const missing = await refci(args, { env: s.env });
+  t.is(missing.exitCode, 1, missing.stdout + missing.stderr);
+  t.regex(
+    missing.stdout,
+    /^FAIL {2}masters of overlay: metadata\/layout\.conf of pipeline overlay's repository names master gentoo, which the configuration does not give; set pipelines\.overlay\.masters\.gentoo\.path to the master's checkout \(docs\/deploy\.md, Overlays\)$/m,
+  );
+  const gentoo = path.join(s.dir, 'gentoo');
+  fs.writeFileSync(config, JSON.stringify({ pipelines: { overlay: { kind: 'gentoo', checkout: true, steps: [], masters: { gentoo: { path: gentoo } } } } }));
+  const noCheckout = await refci(args, { env: s.env });
+  t.regex(noCheckout.stdout, new RegExp(`^FAIL {2}masters of overlay: pipelines\\.overlay\\.masters\\.gentoo\\.path is ${gentoo.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, which holds no ebuild repository`, 'm'));
+  fs.mkdirSync(path.join(gentoo, 'profiles'), { recursive: true });
+  fs.writeFileSync(path.join(gentoo, 'profiles', 'categories'), 'app-misc\n');
+  const fine = await refci(args, { env: s.env });
+  t.notRegex(fine.stdout, /masters of overlay/);
+});

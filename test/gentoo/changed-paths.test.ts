@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { RefciError } from '../../src/errors.ts';
-import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap, readInheritMap } from '../../src/gentoo/changed-paths.ts';
+import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap, readInheritance, readInheritMap } from '../../src/gentoo/changed-paths.ts';
 import { createSampleEbuildRepo, type SampleRepo } from '../../src/demo/sample-repo.ts';
 import { addWorktree, commitAll, standin } from './helpers.ts';
 
@@ -104,4 +105,47 @@ test('readInheritMap follows inherit lines through eclasses, ignoring comments a
       ['cat/two', []],
     ],
   );
+});
+
+test('readInheritance: a current md5-cache entry wins; a stale or missing one falls back to the inherit lines', async (t) => {
+  const dir = path.join(root, 'inheritance');
+  const write = (file: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  };
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+  write('eclass/git-r3.eclass', 'inherit git-base\n');
+  write('eclass/git-base.eclass', '# leaf\n');
+  // Current entry: its _eclasses_ (what bash sourced) is used, not the lines.
+  const cached = 'EAPI=8\n[[ ${PV} == 9999 ]] && inherit git-r3\n';
+  write('cat/cached/cached-1.ebuild', cached);
+  write('metadata/md5-cache/cat/cached-1', `EAPI=8\n_eclasses_=xdg\t0123\txdg-utils\t4567\n_md5_=${md5(cached)}\n`);
+  // Stale entry (the ebuild changed since the regen): the lines are read.
+  write('cat/stale/stale-2.ebuild', 'EAPI=8\ncase ${PV} in\n\t2) inherit git-r3 ;;\nesac\n');
+  write('metadata/md5-cache/cat/stale-2', `EAPI=8\n_eclasses_=old\t0123\n_md5_=${md5('older text')}\n`);
+  // No entry at all: a new ebuild.
+  write('cat/fresh/fresh-1.ebuild', 'EAPI=8\nif [[ ${PV} == 9999 ]]; then inherit git-r3; fi\n');
+  const read = await readInheritance(dir);
+  t.deepEqual(
+    [...read.map.entries()],
+    [
+      ['cat/cached', ['xdg', 'xdg-utils']],
+      ['cat/fresh', ['git-base', 'git-r3']],
+      ['cat/stale', ['git-base', 'git-r3']],
+    ],
+  );
+  t.is(read.fromCache, 1);
+  t.deepEqual(read.fromLines, ['cat/fresh-1', 'cat/stale-2']);
+});
+
+test('readInheritance on the regenerated sample gives the map readEclassMap gives', async (t) => {
+  const dir = await addWorktree(sample.path, path.join(root, 'inheritance-sample'), sample.master);
+  const before = await readInheritance(dir);
+  t.is(before.fromCache, 0);
+  const regen = await standin('pmaint', ['regen', '--use-local-desc', '--pkg-desc-index', '-t', '2', dir], { cwd: dir });
+  t.is(regen.exitCode, 0, regen.stderr);
+  const after = await readInheritance(dir);
+  t.deepEqual(after.fromLines, []);
+  t.deepEqual(after.map, await readEclassMap(dir));
+  t.deepEqual(before.map, after.map);
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { RefciError } from '../../src/errors.ts';
-import { computeScope, scanArgs, type ChangedPath, type ScopeInput } from '../../src/gentoo/scope.ts';
+import { addedVersions, computeScope, scanArgs, type ChangedPath, type ScopeInput } from '../../src/gentoo/scope.ts';
 
 const ECLASSES = new Map<string, string[]>([
   ['app-misc/hello', ['sample-build', 'toolchain-funcs']],
@@ -187,4 +187,49 @@ test('scanArgs: package atoms and eclass paths in one run, repo-level checks in 
 
 test('scanArgs: a repository-level change alone is one repo-level run', (t) => {
   t.deepEqual(scanArgs(scope([{ status: 'D', path: 'licenses/Artistic' }])), [{ label: 'repo-level', args: ['*/*', '-s', 'repo,cat'] }]);
+});
+
+test('an overlay package in a category only its master lists is a target when the categories include the master\'s', (t) => {
+  const change: ChangedPath[] = [{ status: 'A', path: 'app-misc/hello/hello-1.1.ebuild' }];
+  const own = new Set(['dev-overlay']);
+  const withMaster = new Set(['dev-overlay', 'app-misc', 'dev-libs']);
+  const s = scope(change, { categories: withMaster });
+  t.deepEqual(s.targets, ['app-misc/hello']);
+  t.deepEqual(s.unknownCategories, []);
+  t.deepEqual(s.reasons, [{ target: 'app-misc/hello', why: 'changed: hello-1.1.ebuild (A)' }]);
+  t.deepEqual(scanArgs(s), [{ label: 'targets', args: ['app-misc/hello'] }]);
+  // Only the overlay's own list: still scanned, and flagged.
+  const flagged = scope(change, { categories: own });
+  t.deepEqual(flagged.targets, ['app-misc/hello']);
+  t.deepEqual(flagged.unknownCategories, ['app-misc']);
+  t.deepEqual(flagged.reasons, [
+    { target: 'app-misc/hello', why: 'changed: hello-1.1.ebuild (A); category app-misc is in no profiles/categories of the repository or its masters, scanned anyway' },
+  ]);
+});
+
+test('a package folder with ebuilds in an unlisted category is scanned when any of its files changes; other files there are not', (t) => {
+  const s = scope(
+    [
+      { status: 'M', path: 'sci-misc/tool/metadata.xml' },
+      { status: 'M', path: 'tools/helper/run.sh' },
+    ],
+    { categories: new Set(['app-misc']), existingPackages: new Set(['sci-misc/tool']) },
+  );
+  t.deepEqual(s.targets, ['sci-misc/tool']);
+  t.deepEqual(s.unknownCategories, ['sci-misc']);
+  t.is(s.reasons[1].target, 'tools/helper/run.sh');
+});
+
+test('addedVersions: the ebuilds a change adds, renames included, other files and removals not', (t) => {
+  t.deepEqual(
+    addedVersions([
+      { status: 'A', path: 'app-misc/hello/hello-1.1-r1.ebuild' },
+      { status: 'R', path: 'app-misc/hello/hello-2.ebuild', oldPath: 'app-misc/hello/hello-1.ebuild' },
+      { status: 'M', path: 'app-misc/hello/hello-1.0.ebuild' },
+      { status: 'D', path: 'app-misc/hello/hello-0.9.ebuild' },
+      { status: 'A', path: 'app-misc/hello/files/hello-3.ebuild' },
+      { status: 'A', path: 'app-misc/hello/other-3.ebuild' },
+    ]),
+    ['app-misc/hello/1.1-r1', 'app-misc/hello/2'],
+  );
 });

@@ -251,3 +251,27 @@ test('REFCI_STANDIN_LOG records each invocation', async (t) => {
     { tool: 'pkgcheck', argv: ['--version'], cwd: repo },
   ]);
 });
+
+test('scan: an overlay whose master repos.conf does not locate fails as pkgcore does; located, it scans in the master\'s categories', async (t) => {
+  const dir = tempDir(t);
+  const files: Record<string, string> = {
+    'overlay/profiles/repo_name': 'myoverlay\n',
+    'overlay/metadata/layout.conf': 'masters = gentoo\n',
+    'overlay/app-misc/hello/hello-1.ebuild': 'EAPI=8\nDESCRIPTION="Friendly greeting program"\nSLOT="0"\nKEYWORDS="amd64"\n',
+    'gentoo/profiles/repo_name': 'gentoo\n',
+    'gentoo/profiles/categories': 'app-misc\n',
+    'root/etc/portage/repos.conf/gentoo.conf': `[gentoo]\nlocation = ${path.join(dir, 'gentoo')}\n`,
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  const overlay = path.join(dir, 'overlay');
+  const bare = await standin('pkgcheck', ['scan', '-R', 'JsonStream', 'app-misc/hello'], { cwd: overlay, env: { PORTAGE_CONFIGROOT: path.join(dir, 'nowhere') } });
+  t.is(bare.exitCode, 2);
+  t.is(bare.stderr, `pkgcheck scan: error: repo 'myoverlay' at path '${overlay}' has missing masters: 'gentoo'\n`);
+  t.is(bare.stdout, '');
+  const located = await standin('pkgcheck', ['scan', '-R', 'JsonStream', 'app-misc/hello'], { cwd: overlay, env: { PORTAGE_CONFIGROOT: path.join(dir, 'root') } });
+  t.is(located.exitCode, 0, located.stderr);
+  t.true(notation(located.stdout).some((line) => line.startsWith('app-misc/hello')), located.stdout);
+});

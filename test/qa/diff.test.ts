@@ -122,3 +122,48 @@ test('different reporters for base and head: paired by keyword and location, wit
   const more = parse(fixture('reporter-formats', 'XmlReporter.xml').replace('</checks>', '<result><category>a</category><package>b</package><class>InvalidPN</class><msg>x</msg></result>\n</checks>'));
   t.deepEqual(diffFindings(base, more).new.map((e) => e.keyword), ['InvalidPN']);
 });
+
+test('a bump: findings the new version shares with the removed one are carried over from it, not new and not fixed', (t) => {
+  const desc = (v: string) => ver('app-misc', 'hello', v, 'error', 'BadDependency', 'description too short');
+  const base = parse(jr(desc('1.0')));
+  const head = parse(jr(desc('1.1'), ver('app-misc', 'hello', '1.1', 'error', 'UnknownLicense', 'unknown license: BAD')));
+  const d = diffFindings(base, head, { newVersions: new Set(['app-misc/hello/1.1']) });
+  t.deepEqual(names(d.carriedOver), ['BadDependency@app-misc/hello-1.1']);
+  t.is(d.carriedOver[0]!.carriedFrom, '1.0');
+  t.is(d.carriedOver[0]!.status, 'carried-over');
+  t.false(d.carriedOver[0]!.counts, 'not counted by default');
+  t.deepEqual(names(d.new), ['UnknownLicense@app-misc/hello-1.1']);
+  t.deepEqual(d.fixed, [], 'the old version\'s finding moved, it was not fixed');
+  t.deepEqual(verdictOf(d), {
+    status: 'failure',
+    reason: '1 new error: UnknownLicense (app-misc/hello-1.1); 1 finding carried over from older versions, not counted',
+  });
+});
+
+test('carried over from a kept version: that one stays pre-existing; countCarriedOver makes it count', (t) => {
+  const desc = (v: string) => ver('app-misc', 'hello', v, 'error', 'BadDependency', 'description too short');
+  const base = parse(jr(desc('1.0')));
+  const head = parse(jr(desc('1.0'), desc('1.1')));
+  const quiet = diffFindings(base, head, { newVersions: new Set(['app-misc/hello/1.1']) });
+  t.deepEqual(names(quiet.preExisting), ['BadDependency@app-misc/hello-1.0']);
+  t.deepEqual(names(quiet.carriedOver), ['BadDependency@app-misc/hello-1.1']);
+  t.is(quiet.carriedOver[0]!.carriedFrom, '1.0');
+  t.deepEqual(verdictOf(quiet), { status: 'success', reason: 'no new errors; 1 finding carried over from older versions, not counted' });
+  const counted = diffFindings(base, head, { newVersions: new Set(['app-misc/hello/1.1']), countCarriedOver: true });
+  t.true(counted.carriedOver[0]!.counts);
+  t.deepEqual(verdictOf(counted), { status: 'failure', reason: '1 new error: BadDependency (app-misc/hello-1.1)' });
+});
+
+test('carried over needs an added version: a finding new to a version the base already has is new', (t) => {
+  const desc = (v: string) => ver('app-misc', 'hello', v, 'error', 'BadDependency', 'description too short');
+  const base = parse(jr(desc('1.0')));
+  const head = parse(jr(desc('1.0'), desc('0.9')));
+  const d = diffFindings(base, head, { newVersions: new Set(['app-misc/hello/1.1']) });
+  t.deepEqual(names(d.new), ['BadDependency@app-misc/hello-0.9']);
+  t.deepEqual(d.carriedOver, []);
+  // Without newVersions, a version the base has no finding at counts as added.
+  t.deepEqual(names(diffFindings(base, head).carriedOver), ['BadDependency@app-misc/hello-0.9']);
+  // Another package, or another message, is never carried over.
+  const other = parse(jr(ver('app-misc', 'bye', '1.1', 'error', 'BadDependency', 'description too short'), ver('app-misc', 'hello', '1.1', 'error', 'BadDependency', 'other')));
+  t.deepEqual(diffFindings(base, other).carriedOver, []);
+});

@@ -100,3 +100,20 @@ test('a report URL that is not http(s) is shown as text, not linked', (t) => {
   const { output } = runQaDiff({ baseText: '', headText: line('a', 'b', '1', 'InvalidPN', 'x'), format: 'markdown', reportUrl: 'javascript:alert(1)' });
   t.false(output.includes('](javascript'));
 });
+
+test('carried-over findings: their own section right after the new ones, naming the old version, not counted', (t) => {
+  const base = `${line('app-misc', 'hello', '1.0', 'BadDependency', 'description too short')}\n`;
+  const head = `${line('app-misc', 'hello', '1.1', 'BadDependency', 'description too short')}\n${line('app-misc', 'hello', '1.1', 'UnknownLicense', 'unknown license: BAD')}\n`;
+  const { output, verdict } = runQaDiff({ baseText: base, headText: head, format: 'markdown', newVersions: ['app-misc/hello/1.1'] });
+  t.deepEqual(verdict, { status: 'failure', reason: '1 new error: UnknownLicense (app-misc/hello-1.1); 1 finding carried over from older versions, not counted' });
+  const newAt = output.indexOf('### New findings (1, 1 counting)');
+  const carriedAt = output.indexOf('### Carried over from older versions (1)\n');
+  const fixedAt = output.indexOf('### Fixed (0)');
+  t.true(newAt >= 0 && carriedAt > newAt && fixedAt > carriedAt, output);
+  t.true(output.includes('- `BadDependency` · err · carried over from `1.0` · `hello-1.1`: description too short\n'), output);
+  const counted = runQaDiff({ baseText: base, headText: head, format: 'markdown', newVersions: ['app-misc/hello/1.1'], countCarriedOver: true });
+  t.true(counted.output.includes('### Carried over from older versions (1, 1 counting)'), counted.output);
+  t.true(counted.output.includes('- ❌ `BadDependency`'), counted.output);
+  // No carried-over finding: no section.
+  t.false(runQaDiff({ baseText: base, headText: base, format: 'markdown' }).output.includes('Carried over'));
+});

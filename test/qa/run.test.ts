@@ -18,7 +18,8 @@ test('runQaDiff json: verdict, counts and the three lists with keyword, class, l
   const report = JSON.parse(output) as JsonReport;
   t.deepEqual(report.verdict, verdict);
   t.deepEqual(verdict, { status: 'failure', reason: '1 new error: UnknownLicense (dev-libs/foo-0)' });
-  t.deepEqual(report.counts, { new: 1, newCounting: 1, fixed: 0, fixedCounting: 0, preExisting: 8, preExistingCounting: 2 });
+  t.deepEqual(report.counts, { new: 1, newCounting: 1, fixed: 0, fixedCounting: 0, preExisting: 8, preExistingCounting: 2, carriedOver: 0, carriedOverCounting: 0 });
+  t.deepEqual(report.carriedOver, []);
   t.deepEqual(report.new[0], {
     keyword: 'UnknownLicense',
     class: 'err',

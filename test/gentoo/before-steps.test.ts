@@ -1,0 +1,79 @@
+// The gentoo pipeline's scope step on an overlay: masters' categories, package
+// moves, added versions, and the one line for a master the configuration lacks.
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { defaultConfig } from '../../src/config/defaults.ts';
+import type { JobDescriptor } from '../../src/protocol/job.ts';
+import { namedMasters } from '../../src/fleet/masters-gate.ts';
+import { gentooBeforeSteps } from '../../src/run/gentoo.ts';
+import { git } from '../../src/git/runner.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { addWorktree, commitAll } from './helpers.ts';
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  }
+}
+
+const EBUILD = 'EAPI=8\nDESCRIPTION="An overlay package for tests"\nSLOT="0"\nKEYWORDS="~amd64"\n';
+
+async function overlay(t: Parameters<typeof tempDir>[0]) {
+  const dir = tempDir(t);
+  const repo = path.join(dir, 'overlay');
+  fs.mkdirSync(repo);
+  await git(['init', '--quiet', '-b', 'master', repo]);
+  write(repo, {
+    'metadata/layout.conf': 'masters = gentoo\n',
+    'profiles/repo_name': 'myoverlay\n',
+    'profiles/categories': 'dev-overlay\n',
+    'app-misc/hello/hello-1.0.ebuild': EBUILD,
+    'app-misc/old/old-1.ebuild': EBUILD,
+  });
+  const base = await commitAll(repo, 'base');
+  fs.rmSync(path.join(repo, 'app-misc/old'), { recursive: true });
+  write(repo, {
+    'app-misc/hello/hello-1.1.ebuild': EBUILD,
+    'app-misc/new/new-1.ebuild': EBUILD,
+    'profiles/updates/1Q-2026': 'move app-misc/old app-misc/new\n',
+  });
+  const head = await commitAll(repo, 'bump hello, move old to new');
+  const workdir = await addWorktree(repo, path.join(dir, 'merged'), head);
+  const basedir = await addWorktree(repo, path.join(dir, 'base'), base);
+  const gentoo = path.join(dir, 'gentoo');
+  write(gentoo, { 'profiles/categories': 'app-misc\ndev-libs\n', 'profiles/repo_name': 'gentoo\n' });
+  const job = { id: 'job-1', pipeline: 'overlay', repo: 'https://example.org/overlay.git' } as JobDescriptor;
+  return { dir, gentoo, job, trees: { workdir, basedir, basis: base, merged: head } };
+}
+
+test('with the master configured: its categories count, the move and the bump are recorded, the old name is scanned in the base', async (t) => {
+  const { dir, gentoo, job, trees } = await overlay(t);
+  const config = defaultConfig();
+  config.pipelines.overlay = { ...config.pipelines.gentoo, masters: { gentoo: { path: gentoo } } };
+  const out = await gentooBeforeSteps(config, path.join(dir, 'state'))(job, trees);
+  const details = out.details as Record<string, any>;
+  t.deepEqual(details.scope.targets, ['app-misc/hello', 'app-misc/new']);
+  t.deepEqual(details.scope.deleted, ['app-misc/old']);
+  t.deepEqual(details.scope.unknownCategories, []);
+  t.deepEqual(details.scope.masters, ['gentoo']);
+  t.deepEqual(details.moves, [{ from: 'app-misc/old', to: 'app-misc/new' }]);
+  t.deepEqual(details.addedVersions, ['app-misc/hello/1.1', 'app-misc/new/1']);
+  // profiles/updates changed: the repository-level run too.
+  const repoLevel = ['*/*', '-s', 'repo,cat'];
+  t.deepEqual(out.scans, { merged: [['app-misc/hello', 'app-misc/new'], repoLevel], base: [['app-misc/hello', 'app-misc/old'], repoLevel] });
+  // No metadata cache yet: every ebuild's inherit lines were read.
+  t.deepEqual(details.inheritance, { fromCache: 0, fromLines: 3, fromLinesFirst: ['app-misc/hello-1.0', 'app-misc/hello-1.1', 'app-misc/new-1'] });
+});
+
+test('without the master configured: one line naming it and the fix, and the worker remembers it', async (t) => {
+  const { dir, job, trees } = await overlay(t);
+  const config = defaultConfig();
+  config.pipelines.overlay = { ...config.pipelines.gentoo };
+  const state = path.join(dir, 'state');
+  await t.throwsAsync(gentooBeforeSteps(config, state)(job, trees), {
+    message: "metadata/layout.conf of pipeline overlay's repository names master gentoo, which the configuration does not give; set pipelines.overlay.masters.gentoo.path to the master's checkout (docs/deploy.md, Overlays)",
+  });
+  t.deepEqual(namedMasters(state, 'overlay'), ['gentoo']);
+});
