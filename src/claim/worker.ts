@@ -45,6 +45,8 @@ export interface WorkerOptions {
 /** What the worker knows at the start of a round: configuration, what it may and can run, whether it is drained. */
 interface WorkerRound {
   current: CurrentConfig;
+  /** Pipelines the configuration (narrowed by --pipelines) gives this worker. */
+  allowed: string[];
   gate: GateResult;
   kind: string;
   drained: boolean;
@@ -67,6 +69,9 @@ export interface WorkerSummary {
   ran: number;
   published: number;
   lost: number;
+  /** As of the last round: the pipelines this worker serves (configuration and --pipelines) and those it cannot run on this host, each with why. */
+  serves: string[];
+  blocked: Record<string, string>;
 }
 
 /**
@@ -85,7 +90,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     host: os.hostname(),
     said: new Map(),
   };
-  const summary: WorkerSummary = { ran: 0, published: 0, lost: 0 };
+  const summary: WorkerSummary = { ran: 0, published: 0, lost: 0, serves: [], blocked: {} };
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let idleMs = poll.min;
   while (!options.stop?.aborted) {
@@ -101,6 +106,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     if (options.once) break;
     await waitForWork(options.coord, idleMs, options.stop);
     idleMs = Math.min(poll.max, idleMs * 2);
+  }
+  if (run.round) {
+    summary.serves = run.round.allowed;
+    summary.blocked = run.round.gate.blocked;
   }
   if (!options.once && run.round) {
     await run.presence.announce({ ...presenceState(run, run.round), state: 'stopped' }, run.round.current.config.presenceSec, true);
@@ -146,9 +155,9 @@ async function startRound(run: WorkerRun): Promise<WorkerRound> {
   const gate = drained && run.round ? run.round.gate : await run.tools.check(config, allowed, kind);
   for (const pipeline of allowed) {
     const why = gate.blocked[pipeline];
-    sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: tool versions met, claiming again` : undefined);
+    sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: its tools are ready, claiming again` : undefined);
   }
-  const round: WorkerRound = { current, gate, kind, drained };
+  const round: WorkerRound = { current, allowed, gate, kind, drained };
   run.round = round;
   await run.presence.announce({ ...presenceState(run, round), state: drained ? 'drained' : 'idle' }, config.presenceSec);
   return round;

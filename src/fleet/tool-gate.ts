@@ -4,14 +4,14 @@ import type { FleetConfig } from '../config/types.ts';
 import type { Clock } from '../host/clock.ts';
 import { runStep } from '../host/process.ts';
 import { toolVersions } from './tool-versions.ts';
-import { readiness, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
+import { readiness, readinessProblem, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
 
 export interface GateResult extends Readiness {
   /** Versions of every tool the worker's pipelines need, as reported now. */
   versions: Record<string, string>;
 }
 
-/** A version that met its wanted version is asked again after this long; one that did not, every time. */
+/** A ready tool is asked its version again after this long; a missing one or one below its wanted version, every time. */
 const RECHECK_MS = 5 * 60_000;
 const ATTEMPTS_FILE = 'tool-updates.json';
 
@@ -99,7 +99,7 @@ export class ToolGate {
         cached &&
         cached.command === JSON.stringify(spec.versionCommand) &&
         now - cached.atMs < RECHECK_MS &&
-        !versionProblem(config, tool, cached.version);
+        !readinessProblem(config, tool, cached.version);
       if (usable) versions[tool] = cached.version;
       else ask.push(tool);
     }
