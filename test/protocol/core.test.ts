@@ -197,7 +197,7 @@ test('refs, messages, templates and capped output', (t) => {
   const buffer = new CappedBuffer(4);
   buffer.push(Buffer.from('abcdef'));
   t.true(buffer.truncated);
-  t.regex(buffer.contents().toString(), /^abcd\n\[refci: output cut at 4 of 6 bytes\]/);
+  t.is(buffer.contents().toString(), 'ab\n[refci: ... 2 of 6 bytes cut ...]\nef', 'the head and the tail survive');
 });
 
 test('the protocol core and the QA core import no I/O', (t) => {
