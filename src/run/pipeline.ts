@@ -7,6 +7,7 @@ import type { FileTree } from '../git/objects.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
 import { runStep, type StepOutcome } from '../host/process.ts';
+import { infrastructureProblem } from './infrastructure.ts';
 import { expandArgv, type TemplateValues } from './template.ts';
 import { MergeConflict, type PreparedTrees, type Workspace } from './workspace.ts';
 
@@ -56,6 +57,8 @@ export interface PipelineRun {
 export interface PipelineOutcome {
   result: ResultRecord;
   artifacts: FileTree;
+  /** Set when a step failed because of this host, not the job (see infrastructure.ts): the worker hands the job back. */
+  infrastructure?: string;
 }
 
 /** Runs a job's pipeline and returns its result record and artifacts; it never throws for a job's own failure. */
@@ -65,7 +68,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   const artifacts: FileTree = {};
   const details: Record<string, unknown> = {};
   let sandboxedAll = run.pipeline.steps.length > 0;
-  const finish = (status: ResultStatus, reason: string): PipelineOutcome => ({
+  const finish = (status: ResultStatus, reason: string, infrastructure?: boolean): PipelineOutcome => ({
+    ...(infrastructure ? { infrastructure: reason } : {}),
     result: {
       version: 1,
       job: run.job.id,
@@ -151,13 +155,13 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         artifacts[logPath] = outcome.log;
         if (outcome.stdout) stdouts.push(outcome.stdout);
         steps.push(stepReport(name, expanded, outcome, logPath, wrapped.sandboxed));
-        const verdict = judgeStep(step, outcome, run);
+        const verdict = judgeStep(step, outcome, run, wrapped.sandboxed);
         if (verdict && step.optional && verdict.status !== 'cancelled') {
           failedOptional = true;
           skipped.push(verdict.reason);
           continue;
         }
-        if (verdict) return finish(verdict.status, verdict.reason);
+        if (verdict) return finish(verdict.status, verdict.reason, verdict.infrastructure);
       }
       // An empty list of runs still leaves the artifact, empty: nothing to scan found nothing.
       if (step.stdoutArtifact && !failedOptional) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
@@ -189,15 +193,24 @@ function stepReport(name: string, argv: string[], outcome: StepOutcome, log: str
 }
 
 /** Undefined when the step passed; otherwise how the job ends. */
-function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun): { status: ResultStatus; reason: string } | undefined {
+function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun, sandboxed: boolean): { status: ResultStatus; reason: string; infrastructure?: boolean } | undefined {
   if (outcome.cancelled) return { status: 'cancelled', reason: run.abortReason() };
   if (outcome.timedOut) return { status: 'error', reason: `step ${step.name} timed out after ${step.timeoutSec}s` };
-  if (outcome.spawnError) return { status: 'error', reason: `step ${step.name} could not start: ${outcome.spawnError}` };
+  const ok = step.okExitCodes ?? [0];
+  const passed = !outcome.spawnError && outcome.exitCode !== null && ok.includes(outcome.exitCode);
+  const infrastructure = passed ? undefined : infrastructureProblem({
+    name: step.name,
+    argv: step.run,
+    exitCode: outcome.exitCode,
+    spawnError: outcome.spawnError,
+    sandboxed,
+    log: outcome.log.toString('utf8'),
+  });
+  if (infrastructure) return { status: 'error', reason: infrastructure, infrastructure: true };
   if (step.stdoutArtifact && outcome.stdoutTruncated) {
     return { status: 'error', reason: `step ${step.name} wrote more than ${run.config.artifactCapBytes} bytes; its output was cut` };
   }
-  const ok = step.okExitCodes ?? [0];
-  if (outcome.exitCode !== null && ok.includes(outcome.exitCode)) return undefined;
+  if (passed) return undefined;
   const how = outcome.exitCode === null ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
   // A QA pipeline's verdict comes from its findings; a step that breaks is an error, not a failure.
   const status: ResultStatus = run.pipeline.kind === 'gentoo' ? 'error' : 'failure';

@@ -63,7 +63,7 @@ export const workCommand: Command = {
         runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep }),
       });
       progress.dispose();
-      io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}`);
+      io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}${summary.handedBack ? `, handed back ${summary.handedBack}` : ''}`);
       // Cron and monitoring see a host that cannot work, not a quiet queue.
       const blocked = summary.serves.filter((pipeline) => summary.blocked[pipeline]);
       if (summary.serves.length > 0 && blocked.length === summary.serves.length) {
