@@ -8,6 +8,7 @@ import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
 import { runStep, type StepOutcome } from '../host/process.ts';
 import { infrastructureProblem } from './infrastructure.ts';
+import { describeRegenFailures, parseRegenFailures } from './regen-errors.ts';
 import { expandArgv, type TemplateValues } from './template.ts';
 import { MergeConflict, type PreparedTrees, type Workspace } from './workspace.ts';
 
@@ -214,7 +215,9 @@ function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun, san
   const how = outcome.exitCode === null ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
   // A QA pipeline's verdict comes from its findings; a step that breaks is an error, not a failure.
   const status: ResultStatus = run.pipeline.kind === 'gentoo' ? 'error' : 'failure';
-  const said = lastLine(outcome.log);
+  // pmaint's last line only counts the broken ebuilds; name them and their die messages instead.
+  const regen = path.basename(step.run[0] ?? '') === 'pmaint' ? describeRegenFailures(parseRegenFailures(outcome.log.toString('utf8'))) : undefined;
+  const said = regen ?? lastLine(outcome.log);
   return { status, reason: `step ${step.name} ${how}${said ? `: ${said}` : ''}` };
 }
 
