@@ -113,6 +113,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-out-'));
   /** Optional steps that failed, each with why: the job went on without them. */
   const skipped: string[] = [];
+  /** Steps run once per list of targets that had no list at all: nothing to scan, so they never ran. */
+  const notRun: string[] = [];
   values.outdir = scratch;
   try {
     let scans: { merged: string[][]; base: string[][] } | undefined;
@@ -130,6 +132,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       if (step.stdinArtifact !== undefined && input === undefined) {
         return finish('error', `step ${step.name} reads ${step.stdinArtifact}, which no earlier step wrote; fix stdinArtifact in the configuration`);
       }
+      if (targetLists.length === 0) notRun.push(step.name);
       const stdouts: Buffer[] = [];
       let failedOptional = false;
       for (const [index, targets] of targetLists.entries()) {
@@ -167,8 +170,12 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       // An empty list of runs still leaves the artifact, empty: nothing to scan found nothing.
       if (step.stdoutArtifact && !failedOptional) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
     }
+    // A step that never ran did not pass: "all 6 steps passed" over two skipped scans would claim checks that did not happen.
     const total = run.pipeline.steps.length;
-    if (skipped.length > 0) return finish('success', `${total - skipped.length} of ${total} steps passed; optional ${skipped.join('; ')}`);
+    const passed = total - skipped.length - notRun.length;
+    if (notRun.length > 0) details.skippedSteps = notRun;
+    const notes = [...(notRun.length ? [`skipped: ${notRun.join(', ')} (nothing to scan)`] : []), ...(skipped.length ? [`optional ${skipped.join('; ')}`] : [])];
+    if (notes.length > 0) return finish('success', `${passed} of ${total} steps passed; ${notes.join('; ')}`);
     return finish('success', total ? `all ${total} steps passed` : 'nothing to run');
   } catch (error) {
     return finish('error', `the pipeline failed: ${(error as Error).message}`);

@@ -100,3 +100,21 @@ test('a step whose tool is missing is a CI infrastructure problem, handed back r
   t.regex(result.reason, /^CI infrastructure problem: step regen could not start refci-no-such-pmaint: .*ENOENT/);
   t.is(infrastructure, result.reason);
 });
+
+test('a {targets} step with nothing to scan is reported as skipped, never as passed', async (t) => {
+  const { result } = await runPipeline({
+    ...runArgs({
+      kind: 'steps',
+      checkout: true,
+      steps: [
+        { name: 'scan', run: node('console.log(process.argv.length)').concat('{targets}'), timeoutSec: 60 },
+        { name: 'after', run: node('0'), timeoutSec: 60 },
+      ],
+    }),
+    workspace: { prepare: async () => ({ workdir: os.tmpdir(), basedir: os.tmpdir(), basis: 'a'.repeat(40), merged: 'c'.repeat(40) }) } as unknown as Workspace,
+    beforeSteps: async () => ({ values: {}, details: {}, scans: { merged: [], base: [] } }),
+  });
+  t.is(result.status, 'success', result.reason);
+  t.is(result.reason, '1 of 2 steps passed; skipped: scan (nothing to scan)');
+  t.deepEqual(result.details.skippedSteps, ['scan']);
+});
