@@ -19,7 +19,7 @@ export function newNonce(): string {
   return randomBytes(12).toString('hex');
 }
 
-function lockRecord(worker: WorkerIdentity, job: string, event: LockEvent, attempt: number, now: number, previousWorker?: string): LockRecord {
+function lockRecord(worker: WorkerIdentity, job: string, event: LockEvent, attempt: number, now: number, previousWorker?: string, reasons?: string[]): LockRecord {
   return {
     version: 1,
     job,
@@ -32,6 +32,7 @@ function lockRecord(worker: WorkerIdentity, job: string, event: LockEvent, attem
     at: isoOf(now),
     tools: worker.tools,
     ...(previousWorker ? { previousWorker } : {}),
+    ...(reasons ? { reasons } : {}),
   };
 }
 
@@ -80,6 +81,21 @@ export class Lease {
   /** Gives the lock back untouched (shutdown, or a job that was gone). */
   async release(): Promise<boolean> {
     return (await this.clone.push([{ ref: lockRef(this.jobId), newOid: null, expect: this.tip }], { mirror: false })).won;
+  }
+
+  /**
+   * Hands the job back after a failure of this host (a tool or the sandbox
+   * could not start): a `release` lock commit on our tip, which any worker
+   * may take over at once as the next attempt. Deleting the lock would lose
+   * the attempt count; waiting for the lease to expire would idle the job.
+   */
+  async handBack(reason: string): Promise<boolean> {
+    const reasons = [...(this.claim.infrastructure ?? []), reason].slice(-100);
+    const record = lockRecord(this.worker, this.jobId, 'release', this.claim.attempt, this.clock.now(), undefined, reasons);
+    const oid = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()) });
+    const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });
+    if (pushed.won) this.tip = oid;
+    return pushed.won;
   }
 
   /** Renews the lease; says whether it still holds and whether a cancel was requested. */

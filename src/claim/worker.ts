@@ -11,7 +11,8 @@ import { isoOf, type Clock } from '../host/clock.ts';
 import type { JobRunner } from '../protocol/job-run.ts';
 import { heartbeatIntervalMs } from '../protocol/lease.ts';
 import { drainRef, liveRefspecs } from '../protocol/refs.ts';
-import type { Claimable } from '../protocol/sweep.ts';
+import { infrastructureReason, type Claimable } from '../protocol/sweep.ts';
+import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { closeJob } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
@@ -45,6 +46,8 @@ export interface WorkerOptions {
 /** What the worker knows at the start of a round: configuration, what it may and can run, whether it is drained. */
 interface WorkerRound {
   current: CurrentConfig;
+  /** Pipelines the configuration (narrowed by --pipelines) gives this worker. */
+  allowed: string[];
   gate: GateResult;
   kind: string;
   drained: boolean;
@@ -67,6 +70,11 @@ export interface WorkerSummary {
   ran: number;
   published: number;
   lost: number;
+  /** Jobs given back to the fleet because this host could not run them (a tool or the sandbox would not start). */
+  handedBack: number;
+  /** As of the last round: the pipelines this worker serves (configuration and --pipelines) and those it cannot run on this host, each with why. */
+  serves: string[];
+  blocked: Record<string, string>;
 }
 
 /**
@@ -85,7 +93,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     host: os.hostname(),
     said: new Map(),
   };
-  const summary: WorkerSummary = { ran: 0, published: 0, lost: 0 };
+  const summary: WorkerSummary = { ran: 0, published: 0, lost: 0, handedBack: 0, serves: [], blocked: {} };
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let idleMs = poll.min;
   while (!options.stop?.aborted) {
@@ -93,14 +101,19 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     if (claimed) {
       idleMs = poll.min;
       summary.ran += 1;
-      const published = await runClaimed(claimed, run);
-      if (published) summary.published += 1;
+      const ended = await runClaimed(claimed, run);
+      if (ended === 'published') summary.published += 1;
+      else if (ended === 'handed-back') summary.handedBack += 1;
       else summary.lost += 1;
       continue;
     }
     if (options.once) break;
     await waitForWork(options.coord, idleMs, options.stop);
     idleMs = Math.min(poll.max, idleMs * 2);
+  }
+  if (run.round) {
+    summary.serves = run.round.allowed;
+    summary.blocked = run.round.gate.blocked;
   }
   if (!options.once && run.round) {
     await run.presence.announce({ ...presenceState(run, run.round), state: 'stopped' }, run.round.current.config.presenceSec, true);
@@ -143,12 +156,13 @@ async function startRound(run: WorkerRun): Promise<WorkerRound> {
         : undefined,
   );
   // A drained worker leaves its tools alone: the operator may be working on the host.
-  const gate = drained && run.round ? run.round.gate : await run.tools.check(config, allowed, kind);
+  const checked = drained && run.round ? run.round.gate : await run.tools.check(config, allowed, kind);
+  const gate = withHostProblems(checked, loadHostProblems(options.stateDir, options.clock.now()), options.clock.now());
   for (const pipeline of allowed) {
     const why = gate.blocked[pipeline];
-    sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: tool versions and masters met, claiming again` : undefined);
+    sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: its tools and masters are ready, claiming again` : undefined);
   }
-  const round: WorkerRound = { current, gate, kind, drained };
+  const round: WorkerRound = { current, allowed, gate, kind, drained };
   run.round = round;
   await run.presence.announce({ ...presenceState(run, round), state: drained ? 'drained' : 'idle' }, config.presenceSec);
   return round;
@@ -197,7 +211,40 @@ export function spreadContention(claims: Claimable[], random: () => number): Cla
   return [...claims.slice(start, band), ...claims.slice(0, start), ...claims.slice(band)];
 }
 
-async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
+/** How long a pipeline whose job this host could not run (see run/infrastructure.ts) is not claimed here. */
+const HOST_PROBLEM_MS = 10 * 60_000;
+const HOST_PROBLEMS_FILE = 'host-problems.json';
+
+type HostProblems = Record<string, { reason: string; untilMs: number }>;
+
+function loadHostProblems(stateDir: string, nowMs: number): HostProblems {
+  const all = loadStateFile<HostProblems>(stateDir, HOST_PROBLEMS_FILE, () => ({}));
+  return Object.fromEntries(Object.entries(all).filter(([, problem]) => typeof problem?.untilMs === 'number' && problem.untilMs > nowMs));
+}
+
+/**
+ * Remembers, in the state folder so cron runs see it too, that a job of
+ * `pipeline` could not run on this host: without it the worker would take
+ * the job it just handed back, and every other, and burn their attempts.
+ */
+function noteHostProblem(run: WorkerRun, pipeline: string, reason: string): void {
+  const now = run.options.clock.now();
+  saveStateFile(run.options.stateDir, HOST_PROBLEMS_FILE, { ...loadHostProblems(run.options.stateDir, now), [pipeline]: { reason, untilMs: now + HOST_PROBLEM_MS } });
+}
+
+/** The gate, with the pipelines this host recently failed to run moved to `blocked`. */
+function withHostProblems(gate: GateResult, problems: HostProblems, nowMs: number): GateResult {
+  const hit = gate.runnable.filter((pipeline) => problems[pipeline]);
+  if (hit.length === 0) return gate;
+  const blocked = { ...gate.blocked };
+  for (const pipeline of hit) {
+    const { reason, untilMs } = problems[pipeline];
+    blocked[pipeline] = `${reason} (on this host; trying again in ${Math.ceil((untilMs - nowMs) / 60_000)}m)`;
+  }
+  return { ...gate, runnable: gate.runnable.filter((pipeline) => !problems[pipeline]), blocked };
+}
+
+async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | 'lost' | 'handed-back'> {
   const { options } = run;
   const round = run.round!;
   const { config, commit } = round.current;
@@ -257,23 +304,37 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
     });
     // The result names the configuration it ran under, not the one the job was enqueued under.
     const { configCommit: _enqueuedUnder, ...rest } = outcome.result;
-    const result = commit ? { ...rest, configCommit: commit } : rest;
+    let result = commit ? { ...rest, configCommit: commit } : rest;
     clearInterval(heartbeat);
     await renewing;
     if (lost) {
       options.log(`${job.id}: lease lost to another worker; result discarded`);
-      return false;
+      return 'lost';
     }
     if (!(await live)) {
       await lease.release();
       options.log(`${job.id}: the job was finished or cancelled by another host before this claim; lock given back`);
-      return false;
+      return 'lost';
     }
     if (options.stop?.aborted) {
       // Hand the job back untouched rather than burn an attempt on a shutdown.
       await lease.release();
       options.log(`${job.id}: released on shutdown`);
-      return false;
+      return 'lost';
+    }
+    if (outcome.infrastructure) {
+      noteHostProblem(run, job.pipeline, outcome.infrastructure);
+      if (attempt < job.maxAttempts) {
+        const handed = await lease.handBack(outcome.infrastructure);
+        options.log(
+          handed
+            ? `${job.id}: handed back after attempt ${attempt} of ${job.maxAttempts}, not judged: ${outcome.infrastructure}; not claiming pipeline ${job.pipeline} here for ${HOST_PROBLEM_MS / 60_000}m`
+            : `${job.id}: could not hand back (the lease was taken over): ${outcome.infrastructure}`,
+        );
+        return handed ? 'handed-back' : 'lost';
+      }
+      // The last attempt: the job ends, and its reason names every host problem that stopped it.
+      result = { ...result, reason: infrastructureReason([...(lease.claim.infrastructure ?? []), outcome.infrastructure], attempt, job.maxAttempts) };
     }
     const published = await closeJob(lease.clone, {
       result,
@@ -288,7 +349,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
         ? `${job.id}: ${result.status}: ${result.reason}`
         : `${job.id}: result rejected: the lease was taken over; result discarded`,
     );
-    return published;
+    return published ? 'published' : 'lost';
   } finally {
     clearInterval(heartbeat);
     clearTimeout(timeout);

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../errors.ts';
 
 /** The one map from error codes to exit codes; the README lists the same table. */
-export const EXIT_CODES: Record<ErrorCode | 'ok' | 'verdict-failure' | 'internal', number> = {
+export const EXIT_CODES: Record<ErrorCode | 'ok' | 'verdict-failure' | 'not-ready' | 'internal', number> = {
   ok: 0,
   'verdict-failure': 1,
   usage: 2,
@@ -12,5 +12,7 @@ export const EXIT_CODES: Record<ErrorCode | 'ok' | 'verdict-failure' | 'internal
   conflict: 6,
   tool: 7,
   forge: 8,
+  /** `refci work`: this host can run none of the pipelines it serves (a tool missing or below its wanted version). */
+  'not-ready': 9,
   internal: 70,
 };

@@ -19,7 +19,7 @@ import { detectSandbox } from '../host/sandbox.ts';
 import { mastersProblems } from './masters-gate.ts';
 import { toolVersions } from './tool-versions.ts';
 import { allowedPipelines, hostKindOf } from './rules.ts';
-import { toolsOf, toolsOfAll, updateCommand, versionProblem } from './versions.ts';
+import { readinessProblem, toolsOf, toolsOfAll, updateCommand, versionProblem } from './versions.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -243,7 +243,8 @@ async function checkTools(config: FleetConfig, pipelines: string[], hostKind: st
         fix: update ? `the worker runs \`${update.join(' ')}\` before it claims; run it by hand to see why it fails` : `install ${tool} ${spec.want}, or add tools.${tool}.update.${hostKind} to the configuration`,
       });
     } else if (version === 'missing') {
-      checks.push({ name, status: 'fail', detail: `\`${spec.versionCommand.join(' ')}\` does not run; pipelines ${users.join(', ')} need ${tool}`, fix: `install ${tool}, or correct tools.${tool}.versionCommand` });
+      // The same words as the worker's presence and refci status, so the three agree.
+      checks.push({ name, status: 'fail', detail: `${readinessProblem(config, tool, version)}; pipelines ${users.join(', ')} are not claimed until it is`, fix: `install ${tool}, or correct tools.${tool}.versionCommand` });
     } else {
       checks.push({ name, status: 'ok', detail: `${version}${spec.want ? ` (wanted ${spec.want})` : ''}` });
     }

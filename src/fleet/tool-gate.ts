@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import type { Clock } from '../host/clock.ts';
 import { runStep } from '../host/process.ts';
 import { mastersProblems } from './masters-gate.ts';
 import { toolVersions } from './tool-versions.ts';
-import { readiness, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
+import { readiness, readinessProblem, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
 import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 
 export interface GateResult extends Readiness {
@@ -13,7 +11,7 @@ export interface GateResult extends Readiness {
   versions: Record<string, string>;
 }
 
-/** A version that met its wanted version is asked again after this long; one that did not, every time. */
+/** A ready tool is asked its version again after this long; a missing one or one below its wanted version, every time. */
 const RECHECK_MS = 5 * 60_000;
 const ATTEMPTS_FILE = 'tool-updates.json';
 
@@ -107,7 +105,7 @@ export class ToolGate {
         cached &&
         cached.command === JSON.stringify(spec.versionCommand) &&
         now - cached.atMs < RECHECK_MS &&
-        !versionProblem(config, tool, cached.version);
+        !readinessProblem(config, tool, cached.version);
       if (usable) versions[tool] = cached.version;
       else ask.push(tool);
     }

@@ -4,7 +4,7 @@ import type { FleetConfig } from '../config/types.ts';
 /**
  * Asks each named tool for its version (first line of `versionCommand`'s
  * output). A tool that is missing reports "missing" rather than failing the
- * worker: the pipeline that needs it fails with a clear step error instead.
+ * worker: the pipelines that need it are then not claimed (see readiness).
  */
 export async function toolVersions(config: FleetConfig, names: Iterable<string>): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};

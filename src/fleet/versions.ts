@@ -32,8 +32,23 @@ export function versionProblem(config: FleetConfig, tool: string, version: strin
   return `${tool} is ${JSON.stringify(version)}, wanted ${want}`;
 }
 
+/**
+ * Why a tool keeps its pipelines from being claimed on this host; undefined
+ * when it is ready. A tool must answer its version command whether or not a
+ * version is wanted: a worker without it would claim jobs only to fail them
+ * all with "No such file or directory", each a red status on a PR.
+ */
+export function readinessProblem(config: FleetConfig, tool: string, version: string | undefined): string | undefined {
+  const spec = config.tools[tool];
+  if (!spec) return `the configuration's tools has no ${tool}`;
+  const problem = versionProblem(config, tool, version);
+  if (problem) return problem;
+  if (version === undefined || version === 'missing') return `\`${spec.versionCommand.join(' ')}\` does not run: ${tool} is missing on this host`;
+  return undefined;
+}
+
 export interface Readiness {
-  /** Pipelines whose wanted versions the worker meets. */
+  /** Pipelines whose tools all answer on this host and meet their wanted versions. */
   runnable: string[];
   /** The others, each with why. */
   blocked: Record<string, string>;
@@ -46,7 +61,7 @@ export function readiness(config: FleetConfig, pipelines: string[], versions: Re
   for (const pipeline of pipelines) {
     const problems = toolsOf(config, pipeline)
       .map((tool) => {
-        const problem = versionProblem(config, tool, versions[tool]);
+        const problem = readinessProblem(config, tool, versions[tool]);
         return problem && notes[tool] ? `${problem} (${notes[tool]})` : problem;
       })
       .filter((problem): problem is string => problem !== undefined);

@@ -27,6 +27,12 @@ export type Artifacts = Record<string, string | Uint8Array>;
 export interface JobRunOutcome {
   result: ResultRecord;
   artifacts: Artifacts;
+  /**
+   * Set when the run failed because of this host (a tool or the sandbox
+   * could not start), never because of the job: the worker hands the job
+   * back with this reason instead of publishing `result`.
+   */
+  infrastructure?: string;
 }
 
 /** Runs a job; never throws for the job's own failure (that is a result). */

@@ -4,7 +4,7 @@ import { defineRecordKind } from './record-kind.ts';
 import { lockRef } from './refs.ts';
 import { JOB_ID_PATTERN, NAME_PATTERN } from './ids.ts';
 
-export const LOCK_EVENTS = ['claim', 'heartbeat', 'takeover'] as const;
+export const LOCK_EVENTS = ['claim', 'heartbeat', 'takeover', 'release'] as const;
 export type LockEvent = (typeof LOCK_EVENTS)[number];
 
 /**
@@ -24,6 +24,12 @@ export const lockSchema = z.strictObject({
   at: isoTime,
   tools: z.record(z.string().max(64), safeString(256)).default({}),
   previousWorker: z.string().regex(NAME_PATTERN).optional(),
+  /**
+   * On a release: why each attempt so far could not run, this one last. A
+   * release hands the job back at once, with its attempt counted, for a
+   * failure of this host's tools or sandbox that is not the job's fault.
+   */
+  reasons: z.array(safeString(1000)).min(1).max(100).optional(),
 });
 
 export type LockRecord = z.output<typeof lockSchema>;
@@ -42,6 +48,8 @@ export const LOCK = defineRecordKind<LockRecord>({
         return `takeover ${lock.job} by ${lock.worker} from ${lock.previousWorker ?? 'unknown'}, attempt ${lock.attempt}, lease ${lock.leaseSec}s`;
       case 'heartbeat':
         return `heartbeat ${lock.job} by ${lock.worker}, attempt ${lock.attempt}`;
+      case 'release':
+        return `release ${lock.job} by ${lock.worker}, attempt ${lock.attempt}: ${lock.reasons?.at(-1) ?? 'CI infrastructure problem'}`;
     }
   },
   trailers: (lock) => ({ 'Refci-Job': lock.job, 'Refci-Event': lock.event, 'Refci-Worker': lock.worker, 'Refci-Attempt': String(lock.attempt) }),

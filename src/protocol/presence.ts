@@ -19,7 +19,7 @@ export const presenceSchema = z.strictObject({
   state: z.enum(WORKER_STATES),
   /** Last seen, on the worker's clock. */
   at: isoTime,
-  /** Pipelines it claims now (allowed and versions met). */
+  /** Pipelines it claims now (allowed, and their tools answer and meet their wanted versions). */
   pipelines: z.array(safeString(64)).max(256),
   /** Pipelines it may run but not now, and why. */
   blocked: z.record(safeString(64), safeString(1024)).default({}),

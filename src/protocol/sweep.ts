@@ -11,6 +11,8 @@ export interface Claimable {
   /** null: the lock ref must not exist; an oid: the stale lock tip being taken over. */
   expect: string | null;
   previousWorker?: string;
+  /** The job was handed back (a `release` lock event): why each earlier attempt could not run. */
+  infrastructure?: string[];
 }
 
 /** Work that ends a job without running it; any host may do it, the lease makes it safe. */
@@ -52,6 +54,22 @@ export function planSweep(input: SweepInput): SweepPlan {
     if (state !== 'running' && state !== 'cancelling') continue;
     const stale = staleLock(live, input);
     if (!stale) continue;
+    if (stale.infrastructure && state === 'running') {
+      if (stale.attempt >= job.maxAttempts) {
+        actions.push({ kind: 'expire', id: live.id, lockOid: stale.oid, attempt: stale.attempt, reason: infrastructureReason(stale.infrastructure, stale.attempt, job.maxAttempts) });
+      } else {
+        claimable.push({
+          id: live.id,
+          job,
+          jobOid: live.job.oid,
+          attempt: stale.attempt + 1,
+          expect: stale.oid,
+          previousWorker: stale.worker,
+          infrastructure: stale.infrastructure,
+        });
+      }
+      continue;
+    }
     if (state === 'cancelling') {
       actions.push({
         kind: 'finish-cancelled',
@@ -82,9 +100,17 @@ export function planSweep(input: SweepInput): SweepPlan {
   return { claimable: orderForClaim(claimable), actions };
 }
 
+/** The reason of a job given up because no attempt could run: the fleet's fault, never the pull request's. */
+export function infrastructureReason(reasons: string[], attempt: number, maxAttempts: number): string {
+  const said = [...new Set(reasons.map((reason) => reason.replace(/^CI infrastructure problem: /, '')))];
+  return `CI infrastructure problem: ${said.join('; ')} (attempt ${attempt} of ${maxAttempts}; giving up, the pull request was not judged)`;
+}
+
 function staleLock(live: LiveJob, input: SweepInput) {
   if (!live.lock) return undefined;
   const lock = lockOf(live);
+  // A released lock is free at once: its holder gave the job back, nobody waits for a lease.
+  if (lock?.event === 'release') return { oid: live.lock.oid, attempt: lock.attempt, worker: lock.worker, infrastructure: lock.reasons ?? ['a worker released the job'] };
   const leaseSec = lock?.leaseSec ?? input.defaultLeaseSec;
   if (!isLeaseExpired(input.seen[live.id], leaseSec, input.nowMs)) return undefined;
   return { oid: live.lock.oid, attempt: lock?.attempt ?? 1, worker: lock?.worker ?? 'an unknown worker' };

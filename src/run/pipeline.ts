@@ -8,6 +8,8 @@ import type { FileTree } from '../git/objects.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
 import { runStep, type StepOutcome } from '../host/process.ts';
+import { infrastructureProblem } from './infrastructure.ts';
+import { describeRegenFailures, parseRegenFailures } from './regen-errors.ts';
 import { expandArgv, type TemplateValues } from './template.ts';
 import { MergeConflict, type PreparedTrees, type Workspace } from './workspace.ts';
 
@@ -57,6 +59,8 @@ export interface PipelineRun {
 export interface PipelineOutcome {
   result: ResultRecord;
   artifacts: FileTree;
+  /** Set when a step failed because of this host, not the job (see infrastructure.ts): the worker hands the job back. */
+  infrastructure?: string;
 }
 
 /** Runs a job's pipeline and returns its result record and artifacts; it never throws for a job's own failure. */
@@ -66,7 +70,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   const artifacts: FileTree = {};
   const details: Record<string, unknown> = {};
   let sandboxedAll = run.pipeline.steps.length > 0;
-  const finish = (status: ResultStatus, reason: string): PipelineOutcome => ({
+  const finish = (status: ResultStatus, reason: string, infrastructure?: boolean): PipelineOutcome => ({
+    ...(infrastructure ? { infrastructure: reason } : {}),
     result: {
       version: 1,
       job: run.job.id,
@@ -109,6 +114,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-out-'));
   /** Optional steps that failed, each with why: the job went on without them. */
   const skipped: string[] = [];
+  /** Steps run once per list of targets that had no list at all: nothing to scan, so they never ran. */
+  const notRun: string[] = [];
   values.outdir = scratch;
   try {
     let scans: { merged: string[][]; base: string[][] } | undefined;
@@ -126,6 +133,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       if (step.stdinArtifact !== undefined && input === undefined) {
         return finish('error', `step ${step.name} reads ${step.stdinArtifact}, which no earlier step wrote; fix stdinArtifact in the configuration`);
       }
+      if (targetLists.length === 0) notRun.push(step.name);
       const stdouts: Buffer[] = [];
       let failedOptional = false;
       for (const [index, targets] of targetLists.entries()) {
@@ -152,19 +160,23 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         artifacts[logPath] = outcome.log;
         if (outcome.stdout) stdouts.push(outcome.stdout);
         steps.push(stepReport(name, expanded, outcome, logPath, wrapped.sandboxed));
-        const verdict = judgeStep(step, outcome, run);
+        const verdict = judgeStep(step, outcome, run, wrapped.sandboxed);
         if (verdict && step.optional && verdict.status !== 'cancelled') {
           failedOptional = true;
           skipped.push(verdict.reason);
           continue;
         }
-        if (verdict) return finish(verdict.status, verdict.reason);
+        if (verdict) return finish(verdict.status, verdict.reason, verdict.infrastructure);
       }
       // An empty list of runs still leaves the artifact, empty: nothing to scan found nothing.
       if (step.stdoutArtifact && !failedOptional) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
     }
+    // A step that never ran did not pass: "all 6 steps passed" over two skipped scans would claim checks that did not happen.
     const total = run.pipeline.steps.length;
-    if (skipped.length > 0) return finish('success', `${total - skipped.length} of ${total} steps passed; optional ${skipped.join('; ')}`);
+    const passed = total - skipped.length - notRun.length;
+    if (notRun.length > 0) details.skippedSteps = notRun;
+    const notes = [...(notRun.length ? [`skipped: ${notRun.join(', ')} (nothing to scan)`] : []), ...(skipped.length ? [`optional ${skipped.join('; ')}`] : [])];
+    if (notes.length > 0) return finish('success', `${passed} of ${total} steps passed; ${notes.join('; ')}`);
     return finish('success', total ? `all ${total} steps passed` : 'nothing to run');
   } catch (error) {
     // A RefciError carries its fix in the hint: keep it in the one line the report shows.
@@ -191,19 +203,30 @@ function stepReport(name: string, argv: string[], outcome: StepOutcome, log: str
 }
 
 /** Undefined when the step passed; otherwise how the job ends. */
-function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun): { status: ResultStatus; reason: string } | undefined {
+function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun, sandboxed: boolean): { status: ResultStatus; reason: string; infrastructure?: boolean } | undefined {
   if (outcome.cancelled) return { status: 'cancelled', reason: run.abortReason() };
   if (outcome.timedOut) return { status: 'error', reason: `step ${step.name} timed out after ${step.timeoutSec}s` };
-  if (outcome.spawnError) return { status: 'error', reason: `step ${step.name} could not start: ${outcome.spawnError}` };
+  const ok = step.okExitCodes ?? [0];
+  const passed = !outcome.spawnError && outcome.exitCode !== null && ok.includes(outcome.exitCode);
+  const infrastructure = passed ? undefined : infrastructureProblem({
+    name: step.name,
+    argv: step.run,
+    exitCode: outcome.exitCode,
+    spawnError: outcome.spawnError,
+    sandboxed,
+    log: outcome.log.toString('utf8'),
+  });
+  if (infrastructure) return { status: 'error', reason: infrastructure, infrastructure: true };
   if (step.stdoutArtifact && outcome.stdoutTruncated) {
     return { status: 'error', reason: `step ${step.name} wrote more than ${run.config.artifactCapBytes} bytes; its output was cut` };
   }
-  const ok = step.okExitCodes ?? [0];
-  if (outcome.exitCode !== null && ok.includes(outcome.exitCode)) return undefined;
+  if (passed) return undefined;
   const how = outcome.exitCode === null ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
   // A QA pipeline's verdict comes from its findings; a step that breaks is an error, not a failure.
   const status: ResultStatus = run.pipeline.kind === 'gentoo' ? 'error' : 'failure';
-  const said = lastLine(outcome.log);
+  // pmaint's last line only counts the broken ebuilds; name them and their die messages instead.
+  const regen = path.basename(step.run[0] ?? '') === 'pmaint' ? describeRegenFailures(parseRegenFailures(outcome.log.toString('utf8'))) : undefined;
+  const said = regen ?? lastLine(outcome.log);
   return { status, reason: `step ${step.name} ${how}${said ? `: ${said}` : ''}` };
 }
 

@@ -96,6 +96,14 @@ test('which pipelines a worker may run and can run, and its update commands', (t
   t.is(ready.blocked.gentoo, 'pkgcheck is "pkgcheck 0.10.29", wanted 0.10.30 (no update command)');
 });
 
+test('readiness: a tool that does not answer blocks its pipelines even when no version is wanted', (t) => {
+  const config = defaultConfig();
+  const ready = readiness(config, ['noop', 'check', 'gentoo'], { git: 'git version 2.39.5', pkgcheck: 'pkgcheck 0.10.30', pmaint: 'missing' });
+  t.deepEqual(ready.runnable, ['noop', 'check']);
+  t.is(ready.blocked.gentoo, '`pmaint --version` does not run: pmaint is missing on this host');
+  t.deepEqual(readiness(config, ['gentoo'], { git: 'git version 2.39.5', pkgcheck: 'pkgcheck 0.10.30', pmaint: 'pmaint 0.12.30' }).runnable, ['gentoo']);
+});
+
 test('progress: plain lines when not a terminal, one redrawn line on a terminal', (t) => {
   const job = { id: 'pr1-abc' } as JobDescriptor;
   let now = 0;

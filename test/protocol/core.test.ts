@@ -153,6 +153,25 @@ test('the sweep claims queued jobs, takes over stale locks, gives up after the a
   t.false(fresh.id in claims || fresh.id in actions);
 });
 
+test('a released lock is claimable at once as the next attempt, and given up with the host problems once the attempts are used', (t) => {
+  const released = job({ pr: 6 });
+  const last = job({ pr: 7, maxAttempts: 2 });
+  const why = 'CI infrastructure problem: step regen could not start pmaint: spawn pmaint ENOENT';
+  const release = (j: JobDescriptor, attempt: number) => ok(lock({ job: j.id, event: 'release', worker: 'w1', attempt, reasons: [why] }));
+  const snapshot = snapshotOf(live(released, { lock: { oid: 'r', record: release(released, 1) } }), live(last, { lock: { oid: 'l', record: release(last, 2) } }));
+  // Just seen: no lease has run out, and none needs to.
+  const seen = { [released.id]: { tip: 'r', firstSeenMs: 1000 }, [last.id]: { tip: 'l', firstSeenMs: 1000 } };
+  const plan = planSweep({ snapshot, seen, nowMs: 1000, defaultLeaseSec: 60 });
+  t.like(plan.claimable[0], { id: released.id, attempt: 2, expect: 'r', previousWorker: 'w1', infrastructure: [why] });
+  t.is(plan.claimable.length, 1);
+  t.like(plan.actions[0], { kind: 'expire', id: last.id, lockOid: 'l', attempt: 2 });
+  t.is(plan.actions[0].reason, 'CI infrastructure problem: step regen could not start pmaint: spawn pmaint ENOENT (attempt 2 of 2; giving up, the pull request was not judged)');
+  const record = lock({ job: released.id, event: 'release', worker: 'w1', reasons: [why] });
+  const decoded = decodeAs(LOCK, encodeAs(LOCK, record));
+  t.true(decoded.ok, 'a release record passes the lock schema');
+  t.regex(messageOf(LOCK, record), /^release pr6-\w+ by w1, attempt 1: CI infrastructure problem: step regen/);
+});
+
 test('claim order: priority, then age, then id', (t) => {
   const old = job({ pr: 1, createdAt: '2026-01-01T00:00:00Z' });
   const young = job({ pr: 2, createdAt: '2026-01-02T00:00:00Z' });
@@ -197,7 +216,7 @@ test('refs, messages, templates and capped output', (t) => {
   const buffer = new CappedBuffer(4);
   buffer.push(Buffer.from('abcdef'));
   t.true(buffer.truncated);
-  t.regex(buffer.contents().toString(), /^abcd\n\[refci: output cut at 4 of 6 bytes\]/);
+  t.is(buffer.contents().toString(), 'ab\n[refci: ... 2 of 6 bytes cut ...]\nef', 'the head and the tail survive');
 });
 
 test('the protocol core and the QA core import no I/O', (t) => {

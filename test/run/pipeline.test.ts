@@ -1,12 +1,15 @@
 import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import type { PipelineConfig } from '../../src/config/types.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { runPipeline } from '../../src/run/pipeline.ts';
 import type { Workspace } from '../../src/run/workspace.ts';
 
-function run(pipeline: PipelineConfig) {
-  return runPipeline({
+function runArgs(pipeline: PipelineConfig) {
+  return {
     job: newJob({ repo: '/nowhere', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'p', createdAt: '2026-01-01T00:00:00.000Z' }),
     pipeline,
     config: defaultConfig(),
@@ -17,8 +20,10 @@ function run(pipeline: PipelineConfig) {
     signal: new AbortController().signal,
     now: Date.now,
     abortReason: () => 'stopped',
-  });
+  };
 }
+
+const run = (pipeline: PipelineConfig) => runPipeline(runArgs(pipeline));
 
 const node = (code: string) => ['node', '-e', code];
 
@@ -75,4 +80,41 @@ test('an optional step that fails is recorded, leaves no artifact, and the job g
   t.deepEqual(result.steps.map((s) => [s.name, s.exitCode]), [['extra', 3], ['main', 0]]);
   t.false('outputs/extra.txt' in artifacts);
   t.is(String(artifacts['outputs/main.txt']), 'done\n');
+});
+
+test('a failed pmaint step names the failing ebuild and its die message, not only pmaint\'s count', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-pmaint-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const pmaint = path.join(dir, 'pmaint');
+  const said = ' * ERROR: dev-util/buildkit-3.2::gentoo failed (depend phase):\\n *   regen-failure\\n *\\npmaint regen: error: metadata regeneration failed for 1 package\\n';
+  fs.writeFileSync(pmaint, `#!/bin/sh\nprintf '${said}' >&2\nexit 1\n`, { mode: 0o755 });
+  const { result, infrastructure } = await run({ kind: 'gentoo', checkout: false, steps: [{ name: 'regen', run: [pmaint, 'regen', '.'], timeoutSec: 60 }] });
+  t.is(result.status, 'error');
+  t.is(result.reason, 'step regen exited with 1: metadata regeneration failed for 1 ebuild: dev-util/buildkit-3.2: regen-failure');
+  t.is(infrastructure, undefined, 'the ebuild is the PR\'s, not the host\'s');
+});
+
+test('a step whose tool is missing is a CI infrastructure problem, handed back rather than judged', async (t) => {
+  const { result, infrastructure } = await run({ kind: 'gentoo', checkout: false, steps: [{ name: 'regen', run: ['refci-no-such-pmaint', 'regen', '.'], timeoutSec: 60 }] });
+  t.is(result.status, 'error');
+  t.regex(result.reason, /^CI infrastructure problem: step regen could not start refci-no-such-pmaint: .*ENOENT/);
+  t.is(infrastructure, result.reason);
+});
+
+test('a {targets} step with nothing to scan is reported as skipped, never as passed', async (t) => {
+  const { result } = await runPipeline({
+    ...runArgs({
+      kind: 'steps',
+      checkout: true,
+      steps: [
+        { name: 'scan', run: node('console.log(process.argv.length)').concat('{targets}'), timeoutSec: 60 },
+        { name: 'after', run: node('0'), timeoutSec: 60 },
+      ],
+    }),
+    workspace: { prepare: async () => ({ workdir: os.tmpdir(), basedir: os.tmpdir(), basis: 'a'.repeat(40), merged: 'c'.repeat(40) }) } as unknown as Workspace,
+    beforeSteps: async () => ({ values: {}, details: {}, scans: { merged: [], base: [] } }),
+  });
+  t.is(result.status, 'success', result.reason);
+  t.is(result.reason, '1 of 2 steps passed; skipped: scan (nothing to scan)');
+  t.deepEqual(result.details.skippedSteps, ['scan']);
 });

@@ -5,6 +5,7 @@ import { isValidName } from '../../protocol/ids.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import { pipelineRunner } from '../../run/job-runner.ts';
 import { integer, type Command } from '../command.ts';
+import { EXIT_CODES } from '../exit-codes.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 import { progressDisplay } from '../progress.ts';
@@ -62,11 +63,18 @@ export const workCommand: Command = {
         runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep }),
       });
       progress.dispose();
-      io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}`);
+      io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}${summary.handedBack ? `, handed back ${summary.handedBack}` : ''}`);
+      // Cron and monitoring see a host that cannot work, not a quiet queue.
+      const blocked = summary.serves.filter((pipeline) => summary.blocked[pipeline]);
+      if (summary.serves.length > 0 && blocked.length === summary.serves.length) {
+        const why = blocked.map((pipeline) => `${pipeline}: ${summary.blocked[pipeline]}`).join('; ');
+        io.err(`refci work: worker ${workerId} can run none of its pipelines on this host (${why}); install the tools or fix their versionCommand, refci doctor shows the same`);
+        return EXIT_CODES['not-ready'];
+      }
     } finally {
       progress.dispose();
       stop.dispose();
     }
-    return 0;
+    return EXIT_CODES.ok;
   },
 };
