@@ -5,6 +5,7 @@ import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigValue, describeProblems } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
 import type { CoordClone } from './clone.ts';
+import { uniqueTempName } from './state-file.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
 
 export interface CurrentConfig {
@@ -84,7 +85,8 @@ export class ConfigSource {
   private saveCache(current: CurrentConfig): void {
     fs.mkdirSync(this.stateDir, { recursive: true });
     const file = path.join(this.stateDir, CACHE_FILE);
-    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ commit: current.commit, config: current.config }));
-    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    const temp = uniqueTempName(file);
+    fs.writeFileSync(temp, JSON.stringify({ commit: current.commit, config: current.config }));
+    fs.renameSync(temp, file);
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import type { Clock } from '../host/clock.ts';
 import { runStep } from '../host/process.ts';
+import { uniqueTempName } from '../coord/state-file.ts';
 import { toolVersions } from './tool-versions.ts';
 import { readiness, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
 
@@ -31,6 +32,8 @@ export class ToolGate {
     private readonly clock: Clock,
     private readonly log: (line: string) => void,
     private readonly stop?: AbortSignal,
+    /** The environment version and update commands run with; process.env by default. */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   async check(config: FleetConfig, pipelines: string[], hostKind: string): Promise<GateResult> {
@@ -59,6 +62,7 @@ export class ToolGate {
       const outcome = await runStep({
         argv,
         cwd: this.stateDir,
+        hostEnv: this.env,
         timeoutMs: config.updateTimeoutSec * 1000,
         signal: this.stop ?? new AbortController().signal,
         logCap: 16 * 1024,
@@ -103,7 +107,7 @@ export class ToolGate {
       if (usable) versions[tool] = cached.version;
       else ask.push(tool);
     }
-    const answers = await toolVersions(config, ask);
+    const answers = await toolVersions(config, ask, this.env);
     for (const [tool, version] of Object.entries(answers)) {
       versions[tool] = version;
       this.cache.set(tool, { command: JSON.stringify(config.tools[tool].versionCommand), version, atMs: now });
@@ -123,7 +127,8 @@ export class ToolGate {
   private saveAttempts(attempts: Record<string, number>): void {
     fs.mkdirSync(this.stateDir, { recursive: true });
     const file = path.join(this.stateDir, ATTEMPTS_FILE);
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(attempts));
-    fs.renameSync(`${file}.tmp`, file);
+    const temp = uniqueTempName(file);
+    fs.writeFileSync(temp, JSON.stringify(attempts));
+    fs.renameSync(temp, file);
   }
 }

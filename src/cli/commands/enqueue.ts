@@ -67,7 +67,7 @@ export const enqueueCommand: Command = {
   async run(flags, _positionals, io) {
     const modes = ['repo', 'github', 'codeberg', 'pull-refs'].filter((name) => flags[name] !== undefined);
     if (modes.length > 1) throw new RefciError('usage', `--${modes[0]} and --${modes[1]} cannot be used together`, 'see refci enqueue --help');
-    const context = hostContext(flags, 'enqueue', 'enqueue');
+    const context = hostContext(flags, io, 'enqueue', 'enqueue');
     const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
     // The fleet's attempts and job timeout apply to every job unless a flag says otherwise.
     // Standard output carries the job id alone (scripts read it); news of the configuration goes to stderr.
