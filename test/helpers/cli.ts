@@ -35,6 +35,8 @@ export interface RunningRefci {
   stdout: string[];
   stderr: string[];
   result: Promise<CliResult>;
+  /** Resolves true once stdout has a line containing `text`; false if the command ends first or `timeoutMs` runs out. */
+  waitForLine: (text: string, timeoutMs?: number) => Promise<boolean>;
 }
 
 /** Starts a refci command in this process without waiting for it, for daemons a test stops. */
@@ -42,15 +44,34 @@ export function startRefci(args: string[], options: CliOptions = {}): RunningRef
   const controller = new AbortController();
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const watchers = new Set<() => void>();
   const io = {
-    out: (line: string) => void stdout.push(...line.split('\n')),
+    out: (line: string) => {
+      stdout.push(...line.split('\n'));
+      for (const check of watchers) check();
+    },
     err: (line: string) => void stderr.push(...line.split('\n')),
     env: { ...process.env, ...options.env },
     isTTY: false,
     stop: controller.signal,
   };
   const result = main(args, io).then((exitCode) => ({ exitCode, stdout: stdout.join('\n'), stderr: stderr.join('\n') }));
-  return { stop: () => controller.abort(), stdout, stderr, result };
+  const waitForLine = (text: string, timeoutMs = 60_000) =>
+    new Promise<boolean>((resolve) => {
+      const done = (found: boolean) => {
+        clearTimeout(timer);
+        watchers.delete(check);
+        resolve(found);
+      };
+      const check = () => {
+        if (stdout.some((line) => line.includes(text))) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      watchers.add(check);
+      check();
+      void result.then(() => done(stdout.some((line) => line.includes(text))), () => done(false));
+    });
+  return { stop: () => controller.abort(), stdout, stderr, result, waitForLine };
 }
 
 /** Runs the real `refci` binary as a child process, the way cron does: for tests where the process is the point. */
