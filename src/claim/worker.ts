@@ -41,6 +41,8 @@ export interface WorkerOptions {
   random?: () => number;
   /** Runs a claimed job (the run stage's pipeline runner in production). */
   runJob: JobRunner;
+  /** The environment tool version and update commands run with; process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What the worker knows at the start of a round: configuration, what it may and can run, whether it is drained. */
@@ -88,7 +90,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     options,
     clone,
     source: new ConfigSource(options.stateDir, options.log, options.config),
-    tools: new ToolGate(options.stateDir, options.clock, options.log, options.stop),
+    tools: new ToolGate(options.stateDir, options.clock, options.log, options.stop, options.env),
     presence: new Presence(clone, options.workerId, options.clock, options.log),
     host: os.hostname(),
     said: new Map(),

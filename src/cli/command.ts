@@ -6,6 +6,8 @@ export interface Io {
   err: (line: string) => void;
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
+  /** Stops a daemon (work, collect) in place of SIGTERM and SIGINT, which are then left alone; for commands run in process. */
+  stop?: AbortSignal;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

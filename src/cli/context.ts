@@ -2,7 +2,7 @@ import path from 'node:path';
 import { CoordClone } from '../coord/clone.ts';
 import { systemClock, type Clock } from '../host/clock.ts';
 import { defaultWorkerId, stateDirFor } from '../host/state-dir.ts';
-import { required } from './command.ts';
+import { required, type Io } from './command.ts';
 
 /** Shared flags of commands that talk to a coordination repository. */
 export const coordOptions = {
@@ -20,12 +20,14 @@ export interface HostContext {
   stateDir: string;
   clock: Clock;
   id: string;
+  /** The command's environment (its Io's), for everything below it that reads a variable or starts a program. */
+  env: NodeJS.ProcessEnv;
 }
 
-export function hostContext(flags: Record<string, unknown>, command: string, role: string, id = defaultWorkerId()): HostContext {
+export function hostContext(flags: Record<string, unknown>, io: Pick<Io, 'env'>, command: string, role: string, id = defaultWorkerId()): HostContext {
   const coord = required(flags, 'coord', command);
-  const stateDir = typeof flags['state-dir'] === 'string' ? flags['state-dir'] : stateDirFor(role, coord, id);
-  return { coord, stateDir, clock: systemClock, id };
+  const stateDir = typeof flags['state-dir'] === 'string' ? flags['state-dir'] : stateDirFor(role, coord, id, io.env);
+  return { coord, stateDir, clock: systemClock, id, env: io.env };
 }
 
 export async function openClone(context: HostContext): Promise<CoordClone> {

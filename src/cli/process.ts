@@ -1,8 +1,13 @@
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { Io } from './command.ts';
 
-/** SIGTERM and SIGINT stop a daemon between jobs, or hand its running job back. */
-export function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
+/**
+ * SIGTERM and SIGINT stop a daemon between jobs, or hand its running job back.
+ * A command run in process (tests) is given its own stop signal in its Io
+ * instead: signals belong to the process, not to one of several commands in it.
+ */
+export function stopOnSignals(io: Pick<Io, 'stop'>): { signal: AbortSignal; dispose: () => void } {
+  if (io.stop) return { signal: io.stop, dispose: () => {} };
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.on('SIGTERM', stop);

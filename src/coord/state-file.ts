@@ -15,11 +15,19 @@ export function loadStateFile<T extends object>(stateDir: string, name: string, 
   }
 }
 
+let written = 0;
+
+/** A temporary name next to `file` no other writer uses: not another process (pid), nor another command in this one. */
+export function uniqueTempName(file: string): string {
+  written += 1;
+  return `${file}.${process.pid}-${written}.tmp`;
+}
+
 /** Written to a temporary file and renamed, so a crash never leaves half a file. */
 export function saveStateFile(stateDir: string, name: string, value: unknown): void {
   fs.mkdirSync(stateDir, { recursive: true });
   const file = path.join(stateDir, name);
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = uniqueTempName(file);
   fs.writeFileSync(temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   fs.renameSync(temp, file);
 }

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../config/defaults.ts';
 import { createSampleEbuildRepo } from './sample-repo.ts';
+import { tmpdirOf } from '../host/env.ts';
 import { packageRoot } from '../host/package-root.ts';
 import { standInDir, withStandIns } from './stand-ins.ts';
 
@@ -11,6 +11,8 @@ export interface DemoOptions {
   out: (line: string) => void;
   dir?: string;
   workers?: number;
+  /** The environment its processes get (and whose TMPDIR holds a new folder); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -20,14 +22,15 @@ export interface DemoOptions {
  */
 export async function runDemo(options: DemoOptions): Promise<{ dir: string; verdicts: Record<string, string> }> {
   const { out } = options;
-  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'refci-demo-'));
+  const hostEnv = options.env ?? process.env;
+  const dir = options.dir ?? fs.mkdtempSync(path.join(tmpdirOf(hostEnv), 'refci-demo-'));
   const coord = path.join(dir, 'coord.git');
   const reports = path.join(dir, 'reports');
   const configFile = path.join(dir, 'demo-config.json');
-  const env = { ...process.env, REFCI_STATE_DIR: path.join(dir, 'state') };
+  const env = { ...hostEnv, REFCI_STATE_DIR: path.join(dir, 'state') };
   const bin = path.join(packageRoot(), 'bin', 'refci.js');
   const refci = async (args: string[]) => {
-    const result = await execa('node', [bin, ...args], { env, reject: false, stdin: 'ignore' });
+    const result = await execa('node', [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
     if (result.exitCode !== 0) throw new Error(`refci ${args[0]} failed: ${result.stderr}`);
     return String(result.stdout);
   };
@@ -50,7 +53,7 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string; verd
   const count = options.workers ?? 3;
   out(`2. ${count} worker processes claim and run them`);
   const workers = Array.from({ length: count }, (_, n) =>
-    execa('node', [bin, 'work', '--coord', coord, '--once', '--worker-id', `worker-${n + 1}`, '--config', configFile], { env, reject: false, stdin: 'ignore' }),
+    execa('node', [bin, 'work', '--coord', coord, '--once', '--worker-id', `worker-${n + 1}`, '--config', configFile], { env, extendEnv: false, reject: false, stdin: 'ignore' }),
   );
   for (const result of await Promise.all(workers)) {
     for (const line of String(result.stdout).split('\n').filter((l) => / claimed by |: (success|failure|error|cancelled):/.test(l))) {

@@ -44,7 +44,7 @@ export interface DoctorOptions {
   hostKind?: string;
   /** The main host: forge tokens instead of tools and sandbox. */
   main?: boolean;
-  /** Where GITHUB_TOKEN and CODEBERG_TOKEN are looked up (the main host). */
+  /** Where GITHUB_TOKEN and CODEBERG_TOKEN are looked up (the main host), and what tools and the sandbox probe run with; process.env by default. */
   env?: NodeJS.ProcessEnv;
   minFreeBytes: number;
 }
@@ -59,6 +59,7 @@ const MIN_GIT: [number, number] = [2, 29];
  * their wanted versions, and the sandbox. Each failure says how to fix it.
  */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
+  const env = options.env ?? process.env;
   const checks: DoctorCheck[] = [];
   checks.push(await checkGit());
   checks.push(...checkStateDir(options));
@@ -78,13 +79,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   } else if (!options.configFile) {
     checks.push({ name: 'coordination repository', status: 'warn', detail: 'not checked', fix: 'pass --coord URL to check access and the configuration branch' });
   }
-  if (options.main) checks.push(...(await checkForgeTokens(config ?? defaultConfig(), options.env ?? process.env)));
+  if (options.main) checks.push(...(await checkForgeTokens(config ?? defaultConfig(), env)));
   if (!options.main) {
     const used = config ?? defaultConfig();
     const pipelines = allowedPipelines(used, options.workerId, options.pipelines);
-    checks.push(...(await checkTools(used, pipelines, hostKindOf(used, options.workerId, options.hostKind))));
+    checks.push(...(await checkTools(used, pipelines, hostKindOf(used, options.workerId, options.hostKind), env)));
     checks.push(...checkMasters(used, pipelines, options.stateDir));
-    checks.push(await checkSandbox(used, pipelines));
+    checks.push(await checkSandbox(used, pipelines, env));
   }
   return checks;
 }
@@ -220,12 +221,12 @@ function lastLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).pop() ?? 'no reason given';
 }
 
-async function checkTools(config: FleetConfig, pipelines: string[], hostKind: string): Promise<DoctorCheck[]> {
+async function checkTools(config: FleetConfig, pipelines: string[], hostKind: string, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
   if (pipelines.length === 0) {
     return [{ name: 'pipelines', status: 'warn', detail: 'the configuration gives this worker no pipeline', fix: 'see workers in the configuration, and --pipelines' }];
   }
   const checks: DoctorCheck[] = [{ name: 'pipelines', status: 'ok', detail: `${pipelines.join(', ')} (host kind ${hostKind})` }];
-  const versions = await toolVersions(config, toolsOfAll(config, pipelines));
+  const versions = await toolVersions(config, toolsOfAll(config, pipelines), env);
   for (const tool of toolsOfAll(config, pipelines)) {
     const users = pipelines.filter((pipeline) => toolsOf(config, pipeline).includes(tool));
     const name = `tool ${tool}`;
@@ -262,11 +263,11 @@ function checkMasters(config: FleetConfig, pipelines: string[], stateDir: string
   }));
 }
 
-async function checkSandbox(config: FleetConfig, pipelines: string[]): Promise<DoctorCheck> {
+async function checkSandbox(config: FleetConfig, pipelines: string[], env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const wanted = pipelines.filter((pipeline) => config.pipelines[pipeline]?.steps.some((step) => step.sandbox));
   if (config.sandbox === 'off') return { name: 'sandbox', status: 'ok', detail: 'off in the configuration' };
   if (wanted.length === 0) return { name: 'sandbox', status: 'ok', detail: 'no step of this worker\'s pipelines asks for it' };
-  const probe = await detectSandbox();
+  const probe = await detectSandbox({ path: env.PATH ?? '' });
   if (probe.available) return { name: 'sandbox', status: 'ok', detail: `${probe.version ?? 'bwrap'} works; user namespaces ${probe.userns ? 'allowed' : 'not allowed'}` };
   const fix = 'install bubblewrap (bwrap) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 where that exists)';
   return config.sandbox === 'required'

@@ -31,6 +31,8 @@ export class ToolGate {
     private readonly clock: Clock,
     private readonly log: (line: string) => void,
     private readonly stop?: AbortSignal,
+    /** The environment version and update commands run with; process.env by default. */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   async check(config: FleetConfig, pipelines: string[], hostKind: string): Promise<GateResult> {
@@ -59,6 +61,7 @@ export class ToolGate {
       const outcome = await runStep({
         argv,
         cwd: this.stateDir,
+        hostEnv: this.env,
         timeoutMs: config.updateTimeoutSec * 1000,
         signal: this.stop ?? new AbortController().signal,
         logCap: 16 * 1024,
@@ -109,7 +112,7 @@ export class ToolGate {
       if (usable) versions[tool] = cached.version;
       else ask.push(tool);
     }
-    const answers = await toolVersions(config, ask);
+    const answers = await toolVersions(config, ask, this.env);
     for (const [tool, version] of Object.entries(answers)) {
       versions[tool] = version;
       this.cache.set(tool, { command: JSON.stringify(config.tools[tool].versionCommand), version, atMs: now });

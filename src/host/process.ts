@@ -4,7 +4,10 @@ import { CappedBuffer } from './capped-buffer.ts';
 export interface StepRun {
   argv: string[];
   cwd: string;
+  /** Variables the step adds (a step's `env`) to `hostEnv`. */
   env?: Record<string, string>;
+  /** The environment the step starts from; process.env by default. */
+  hostEnv?: NodeJS.ProcessEnv;
   timeoutMs: number;
   signal: AbortSignal;
   logCap: number;
@@ -42,7 +45,8 @@ export async function runStep(run: StepRun): Promise<StepOutcome> {
   let cancelled = false;
   const child = execa(run.argv[0], run.argv.slice(1), {
     cwd: run.cwd,
-    env: run.env,
+    env: { ...(run.hostEnv ?? process.env), ...run.env },
+    extendEnv: false,
     detached: true,
     reject: false,
     buffer: false,

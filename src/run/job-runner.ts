@@ -11,6 +11,8 @@ export interface JobRunnerOptions {
   hooks?: (config: FleetConfig) => Promise<WorkerHooks>;
   /** Each step of a running job starting and ending, for a progress display. */
   onStep?: (job: JobDescriptor, event: StepProgress) => void;
+  /** The environment steps run with (and where the sandbox is looked for); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface JobRunnerOptions {
  */
 export function pipelineRunner(options: JobRunnerOptions): JobRunner {
   const workspace = new Workspace(options.stateDir);
-  const hooksFor = options.hooks ?? ((config: FleetConfig) => workerHooks(config, options.stateDir));
+  const hooksFor = options.hooks ?? ((config: FleetConfig) => workerHooks(config, options.stateDir, options.env));
   let cached: { config: FleetConfig; hooks: Promise<WorkerHooks> } | undefined;
   return async (run) => {
     if (cached?.config !== run.config) cached = { config: run.config, hooks: hooksFor(run.config) };
@@ -33,6 +35,7 @@ export function pipelineRunner(options: JobRunnerOptions): JobRunner {
       wrap: hooks.wrap,
       beforeSteps: hooks.beforeSteps[pipeline.kind],
       onStep: options.onStep ? (event) => options.onStep!(run.job, event) : undefined,
+      env: options.env,
     });
   };
 }

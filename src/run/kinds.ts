@@ -24,8 +24,8 @@ function hiddenToolDir(tool: string): string[] {
   return path.isAbsolute(tool) && dir.startsWith('/tmp/') ? [dir] : [];
 }
 
-export async function workerHooks(config: FleetConfig, stateDir: string): Promise<WorkerHooks> {
-  const probe = config.sandbox === 'off' ? { available: false, userns: false, reason: 'sandbox off in the configuration' } : await detectSandbox();
+export async function workerHooks(config: FleetConfig, stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<WorkerHooks> {
+  const probe = config.sandbox === 'off' ? { available: false, userns: false, reason: 'sandbox off in the configuration' } : await detectSandbox({ path: env.PATH ?? '' });
   const cacheDir = path.join(stateDir, 'tool-cache');
   fs.mkdirSync(cacheDir, { recursive: true });
   const wrap: StepWrapper = (argv, step, trees) => {

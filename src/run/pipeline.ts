@@ -7,6 +7,7 @@ import { isoOf } from '../host/clock.ts';
 import type { FileTree } from '../git/objects.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
+import { tmpdirOf } from '../host/env.ts';
 import { runStep, type StepOutcome } from '../host/process.ts';
 import { infrastructureProblem } from './infrastructure.ts';
 import { describeRegenFailures, parseRegenFailures } from './regen-errors.ts';
@@ -54,6 +55,8 @@ export interface PipelineRun {
   wrap?: StepWrapper;
   beforeSteps?: BeforeSteps;
   onStep?: (event: StepProgress) => void;
+  /** The environment steps start from (and whose TMPDIR holds their scratch folder); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface PipelineOutcome {
@@ -111,7 +114,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     Object.assign(values, { workdir: trees.workdir, basedir: trees.basedir });
     Object.assign(details, { basis: trees.basis, merged: trees.merged, mergeBasis: run.job.mergeBasis });
   }
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-out-'));
+  const scratch = fs.mkdtempSync(path.join(tmpdirOf(run.env ?? process.env), 'refci-out-'));
   /** Optional steps that failed, each with why: the job went on without them. */
   const skipped: string[] = [];
   /** Steps run once per list of targets that had no list at all: nothing to scan, so they never ran. */
@@ -148,6 +151,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
           argv: wrapped.argv,
           cwd,
           env: step.env,
+          hostEnv: run.env,
           timeoutMs: step.timeoutSec * 1000,
           signal: run.signal,
           logCap: run.config.logCapBytes,

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { ResultPromise } from 'execa';
 import { git } from '../../src/git/runner.ts';
-import { refci, spawnRefci } from '../helpers/cli.ts';
+import { refci, spawnRefci, startRefci } from '../helpers/cli.ts';
 import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,6 +49,10 @@ async function cronUntilResult(s: Scenario, id: string, workerId: string): Promi
     await sleep(300);
   }
   throw new Error('no result after 30 cron runs');
+}
+
+async function refExistsIn(s: Scenario, ref: string): Promise<boolean> {
+  return (await git(['rev-parse', '--verify', '--quiet', ref], { cwd: s.coordPath, allowFailure: true })).exitCode === 0;
 }
 
 async function resultOf(s: Scenario, id: string) {
@@ -109,13 +113,23 @@ test('a job whose workers keep dying fails after its attempts, with the reason k
 test('a cancel stops a running job at its next heartbeat and kills its processes', async (t) => {
   const s = await scenario(t, 'file', 1);
   const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
-  const worker = spawnRefci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1', '--config', s.configFile], {
+  // The worker runs in this process: the cancel, not the process, is the point.
+  const worker = startRefci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1', '--config', s.configFile], {
     env: { ...s.env, SLEEP_MS: '600000' },
   });
-  await waitForLock(s, id, worker);
+  t.teardown(async () => {
+    worker.stop();
+    await worker.result;
+  });
+  if (!(await worker.waitForLine(`${id}: claimed by `))) {
+    worker.stop();
+    const ended = await worker.result;
+    throw new Error(`the worker did not claim ${id} (exit ${ended.exitCode}):\n${ended.stdout}\n${ended.stderr}`);
+  }
+  t.true(await refExistsIn(s, `refs/ci/locks/${id}`));
   const cancel = await refci(['cancel', '--coord', s.coord, '--reason', 'not wanted', id], { env: s.env });
   t.is(cancel.exitCode, 0, cancel.stderr);
-  const done = await worker;
+  const done = await worker.result;
   t.is(done.exitCode, 0);
   const result = await resultOf(s, id);
   t.is(result.status, 'cancelled');

@@ -5,13 +5,14 @@ import { CoordClone } from '../../src/coord/clone.ts';
 import { git } from '../../src/git/runner.ts';
 import { systemClock } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
-import { refci, spawnRefci } from '../helpers/cli.ts';
+import { refci, spawnRefci, startRefci } from '../helpers/cli.ts';
 import { liveRefs, scenario, TRANSPORTS, type Scenario, type Transport } from '../helpers/coord.ts';
 
 /**
  * One race of 16 real worker processes (the processes are the point: separate
  * clones pushing to one repository), and a smaller one through git daemon for
- * the transport. Fewer jobs than workers: most workers lose at least one race.
+ * the transport, its workers run in this process (each its own clone and
+ * state). Fewer jobs than workers: most workers lose at least one race.
  */
 const SIZES: Record<Transport, { workers: number; jobs: number }> = {
   file: { workers: 16, jobs: 4 },
@@ -40,9 +41,10 @@ for (const transport of TRANSPORTS) {
   test.serial(`${transport}: ${WORKERS} workers racing never share a job and finish each exactly once`, async (t) => {
     const s = await scenario(t, transport, 1);
     const all = await enqueueNoops(s, JOBS);
-    const workers = Array.from({ length: WORKERS }, (_, n) =>
-      spawnRefci(['work', '--coord', s.coord, '--once', '--worker-id', `w${n}`], { env: s.env }),
-    );
+    const workers = Array.from({ length: WORKERS }, (_, n) => {
+      const args = ['work', '--coord', s.coord, '--once', '--worker-id', `w${n}`];
+      return transport === 'file' ? spawnRefci(args, { env: s.env }) : startRefci(args, { env: s.env }).result;
+    });
     const outputs = await Promise.all(workers);
     const claims = outputs.flatMap((o) => String(o.stdout).match(/(\S+): claimed by/g) ?? []).map((line) => line.split(':')[0]);
     t.is(claims.length, JOBS, 'every job claimed once');

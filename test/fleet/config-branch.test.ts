@@ -2,7 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { git } from '../../src/git/runner.ts';
-import { refci, spawnRefci } from '../helpers/cli.ts';
+import { refci, startRefci } from '../helpers/cli.ts';
 import { enqueuePr, scenario } from '../helpers/coord.ts';
 import { editConfig, readJson, refExists, waitFor } from './helpers.ts';
 
@@ -33,8 +33,11 @@ test('config check FILE refuses an invalid file with file, field and reason', as
 test('a running worker follows the configuration branch: a pushed change is used without restart, an invalid one is refused while work goes on', async (t) => {
   const s = await scenario(t, 'file', 3);
   const initial = (await git(['rev-parse', 'refs/heads/config'], { cwd: s.coordPath })).stdout.trim();
-  const daemon = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'w1', '--poll-max', '1'], { env: s.env });
-  t.teardown(() => daemon.kill('SIGKILL'));
+  const daemon = startRefci(['work', '--coord', s.coord, '--worker-id', 'w1', '--poll-max', '1'], { env: s.env });
+  t.teardown(async () => {
+    daemon.stop();
+    await daemon.result;
+  });
   await waitFor('the worker to announce itself', () => refExists(s, 'refs/ci/workers/w1'));
 
   // 1. A new pipeline, added with plain git: the running worker picks it up.
@@ -75,9 +78,9 @@ test('a running worker follows the configuration branch: a pushed change is used
   await waitFor('the third hello job to finish', () => refExists(s, `refs/ci/results/${third}`));
   t.is((await readJson(s, `refs/ci/results/${third}:result.json`)).configCommit, fixed);
 
-  daemon.kill('SIGTERM');
-  const done = await daemon;
-  const out = String(done.stdout);
+  daemon.stop();
+  const done = await daemon.result;
+  const out = done.stdout;
   t.regex(out, new RegExp(`configuration ${initial.slice(0, 12)} in use`));
   t.regex(out, new RegExp(`configuration ${valid.slice(0, 12)} in use \\(was ${initial.slice(0, 12)}\\)`));
   t.regex(out, new RegExp(`configuration ${invalid.slice(0, 12)} refused: config\\.json field pipelines\\.hello\\.steps\\.0\\.timeOutSec: unknown field \\(a typo\\?\\); keeping configuration ${valid.slice(0, 12)}`));

@@ -2,7 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { git } from '../../src/git/runner.ts';
-import { refci, spawnRefci } from '../helpers/cli.ts';
+import { refci, startRefci } from '../helpers/cli.ts';
 import { enqueuePr, scenario } from '../helpers/coord.ts';
 import { readJson, refExists, sleep, waitFor } from './helpers.ts';
 
@@ -14,10 +14,13 @@ test('drain: the worker finishes its job, claims no more, says so; undrain resum
   });
   const gate = path.join(s.dir, 'gate');
   const ids = [(await enqueuePr(s, 1, 'gated')).stdout.trim(), (await enqueuePr(s, 2, 'gated')).stdout.trim()];
-  const daemon = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'w1', '--config', s.configFile, '--poll-max', '1'], {
+  const daemon = startRefci(['work', '--coord', s.coord, '--worker-id', 'w1', '--config', s.configFile, '--poll-max', '1'], {
     env: { ...s.env, GATE: gate },
   });
-  t.teardown(() => daemon.kill('SIGKILL'));
+  t.teardown(async () => {
+    daemon.stop();
+    await daemon.result;
+  });
   let first = '';
   await waitFor('a claim', async () => {
     for (const id of ids) if (await refExists(s, `refs/ci/locks/${id}`)) first = id;
@@ -60,8 +63,8 @@ test('drain: the worker finishes its job, claims no more, says so; undrain resum
   const undrain = await refci(['worker', 'undrain', 'w1', '--coord', s.coord], { env: s.env });
   t.regex(undrain.stdout, /undrained w1/);
   await waitFor('the second job to finish', () => refExists(s, `refs/ci/results/${second}`));
-  daemon.kill('SIGTERM');
-  const out = String((await daemon).stdout);
+  daemon.stop();
+  const out = (await daemon.result).stdout;
   t.regex(out, /drained: claiming no more jobs \(refci worker undrain w1 resumes\)/);
   t.regex(out, /undrained: claiming again/);
   t.regex(out, /ran 2 job\(s\), published 2/);

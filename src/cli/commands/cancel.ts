@@ -9,7 +9,7 @@ export const cancelCommand: Command = {
   options: { ...coordOptions, reason: { type: 'string' } },
   async run(flags, positionals, io) {
     if (positionals.length === 0) throw new RefciError('usage', 'no job id given', 'refci status lists live jobs');
-    const context = hostContext(flags, 'cancel', 'enqueue');
+    const context = hostContext(flags, io, 'cancel', 'enqueue');
     const clone = await openClone(context);
     const done = await cancelJobs({ clone, clock: context.clock, by: context.id }, positionals, (flags.reason as string) ?? 'cancelled by hand');
     for (const id of positionals) io.out(done.includes(id) ? `cancelled ${id}` : `${id} was already cancelled or finished`);

@@ -35,7 +35,7 @@ export const collectCommand: Command = {
   },
   async run(flags, _positionals, io) {
     const id = defaultWorkerId();
-    const context = hostContext(flags, 'collect', 'collector', id);
+    const context = hostContext(flags, io, 'collect', 'collector', id);
     const config = typeof flags.config === 'string' ? loadConfigFile(flags.config) : undefined;
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
     const log = lineLogger(io, context.clock, 'collector');
@@ -54,7 +54,7 @@ export const collectCommand: Command = {
       ];
     };
     const errors: unknown[] = [];
-    const stop = stopOnSignals();
+    const stop = stopOnSignals(io);
     const { archived } = await runCollector({
       coord: context.coord,
       collectorId: id,

@@ -34,7 +34,7 @@ export const configCommand: Command = {
     if (sub !== 'check' && sub !== 'show' && sub !== 'init') {
       throw new RefciError('usage', sub ? `unknown subcommand ${JSON.stringify(sub)}` : 'a subcommand is missing', 'use check, show or init; see refci config --help');
     }
-    const context = hostContext(flags, 'config', 'status');
+    const context = hostContext(flags, io, 'config', 'status');
     const clone = await openClone(context);
     await clone.fetch([CONFIG_REFSPEC]);
     const tip = await clone.ref(CONFIG_REF);

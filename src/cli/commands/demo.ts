@@ -6,7 +6,7 @@ export const demoCommand: Command = {
   help: ['--dir DIR           work in DIR instead of a new temporary folder (kept afterwards either way)'],
   options: { dir: { type: 'string' } },
   async run(flags, _positionals, io) {
-    await runDemo({ out: io.out, dir: flags.dir as string | undefined });
+    await runDemo({ out: io.out, dir: flags.dir as string | undefined, env: io.env });
     return 0;
   },
 };

@@ -34,7 +34,7 @@ export const doctorCommand: Command = {
     if (!isValidName(workerId)) throw new RefciError('usage', `worker id ${JSON.stringify(workerId)} is not a simple name`, 'see refci doctor --help');
     const coord = flags.coord as string | undefined;
     const main = Boolean(flags.main);
-    const stateDir = (flags['state-dir'] as string | undefined) ?? stateDirFor(main ? 'collector' : 'worker', coord ?? 'none', main ? defaultWorkerId() : workerId);
+    const stateDir = (flags['state-dir'] as string | undefined) ?? stateDirFor(main ? 'collector' : 'worker', coord ?? 'none', main ? defaultWorkerId() : workerId, io.env);
     const checks = await runDoctor({
       coord,
       stateDir,

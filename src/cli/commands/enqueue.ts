@@ -67,7 +67,7 @@ export const enqueueCommand: Command = {
   async run(flags, _positionals, io) {
     const modes = ['repo', 'github', 'codeberg', 'pull-refs'].filter((name) => flags[name] !== undefined);
     if (modes.length > 1) throw new RefciError('usage', `--${modes[0]} and --${modes[1]} cannot be used together`, 'see refci enqueue --help');
-    const context = hostContext(flags, 'enqueue', 'enqueue');
+    const context = hostContext(flags, io, 'enqueue', 'enqueue');
     const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
     const forgeMode = flags.github !== undefined || flags.codeberg !== undefined;
     if (!forgeMode) {

@@ -9,7 +9,7 @@ export const logCommand: Command = {
   help: [...coordHelp, '--limit N           how many (default 50)', '--json              the same content as JSON'],
   options: { ...coordOptions, limit: { type: 'string' }, json: { type: 'boolean' } },
   async run(flags, _positionals, io) {
-    const context = hostContext(flags, 'log', 'status');
+    const context = hostContext(flags, io, 'log', 'status');
     const clone = await openClone(context);
     await clone.fetch(liveRefspecs({ history: true }));
     const summaries = await readHistory(clone, integer(flags, 'limit', 'log') ?? 50);

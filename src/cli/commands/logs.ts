@@ -14,7 +14,7 @@ export const logsCommand: Command = {
     const id = positionals[0];
     if (!id || positionals.length > 1) throw new RefciError('usage', 'name one job', 'run refci logs --coord URL <job>');
     if (!isValidJobId(id)) throw new RefciError('usage', `${JSON.stringify(id)} is not a job id`, 'refci status and refci log list the jobs');
-    const context = hostContext(flags, 'logs', 'status');
+    const context = hostContext(flags, io, 'logs', 'status');
     const clone = await openClone(context);
     await clone.fetch(liveRefspecs({ history: true }));
     const logs = await readJobLogs(clone, id);

@@ -9,7 +9,7 @@ export const retryCommand: Command = {
   options: { ...coordOptions, json: { type: 'boolean' } },
   async run(flags, positionals, io) {
     if (positionals.length === 0) throw new RefciError('usage', 'no job id given', 'refci log lists finished jobs, refci status live ones');
-    const context = hostContext(flags, 'retry', 'enqueue');
+    const context = hostContext(flags, io, 'retry', 'enqueue');
     const clone = await openClone(context);
     const done = [];
     for (const id of positionals) {

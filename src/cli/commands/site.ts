@@ -35,7 +35,7 @@ export const siteCommand: Command = {
   async run(flags, _positionals, io) {
     const out = required(flags, 'out', 'site');
     const hours = integer(flags, 'hours', 'site') ?? 48;
-    const context = hostContext(flags, 'site', 'status');
+    const context = hostContext(flags, io, 'site', 'status');
     const clone = await openClone(context);
     await clone.fetch(liveRefspecs({ history: true, workers: true, drain: true, config: true }));
     const snapshot = await readSnapshot(clone);

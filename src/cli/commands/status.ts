@@ -20,7 +20,7 @@ export const statusCommand: Command = {
   ],
   options: { ...coordOptions, json: { type: 'boolean' }, hours: { type: 'string' } },
   async run(flags, _positionals, io) {
-    const context = hostContext(flags, 'status', 'status');
+    const context = hostContext(flags, io, 'status', 'status');
     const clone = await openClone(context);
     await clone.fetch(liveRefspecs({ history: true, workers: true, drain: true, config: true }));
     const snapshot = await readSnapshot(clone);

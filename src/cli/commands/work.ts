@@ -39,13 +39,13 @@ export const workCommand: Command = {
     if (hostKind !== undefined && !isValidName(hostKind)) throw new RefciError('usage', `host kind ${JSON.stringify(hostKind)} is not a simple name`, 'see refci work --help');
     const pollMax = integer(flags, 'poll-max', 'work');
     if (pollMax !== undefined && pollMax < 1) throw new RefciError('usage', '--poll-max must be at least 1', 'see refci work --help');
-    const context = hostContext(flags, 'work', 'worker', workerId);
+    const context = hostContext(flags, io, 'work', 'worker', workerId);
     const config = typeof flags.config === 'string' ? loadConfigFile(flags.config) : undefined;
     const pipelines = typeof flags.pipelines === 'string' ? flags.pipelines.split(',').filter(Boolean) : undefined;
     for (const name of config ? (pipelines ?? []) : []) {
       if (!config!.pipelines[name]) throw new RefciError('usage', `no pipeline named ${name}`, `configured: ${Object.keys(config!.pipelines).join(', ')}`);
     }
-    const stop = stopOnSignals();
+    const stop = stopOnSignals(io);
     const progress = progressDisplay(io, context.clock, lineLogger(io, context.clock, workerId));
     try {
       const summary = await runWorker({
@@ -60,7 +60,8 @@ export const workCommand: Command = {
         pipelines,
         hostKind,
         pollMs: pollMax === undefined ? undefined : { min: Math.min(1000, pollMax * 1000), max: pollMax * 1000 },
-        runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep }),
+        runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep, env: context.env }),
+        env: context.env,
       });
       progress.dispose();
       io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}${summary.handedBack ? `, handed back ${summary.handedBack}` : ''}`);

@@ -20,7 +20,7 @@ export const workerCommand: Command = {
     }
     if (ids.length === 0) throw new RefciError('usage', 'no worker id given', 'refci status lists the workers');
     for (const id of ids) if (!isValidName(id)) throw new RefciError('usage', `worker id ${JSON.stringify(id)} is not a simple name`, 'refci status lists the workers');
-    const context = hostContext(flags, 'worker', 'operator');
+    const context = hostContext(flags, io, 'worker', 'operator');
     const clone = await openClone(context);
     const drain = { clone, clock: context.clock, by: context.id };
     for (const id of ids) {
