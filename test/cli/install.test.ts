@@ -80,7 +80,7 @@ if ('skip' in as) {
   test(`installed package runs from a read-only folder as ${as.who}`, async (t) => {
     const { folder, pkg } = await installPacked(t);
     t.true(fs.existsSync(path.join(pkg, 'dist', 'main.js')), 'npm pack ships dist/');
-    t.true(fs.existsSync(path.join(pkg, 'test', 'fixtures', 'bin', 'pkgcheck')), 'npm pack ships the demo\'s stand-ins');
+    t.true(fs.existsSync(path.join(pkg, 'src', 'demo', 'bin', 'pkgcheck')), 'npm pack ships the demo\'s stand-ins');
     const cache = path.join(ROOT, 'node_modules', '.cache');
     const before = { pkg: snapshot(folder), cache: fs.existsSync(cache) ? snapshot(cache) : [] };
     // No REFCI_ROOT from this process: the launcher must find its own package.
