@@ -87,9 +87,13 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   const stateName = forgeStateName('discovery', forge.kind, forge.repo);
   const state = loadStateFile(options.stateDir, stateName, fresh);
   const nowIso = isoOf(clock.now());
+  // Saved after every step that must not repeat, so a poll that dies half way (a rate limit, a
+  // lost connection) repeats nothing: not a /recheck already enqueued, not a status already posted.
+  const save = () => saveStateFile(options.stateDir, stateName, state);
 
   // The forge: open pull requests (conditional requests) and comments since the cursor.
   const pulls = await forge.listOpenPulls(state.pullCache);
+  save(); // the ETags just received
   const firstPoll = state.cursor === undefined;
   const cursor = state.cursor ?? initialCursor(nowIso);
   const comments = firstPoll ? [] : await forge.listCommentsSince(cursor.since);
@@ -186,12 +190,16 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     }
     after = await readSnapshot(clone);
   }
+  // The comments of this plan are acted on: a /recheck must not enqueue again if the rest fails.
+  state.cursor = plan.cursor;
+  save();
   for (const ignored of plan.ignored) log(`PR #${ignored.pr}: /recheck by ${ignored.user} ignored: ${ignored.reason}`);
 
   // noci: a success status once per head.
   for (const skip of plan.skip) {
     await forge.setStatus(skip.headSha, skip.status);
     state.skipped[skip.pr] = skip.headSha;
+    save();
     outcome.skipped.push({ pr: skip.pr, head: skip.headSha });
     log(`PR #${skip.pr}: skipped (${skip.status.description})`);
   }
@@ -209,11 +217,11 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     if (state.queued[job.id] === description) continue;
     await forge.setStatus(job.head, { state: 'pending', context: statusContext, description });
     state.queued[job.id] = description;
+    save();
     outcome.queuedStatuses += 1;
   }
 
-  state.cursor = plan.cursor;
-  saveStateFile(options.stateDir, stateName, state);
+  save();
   return outcome;
 }
 
