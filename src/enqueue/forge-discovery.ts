@@ -22,6 +22,7 @@ import { archivedRuns, firstFreeRetry } from './known-jobs.ts';
 import type { CancelRequest } from './plan.ts';
 import { forgeStateName, loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { claimOrder } from '../protocol/sweep.ts';
+import { isRefciError } from '../errors.ts';
 
 export const DEFAULT_QUEUED_STATUSES = 20;
 export const PRIORITY_CI = 100;
@@ -92,7 +93,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   const save = () => saveStateFile(options.stateDir, stateName, state);
 
   // The forge: open pull requests (conditional requests) and comments since the cursor.
-  const pulls = await forge.listOpenPulls(state.pullCache);
+  const pulls = [...(await forge.listOpenPulls(state.pullCache))];
   save(); // the ETags just received
   const firstPoll = state.cursor === undefined;
   const cursor = state.cursor ?? initialCursor(nowIso);
@@ -115,6 +116,8 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     if (planState === 'finished') finishedOfHead.set(`${job.pr} ${job.head}`, job.id);
     jobs.push({ jobId: job.id, pr: job.pr, headSha: job.head, state: planState, priority: job.priority >= priorities.high ? 'high' : 'normal' });
   }
+  const { closed, rescued } = await confirmAbsences(forge, pulls, jobs, !state.pullCache.changedDuringWalk, log);
+  pulls.push(...rescued);
   const identity = (pull: PullRequest) => ({ repo: pull.cloneUrl, pr: pull.number, head: pull.headSha, pipeline });
   const runs = await archivedRuns(clone, pulls.map(identity));
   const archivedFinished = new Map<string, string>();
@@ -135,7 +138,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   for (const check of recheckPermissionChecks({ pulls, comments, cursor, botLogin })) {
     permissions[check.user.toLowerCase()] = await forge.canTrigger(check.user, check.prAuthor);
   }
-  const plan = planDiscovery({ pulls, jobs, comments, cursor, botLogin, permissions, statusContext, labels: options.labels });
+  const plan = planDiscovery({ pulls, closed: [...closed.keys()], jobs, comments, cursor, botLogin, permissions, statusContext, labels: options.labels });
 
   // Jobs to create: enqueue actions, and queued jobs whose priority label changed (a new job supersedes the old one).
   const wanted: Array<{ pull: PullRequest; priority: Priority; reason: string; retryOf?: string }> = plan.enqueue.map((action) => ({
@@ -171,7 +174,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     }),
   );
   const reasons: Record<string, string> = { 'pr-closed': 'the pull request was closed', superseded: 'a newer head was pushed', noci: `the pull request has the ${options.labels?.skip ?? 'noci'} label` };
-  const cancels: CancelRequest[] = plan.cancel.map((c) => ({ id: c.jobId, reason: reasons[c.reason] ?? c.reason }));
+  const cancels: CancelRequest[] = plan.cancel.map((c) => ({ id: c.jobId, reason: (c.reason === 'pr-closed' ? closed.get(c.pr) : undefined) ?? reasons[c.reason] ?? c.reason }));
 
   const outcome: DiscoveryOutcome = { openPulls: pulls.length, enqueued: [], cancelled: [], skipped: [], ignored: plan.ignored, queuedStatuses: 0 };
   let after: Snapshot = snapshot;
@@ -223,6 +226,42 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
 
   save();
   return outcome;
+}
+
+/**
+ * Pull requests with live jobs that the open list did not name: each is read alone (getPull),
+ * because absence is not closure (a pull request closed between two page reads shifts the later
+ * pages, and an open one is never seen). Closed or merged ones come back with the cancel reason;
+ * open ones come back to be planned like the listed ones. A walk that saw the list change is no
+ * ground for cancelling: nothing is read and nothing cancelled; the next poll looks again.
+ */
+async function confirmAbsences(
+  forge: Forge,
+  pulls: PullRequest[],
+  jobs: KnownJob[],
+  trusted: boolean,
+  log: (line: string) => void,
+): Promise<{ closed: Map<number, string>; rescued: PullRequest[] }> {
+  const listed = new Set(pulls.map((pull) => pull.number));
+  const absent = [...new Set(jobs.filter((job) => (job.state === 'queued' || job.state === 'running') && !listed.has(job.pr)).map((job) => job.pr))].sort((a, b) => a - b);
+  const closed = new Map<number, string>();
+  const rescued: PullRequest[] = [];
+  if (absent.length === 0) return { closed, rescued };
+  if (!trusted) {
+    log(`the open pull requests changed while they were read; jobs of ${absent.map((pr) => `#${pr}`).join(', ')} are left until the next poll`);
+    return { closed, rescued };
+  }
+  for (const pr of absent) {
+    try {
+      const pull = await forge.getPull(pr);
+      if (pull.state === 'open') rescued.push(pull);
+      else closed.set(pr, pull.merged ? 'the pull request was merged' : 'the pull request was closed');
+    } catch (error) {
+      if (isRefciError(error) && error.code === 'not-found') closed.set(pr, 'the pull request no longer exists');
+      else throw error;
+    }
+  }
+  return { closed, rescued };
 }
 
 const headKey = (pull: PullRequest) => `${pull.number} ${pull.headSha}`;

@@ -18,7 +18,7 @@ import {
   type RawComment,
   type RawPull,
 } from './shared.ts';
-import { cutDescription, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
+import { cutDescription, lastPage, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
 import { tokenValue } from './token.ts';
 import type { CommitStatus, Forge, ForgeOptions, IssueComment, PullListCache, PullRequest, UpsertResult } from './types.ts';
 
@@ -92,6 +92,7 @@ export class GitHubForge implements Forge {
             pulls: (response.data as unknown as RawPull[]).map((raw) => normalisePull(raw, this.#cloneUrl())),
             etag: response.headers.etag ?? null,
             hasNext: linkNext(response.headers.link) !== undefined,
+            last: lastPage(response.headers.link),
           };
         } catch (error) {
           if (isOctokitError(error) && error.status === 304 && etag) return { notModified: true };
