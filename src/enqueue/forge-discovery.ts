@@ -45,7 +45,10 @@ export interface ForgeDiscoveryOptions {
   labels?: { skip?: string; priority?: string };
   maxAttempts?: number;
   timeoutSec?: number;
+  /** What changed: jobs enqueued or cancelled, statuses posted, comments ignored. */
   log?: (line: string) => void;
+  /** What did not change (nothing to do, jobs left alone); not printed under cron by default. */
+  verbose?: (line: string) => void;
 }
 
 /** What the poll did, for the terminal and --json. */
@@ -82,6 +85,7 @@ const REASONS: Record<string, string> = {
 export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise<DiscoveryOutcome> {
   const { forge, clone, clock } = options;
   const log = options.log ?? (() => {});
+  const verbose = options.verbose ?? (() => {});
   const pipeline = options.pipeline ?? 'gentoo';
   const statusContext = options.statusContext ?? DEFAULT_STATUS_CONTEXT;
   const priorities = { normal: options.priority?.normal ?? 0, high: options.priority?.high ?? PRIORITY_CI };
@@ -116,7 +120,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     if (planState === 'finished') finishedOfHead.set(`${job.pr} ${job.head}`, job.id);
     jobs.push({ jobId: job.id, pr: job.pr, headSha: job.head, state: planState, priority: job.priority >= priorities.high ? 'high' : 'normal' });
   }
-  const { closed, rescued } = await confirmAbsences(forge, pulls, jobs, !state.pullCache.changedDuringWalk, log);
+  const { closed, rescued } = await confirmAbsences(forge, pulls, jobs, !state.pullCache.changedDuringWalk, verbose);
   pulls.push(...rescued);
   const identity = (pull: PullRequest) => ({ repo: pull.cloneUrl, pr: pull.number, head: pull.headSha, pipeline });
   const runs = await archivedRuns(clone, pulls.map(identity));
@@ -186,7 +190,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
       outcome.enqueued.push({ id: job.id, pr: job.pr!, head: job.head, reason, priority: job.priority });
       log(`PR #${job.pr}: enqueued ${job.id} (${reason}, head ${job.head.slice(0, 12)}, priority ${job.priority})`);
     }
-    for (const skip of pushed.skipped) log(`nothing to do: ${skip.why}`);
+    for (const skip of pushed.skipped) verbose(`nothing to do: ${skip.why}`);
     for (const cancel of pushed.cancel) {
       outcome.cancelled.push({ id: cancel.job, reason: cancel.reason });
       log(`cancelled ${cancel.job}: ${cancel.reason}`);

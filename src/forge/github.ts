@@ -19,6 +19,7 @@ import {
   type RawPull,
 } from './shared.ts';
 import { cutDescription, lastPage, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
+import { octokitLog } from './octokit-log.ts';
 import { tokenValue } from './token.ts';
 import type { CommitStatus, Forge, ForgeOptions, IssueComment, PullListCache, PullRequest, UpsertResult } from './types.ts';
 
@@ -58,12 +59,11 @@ export class GitHubForge implements Forge {
     const tokenSource = typeof options.token === 'string' ? 'GITHUB_TOKEN or the token file' : options.token.source;
     this.#errors = { forgeName: 'GitHub', repo: options.repo, tokenSource, secrets: [token] };
     const log = scrubLog(options.log, [token]);
-    const quiet = () => {};
     this.#octokit = new Octokit({
       auth: token,
       baseUrl: this.#apiUrl,
       userAgent: options.userAgent ?? 'refci',
-      log: { debug: quiet, info: quiet, warn: log ?? quiet, error: log ?? quiet },
+      log: octokitLog(log),
     });
     const retry: RetryContext = { options: retryOptions(options.retry), forgeName: 'GitHub', onWait: log };
     this.#octokit.hook.wrap('request', (request, endpoint) => {

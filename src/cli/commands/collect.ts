@@ -19,6 +19,7 @@ export const collectCommand: Command = {
     '--once              collect what is finished, then exit (for cron)',
     '--out DIR           write each job\'s reports to DIR/<job id>/ (default ./refci-reports)',
     '--config FILE       use this file (over the built-in defaults) instead of the configuration branch',
+    '--verbose           also say when a round archived nothing (by default only what changed is printed)',
     '',
     'publishing on forges (statuses, one report comment per pull request); --github and --codeberg may both be given:',
     ...forgeHelp,
@@ -32,6 +33,7 @@ export const collectCommand: Command = {
     out: { type: 'string' },
     config: { type: 'string' },
     'report-url': { type: 'string' },
+    verbose: { type: 'boolean' },
   },
   async run(flags, _positionals, io) {
     const id = defaultWorkerId();
@@ -69,7 +71,8 @@ export const collectCommand: Command = {
       onPublishError: (error) => errors.push(error),
     });
     stop.dispose();
-    io.out(`collector: archived ${archived} job(s); reports in ${out}`);
+    // Under cron every line is mail: a round that archived nothing says nothing unless asked.
+    if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);
     if (errors.length > 0) {
       const first = errors[0];
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
