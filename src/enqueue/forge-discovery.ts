@@ -13,7 +13,7 @@ import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { planDiscovery, recheckPermissionChecks, initialCursor, type CommentCursor, type DiscoveryPlan, type KnownJob, type PlanJobState, type Priority } from '../forge/discovery-plan.ts';
 import { DEFAULT_STATUS_CONTEXT, emptyPullListCache, type Forge, type PullListCache, type PullRequest } from '../forge/types.ts';
-import { newJob, type JobDescriptor } from '../protocol/job.ts';
+import { jobForge, newJob, type JobDescriptor } from '../protocol/job.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, resultOf, stateOf, type LiveJob, type Snapshot } from '../protocol/snapshot.ts';
 import { enqueueJobs } from './enqueue.ts';
@@ -167,6 +167,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
       headRef: w.pull.pullRef,
       pr: w.pull.number,
       prUrl: w.pull.url,
+      forge: jobForge(forge.kind, forge.repo),
       pipeline,
       priority: w.priority === 'high' ? priorities.high : priorities.normal,
       // One millisecond apart: the claim order (priority, then createdAt) keeps the plan's order.

@@ -48,7 +48,7 @@ test('github: enqueue, work and collect from cron; the token is in no file, obje
   t.is(enqueue.exitCode, 0, enqueue.stderr);
   t.regex(enqueue.stdout, /PR #1: enqueued pr1-[0-9a-f]{16} \(new pull request/);
   t.regex(enqueue.stdout, /PR #2: enqueued pr2-[0-9a-f]{16} \(new pull request/);
-  t.doesNotMatch(enqueue.stdout, /open pull request\(s\)/, 'the summary line needs --verbose');
+  t.notRegex(enqueue.stdout, /open pull request\(s\)/, 'the summary line needs --verbose');
 
   const work = await run(['work', '--coord', s.coord, '--once', '--worker-id', 'w1', '--config', s.configFile]);
   t.is(work.exitCode, 0, work.stderr);
