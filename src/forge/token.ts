@@ -106,7 +106,9 @@ export async function resolveToken(options: ResolveTokenOptions): Promise<ForgeT
     if (fallback && (await exists(fallback))) return resolveToken({ ...options, tokenFile: fallback });
     throw new RefciError(
       'usage',
-      `no ${name} token: ${variable} is not set, no token file was given${fallback ? ` and ${fallback} does not exist` : ''}`,
+      fallback
+        ? `no ${name} token: ${variable} is not set, no token file was given and ${fallback} does not exist`
+        : `no ${name} token: ${variable} is not set and no token file was given`,
       `put the token in ${fallback ?? `~/.config/refci/${options.forge}-token`} (mode 0600), set ${variable}, or configure a token file (see docs/forge.md for the scopes it needs)`,
     );
   }
