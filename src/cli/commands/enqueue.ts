@@ -69,6 +69,12 @@ export const enqueueCommand: Command = {
   async run(flags, _positionals, io) {
     const modes = ['repo', 'github', 'codeberg', 'pull-refs'].filter((name) => flags[name] !== undefined);
     if (modes.length > 1) throw new RefciError('usage', `--${modes[0]} and --${modes[1]} cannot be used together`, 'see refci enqueue --help');
+    // Usage errors before any git: a mistyped cron line says what is wrong, not that a fetch failed.
+    if (flags.github === undefined && flags.codeberg === undefined) {
+      for (const flag of ['api-url', 'token-file', 'status-context', 'login', 'queued-statuses', 'high-priority']) {
+        if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, 'see refci enqueue --help');
+      }
+    }
     const context = hostContext(flags, 'enqueue', 'enqueue');
     const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
     // The fleet's attempts and job timeout apply to every job unless a flag says otherwise.
@@ -111,9 +117,6 @@ export const enqueueCommand: Command = {
         log(`${forge.repo}: ${outcome.openPulls} open pull request(s); ${outcome.enqueued.length} enqueued, ${outcome.cancelled.length} cancelled, ${outcome.skipped.length} skipped`);
       }
       return 0;
-    }
-    for (const flag of ['api-url', 'token-file', 'status-context', 'login', 'queued-statuses', 'high-priority']) {
-      if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, 'see refci enqueue --help');
     }
 
     if (flags['pull-refs'] !== undefined) {
