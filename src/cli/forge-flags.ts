@@ -60,6 +60,29 @@ export async function forgesFromFlags(
   return forges;
 }
 
+/**
+ * The forge a job names (`forge: "github:gentoo/gentoo"`) when no --github / --codeberg flag
+ * names it: the configuration's settings for that forge, --report-url and --status-context from
+ * the command line, the token from the environment or the token files.
+ */
+export async function forgeForJobs(
+  kind: ForgeKind,
+  repo: string,
+  flags: Record<string, unknown>,
+  io: Io,
+  configured: FleetConfig['forges'] = {},
+  log?: (line: string) => void,
+): Promise<{ forge: Forge; settings: ForgeSettings }> {
+  const fromConfig = configured[kind] ?? {};
+  const settings: ForgeSettings = {
+    ...fromConfig,
+    statusContext: (flags['status-context'] as string | undefined) ?? fromConfig.statusContext,
+    reportUrl: (flags['report-url'] as string | undefined) ?? fromConfig.reportUrl,
+  };
+  const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
+  return { forge: createForge(kind, { repo, token, apiUrl: settings.apiUrl, login: settings.login, log }), settings };
+}
+
 /** A forge's settings: each flag given wins over the configuration's `forges.<kind>`. */
 function forgeSettings(flags: Record<string, unknown>, kind: ForgeKind, configured: FleetConfig['forges'] = {}): ForgeSettings {
   const fromConfig = configured[kind] ?? {};

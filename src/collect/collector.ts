@@ -32,6 +32,8 @@ export interface CollectorOptions {
   stop?: AbortSignal;
   /** A publisher failed for a job (the job stays live and is published again next round). */
   onPublishError?: (error: unknown) => void;
+  /** A job no publisher can take now (its forge has no settings here); it stays live. Also logged, once per reason and run. */
+  onUnpublishable?: (error: Error) => void;
   pollMs?: { min: number; max: number };
 }
 
@@ -47,11 +49,13 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
   const clone = await CoordClone.open(path.join(options.stateDir, 'coord.git'), options.coord);
   const source = new ConfigSource(options.stateDir, options.log, options.config);
   const roundFor = roundMaker(options);
+  // Reasons already logged: a forge without settings is said once per run, not per job and round.
+  const said = new Set<string>();
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let archived = 0;
   let idleMs = poll.min;
   while (!options.stop?.aborted) {
-    const done = await collectOnce(clone, source, roundFor, options);
+    const done = await collectOnce(clone, source, roundFor, options, said);
     archived += done;
     if (options.once) break;
     idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
@@ -89,7 +93,13 @@ function roundMaker(options: CollectorOptions): (config: FleetConfig) => Promise
   };
 }
 
-async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (config: FleetConfig) => Promise<CollectRound>, options: CollectorOptions): Promise<number> {
+async function collectOnce(
+  clone: CoordClone,
+  source: ConfigSource,
+  roundFor: (config: FleetConfig) => Promise<CollectRound>,
+  options: CollectorOptions,
+  said: Set<string>,
+): Promise<number> {
   await clone.fetch(liveRefspecs({ history: true, config: true }));
   const { config } = await source.refresh(clone);
   const round = await roundFor(config);
@@ -105,6 +115,13 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
   for (const live of snapshot.values()) {
     const state = stateOf(live);
     if (state !== 'finished' && state !== 'cancelled' && state !== 'orphan') continue;
+    const blocked = await unpublishable(round.publishers, descriptorOf(live));
+    if (blocked) {
+      if (!said.has(blocked.message)) options.log(blocked.message);
+      said.add(blocked.message);
+      options.onUnpublishable?.(blocked);
+      continue;
+    }
     let verdict = await decide(clone, live, round);
     let summary: Summary;
     try {
@@ -129,6 +146,14 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
     }
   }
   return archived;
+}
+
+async function unpublishable(publishers: Publisher[], job: ReturnType<typeof descriptorOf>): Promise<Error | undefined> {
+  for (const publisher of publishers) {
+    const why = await publisher.unpublishable?.(job);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 async function decide(clone: CoordClone, live: LiveJob, round: CollectRound): Promise<Decision> {

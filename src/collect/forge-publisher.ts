@@ -20,7 +20,7 @@ import { DEFAULT_STATUS_CONTEXT } from '../forge/types.ts';
 import { reportMarker } from '../forge/text.ts';
 import type { CommitStatus, Forge, PullRequest } from '../forge/types.ts';
 import type { Summary } from '../protocol/history.ts';
-import type { JobDescriptor } from '../protocol/job.ts';
+import { jobForge, type JobDescriptor } from '../protocol/job.ts';
 import { descriptorOf, lockOf, stateOf, type Snapshot } from '../protocol/snapshot.ts';
 import type { Publisher } from './publisher.ts';
 import { fillReportUrl } from './report-url.ts';
@@ -72,9 +72,20 @@ export class ForgePublisher implements Publisher {
     this.#stateName = forgeStateName('publisher', options.forge.kind, options.forge.repo);
   }
 
-  /** Jobs of pull requests of this forge repository; others are left to other publishers. */
+  /** `github:owner/name`, as jobs name the forge they came from. */
+  get forgeId(): string {
+    return jobForge(this.#forge.kind, this.#forge.repo);
+  }
+
+  /**
+   * Jobs of pull requests of this forge repository; others are left to other publishers. A job
+   * that names its forge is this publisher's when the name is the same; an older job without one
+   * when its repository URL names the same host and path.
+   */
   handles(job: JobDescriptor | undefined): job is PrJob {
-    return job !== undefined && job.pr !== undefined && sameRepository(job.repo, this.#forge.cloneUrl);
+    if (job === undefined || job.pr === undefined) return false;
+    if (job.forge !== undefined) return job.forge === this.forgeId;
+    return sameRepository(job.repo, this.#forge.cloneUrl);
   }
 
   reportLink(job: JobDescriptor): string | undefined {

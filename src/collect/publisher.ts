@@ -17,6 +17,11 @@ export interface Publisher {
   observe?(snapshot: Snapshot): Promise<void>;
   /** Where this publisher's readers find the job's full report, when it publishes the job and knows. */
   reportLink?(job: JobDescriptor): string | undefined;
+  /**
+   * Why this job cannot be published now (its forge has no settings on this host), or undefined.
+   * Such a job stays live, unarchived; the collector says why once per reason and run.
+   */
+  unpublishable?(job: JobDescriptor | undefined): Promise<Error | undefined>;
 }
 
 /** Writes each job's reports and summary to `<dir>/<job id>/`, the folder an operator serves. */

@@ -13,7 +13,7 @@ import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { planDiscovery, recheckPermissionChecks, initialCursor, type CommentCursor, type DiscoveryPlan, type KnownJob, type PlanJobState, type Priority } from '../forge/discovery-plan.ts';
 import { DEFAULT_STATUS_CONTEXT, emptyPullListCache, type Forge, type PullListCache, type PullRequest } from '../forge/types.ts';
-import { newJob, type JobDescriptor } from '../protocol/job.ts';
+import { jobForge, newJob, type JobDescriptor } from '../protocol/job.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, resultOf, stateOf, type LiveJob, type Snapshot } from '../protocol/snapshot.ts';
 import { enqueueJobs } from './enqueue.ts';
@@ -22,6 +22,7 @@ import { archivedRuns, firstFreeRetry } from './known-jobs.ts';
 import type { CancelRequest } from './plan.ts';
 import { forgeStateName, loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { claimOrder } from '../protocol/sweep.ts';
+import { isRefciError } from '../errors.ts';
 
 export const DEFAULT_QUEUED_STATUSES = 20;
 export const PRIORITY_CI = 100;
@@ -44,7 +45,10 @@ export interface ForgeDiscoveryOptions {
   labels?: { skip?: string; priority?: string };
   maxAttempts?: number;
   timeoutSec?: number;
+  /** What changed: jobs enqueued or cancelled, statuses posted, comments ignored. */
   log?: (line: string) => void;
+  /** What did not change (nothing to do, jobs left alone); not printed under cron by default. */
+  verbose?: (line: string) => void;
 }
 
 /** What the poll did, for the terminal and --json. */
@@ -81,15 +85,20 @@ const REASONS: Record<string, string> = {
 export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise<DiscoveryOutcome> {
   const { forge, clone, clock } = options;
   const log = options.log ?? (() => {});
+  const verbose = options.verbose ?? (() => {});
   const pipeline = options.pipeline ?? 'gentoo';
   const statusContext = options.statusContext ?? DEFAULT_STATUS_CONTEXT;
   const priorities = { normal: options.priority?.normal ?? 0, high: options.priority?.high ?? PRIORITY_CI };
   const stateName = forgeStateName('discovery', forge.kind, forge.repo);
   const state = loadStateFile(options.stateDir, stateName, fresh);
   const nowIso = isoOf(clock.now());
+  // Saved after every step that must not repeat, so a poll that dies half way (a rate limit, a
+  // lost connection) repeats nothing: not a /recheck already enqueued, not a status already posted.
+  const save = () => saveStateFile(options.stateDir, stateName, state);
 
   // The forge: open pull requests (conditional requests) and comments since the cursor.
-  const pulls = await forge.listOpenPulls(state.pullCache);
+  const pulls = [...(await forge.listOpenPulls(state.pullCache))];
+  save(); // the ETags just received
   const firstPoll = state.cursor === undefined;
   const cursor = state.cursor ?? initialCursor(nowIso);
   const comments = firstPoll ? [] : await forge.listCommentsSince(cursor.since);
@@ -111,6 +120,8 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     if (planState === 'finished') finishedOfHead.set(`${job.pr} ${job.head}`, job.id);
     jobs.push({ jobId: job.id, pr: job.pr, headSha: job.head, state: planState, priority: job.priority >= priorities.high ? 'high' : 'normal' });
   }
+  const { closed, rescued } = await confirmAbsences(forge, pulls, jobs, !state.pullCache.changedDuringWalk, verbose);
+  pulls.push(...rescued);
   const identity = (pull: PullRequest) => ({ repo: pull.cloneUrl, pr: pull.number, head: pull.headSha, pipeline });
   const runs = await archivedRuns(clone, pulls.map(identity));
   const archivedFinished = new Map<string, string>();
@@ -131,7 +142,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   for (const check of recheckPermissionChecks({ pulls, comments, cursor, botLogin })) {
     permissions[check.user.toLowerCase()] = await forge.canTrigger(check.user, check.prAuthor);
   }
-  const plan = planDiscovery({ pulls, jobs, comments, cursor, botLogin, permissions, statusContext, labels: options.labels });
+  const plan = planDiscovery({ pulls, closed: [...closed.keys()], jobs, comments, cursor, botLogin, permissions, statusContext, labels: options.labels });
 
   // Jobs to create: enqueue actions, and queued jobs whose priority label changed (a new job supersedes the old one).
   const wanted: Array<{ pull: PullRequest; priority: Priority; reason: string; retryOf?: string }> = plan.enqueue.map((action) => ({
@@ -156,6 +167,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
       headRef: w.pull.pullRef,
       pr: w.pull.number,
       prUrl: w.pull.url,
+      forge: jobForge(forge.kind, forge.repo),
       pipeline,
       priority: w.priority === 'high' ? priorities.high : priorities.normal,
       // One millisecond apart: the claim order (priority, then createdAt) keeps the plan's order.
@@ -167,7 +179,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     }),
   );
   const reasons: Record<string, string> = { 'pr-closed': 'the pull request was closed', superseded: 'a newer head was pushed', noci: `the pull request has the ${options.labels?.skip ?? 'noci'} label` };
-  const cancels: CancelRequest[] = plan.cancel.map((c) => ({ id: c.jobId, reason: reasons[c.reason] ?? c.reason }));
+  const cancels: CancelRequest[] = plan.cancel.map((c) => ({ id: c.jobId, reason: (c.reason === 'pr-closed' ? closed.get(c.pr) : undefined) ?? reasons[c.reason] ?? c.reason }));
 
   const outcome: DiscoveryOutcome = { openPulls: pulls.length, enqueued: [], cancelled: [], skipped: [], ignored: plan.ignored, queuedStatuses: 0 };
   let after: Snapshot = snapshot;
@@ -179,19 +191,23 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
       outcome.enqueued.push({ id: job.id, pr: job.pr!, head: job.head, reason, priority: job.priority });
       log(`PR #${job.pr}: enqueued ${job.id} (${reason}, head ${job.head.slice(0, 12)}, priority ${job.priority})`);
     }
-    for (const skip of pushed.skipped) log(`nothing to do: ${skip.why}`);
+    for (const skip of pushed.skipped) verbose(`nothing to do: ${skip.why}`);
     for (const cancel of pushed.cancel) {
       outcome.cancelled.push({ id: cancel.job, reason: cancel.reason });
       log(`cancelled ${cancel.job}: ${cancel.reason}`);
     }
     after = await readSnapshot(clone);
   }
+  // The comments of this plan are acted on: a /recheck must not enqueue again if the rest fails.
+  state.cursor = plan.cursor;
+  save();
   for (const ignored of plan.ignored) log(`PR #${ignored.pr}: /recheck by ${ignored.user} ignored: ${ignored.reason}`);
 
   // noci: a success status once per head.
   for (const skip of plan.skip) {
     await forge.setStatus(skip.headSha, skip.status);
     state.skipped[skip.pr] = skip.headSha;
+    save();
     outcome.skipped.push({ pr: skip.pr, head: skip.headSha });
     log(`PR #${skip.pr}: skipped (${skip.status.description})`);
   }
@@ -209,12 +225,48 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
     if (state.queued[job.id] === description) continue;
     await forge.setStatus(job.head, { state: 'pending', context: statusContext, description });
     state.queued[job.id] = description;
+    save();
     outcome.queuedStatuses += 1;
   }
 
-  state.cursor = plan.cursor;
-  saveStateFile(options.stateDir, stateName, state);
+  save();
   return outcome;
+}
+
+/**
+ * Pull requests with live jobs that the open list did not name: each is read alone (getPull),
+ * because absence is not closure (a pull request closed between two page reads shifts the later
+ * pages, and an open one is never seen). Closed or merged ones come back with the cancel reason;
+ * open ones come back to be planned like the listed ones. A walk that saw the list change is no
+ * ground for cancelling: nothing is read and nothing cancelled; the next poll looks again.
+ */
+async function confirmAbsences(
+  forge: Forge,
+  pulls: PullRequest[],
+  jobs: KnownJob[],
+  trusted: boolean,
+  log: (line: string) => void,
+): Promise<{ closed: Map<number, string>; rescued: PullRequest[] }> {
+  const listed = new Set(pulls.map((pull) => pull.number));
+  const absent = [...new Set(jobs.filter((job) => (job.state === 'queued' || job.state === 'running') && !listed.has(job.pr)).map((job) => job.pr))].sort((a, b) => a - b);
+  const closed = new Map<number, string>();
+  const rescued: PullRequest[] = [];
+  if (absent.length === 0) return { closed, rescued };
+  if (!trusted) {
+    log(`the open pull requests changed while they were read; jobs of ${absent.map((pr) => `#${pr}`).join(', ')} are left until the next poll`);
+    return { closed, rescued };
+  }
+  for (const pr of absent) {
+    try {
+      const pull = await forge.getPull(pr);
+      if (pull.state === 'open') rescued.push(pull);
+      else closed.set(pr, pull.merged ? 'the pull request was merged' : 'the pull request was closed');
+    } catch (error) {
+      if (isRefciError(error) && error.code === 'not-found') closed.set(pr, 'the pull request no longer exists');
+      else throw error;
+    }
+  }
+  return { closed, rescued };
 }
 
 const headKey = (pull: PullRequest) => `${pull.number} ${pull.headSha}`;

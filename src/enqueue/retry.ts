@@ -44,6 +44,7 @@ export async function retryJob(context: { clone: CoordClone; clock: Clock; by: s
     mergeBasis: original.mergeBasis,
     pr: original.pr,
     prUrl: original.prUrl,
+    forge: original.forge,
     pipeline: original.pipeline,
     priority: original.priority,
     maxAttempts: original.maxAttempts,

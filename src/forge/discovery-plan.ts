@@ -55,6 +55,13 @@ export function initialCursor(nowIso: string): CommentCursor {
 export interface DiscoveryInput {
   /** Open pull requests (Forge.listOpenPulls); closed ones given here are ignored. */
   pulls: PullRequest[];
+  /**
+   * Pull requests known to be closed or merged (Forge.getPull said so). When given, only their
+   * live jobs are cancelled as `pr-closed`: a pull request merely missing from `pulls` may be open
+   * (the list is read page by page and shifts when one closes meanwhile), so it is left alone.
+   * Without it, every pull request missing from `pulls` counts as closed.
+   */
+  closed?: number[];
   jobs: KnownJob[];
   /** Comments from Forge.listCommentsSince(cursor.since). */
   comments: IssueComment[];
@@ -162,8 +169,9 @@ export function planDiscovery(input: DiscoveryInput): DiscoveryPlan {
   const plan: DiscoveryPlan = { enqueue: [], cancel: [], skip: [], reprioritise: [], ignored: [], cursor: nextCursor(input.cursor, input.comments) };
 
   // Jobs of pull requests that are no longer open.
+  const closed = input.closed ? new Set(input.closed) : undefined;
   for (const job of input.jobs) {
-    if (LIVE.has(job.state) && !open.has(job.pr)) plan.cancel.push({ jobId: job.jobId, pr: job.pr, headSha: job.headSha, reason: 'pr-closed' });
+    if (LIVE.has(job.state) && !open.has(job.pr) && (!closed || closed.has(job.pr))) plan.cancel.push({ jobId: job.jobId, pr: job.pr, headSha: job.headSha, reason: 'pr-closed' });
   }
 
   // /recheck comments: one per pull request counts.

@@ -17,7 +17,7 @@ import {
   type RawComment,
   type RawPull,
 } from './shared.ts';
-import { cutDescription, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
+import { cutDescription, lastPage, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
 import { tokenValue } from './token.ts';
 import type { CommitStatus, Forge, ForgeOptions, IssueComment, PullListCache, PullRequest, UpsertResult } from './types.ts';
 
@@ -83,7 +83,15 @@ export class ForgejoForge implements Forge {
       });
       if (answer.status === 304) return { notModified: true };
       const pulls = answer.data.map((raw) => normalisePull(raw, this.#cloneUrl()));
-      return { notModified: false, pulls, etag: answer.headers.get('etag'), hasNext: this.#hasNext(answer.headers, pulls.length) };
+      const total = Number(answer.headers.get('x-total-count') ?? Number.NaN);
+      return {
+        notModified: false,
+        pulls,
+        etag: answer.headers.get('etag'),
+        hasNext: this.#hasNext(answer.headers, pulls.length),
+        ...(Number.isInteger(total) ? { total } : {}),
+        last: lastPage(answer.headers.get('link')),
+      };
     });
   }
 

@@ -18,7 +18,8 @@ import {
   type RawComment,
   type RawPull,
 } from './shared.ts';
-import { cutDescription, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
+import { cutDescription, lastPage, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
+import { octokitLog } from './octokit-log.ts';
 import { tokenValue } from './token.ts';
 import type { CommitStatus, Forge, ForgeOptions, IssueComment, PullListCache, PullRequest, UpsertResult } from './types.ts';
 
@@ -58,12 +59,11 @@ export class GitHubForge implements Forge {
     const tokenSource = typeof options.token === 'string' ? 'GITHUB_TOKEN or the token file' : options.token.source;
     this.#errors = { forgeName: 'GitHub', repo: options.repo, tokenSource, secrets: [token] };
     const log = scrubLog(options.log, [token]);
-    const quiet = () => {};
     this.#octokit = new Octokit({
       auth: token,
       baseUrl: this.#apiUrl,
       userAgent: options.userAgent ?? 'refci',
-      log: { debug: quiet, info: quiet, warn: log ?? quiet, error: log ?? quiet },
+      log: octokitLog(log),
     });
     const retry: RetryContext = { options: retryOptions(options.retry), forgeName: 'GitHub', onWait: log };
     this.#octokit.hook.wrap('request', (request, endpoint) => {
@@ -92,6 +92,7 @@ export class GitHubForge implements Forge {
             pulls: (response.data as unknown as RawPull[]).map((raw) => normalisePull(raw, this.#cloneUrl())),
             etag: response.headers.etag ?? null,
             hasNext: linkNext(response.headers.link) !== undefined,
+            last: lastPage(response.headers.link),
           };
         } catch (error) {
           if (isOctokitError(error) && error.status === 304 && etag) return { notModified: true };

@@ -75,7 +75,16 @@ export function byUpdate(a: IssueComment, b: IssueComment): number {
 
 /** One page as the client got it. */
 export type PageAnswer =
-  | { notModified: false; pulls: PullRequest[]; etag: string | null; hasNext: boolean }
+  | {
+      notModified: false;
+      pulls: PullRequest[];
+      etag: string | null;
+      hasNext: boolean;
+      /** The list's length as this answer counted it (Forgejo's X-Total-Count), when told. */
+      total?: number;
+      /** The last page as this answer's Link header named it, when it did. */
+      last?: number;
+    }
   | { notModified: true };
 
 /** Pages after which refci stops following "next": 100 pages of 100 is far beyond any real repository. */
@@ -93,6 +102,11 @@ export async function listPullsCached(
 ): Promise<PullRequest[]> {
   const usable = cache && cache.version === 1 && cache.key === key ? cache.pages : [];
   const pages: PullListCache['pages'] = [];
+  // Signs that the list changed while it was read page by page (then a pull request may have
+  // slid from a page not yet read onto one already read, and was never seen).
+  const totals = new Set<number>();
+  const lasts = new Set<number>();
+  let shortPage = false;
   for (let page = 1; page <= MAX_PAGES; page++) {
     const cached = usable[page - 1];
     const answer = await fetchPage(page, cached?.etag ?? null);
@@ -103,18 +117,31 @@ export async function listPullsCached(
       entry = { ...cached, hasNext: cached.hasNext || cached.pulls.length >= perPage };
     } else {
       entry = { etag: answer.etag, pulls: answer.pulls, hasNext: answer.hasNext };
+      if (answer.total !== undefined) totals.add(answer.total);
+      if (answer.last !== undefined) lasts.add(answer.last);
     }
     pages.push(entry);
     if (!entry.hasNext || entry.pulls.length === 0) break;
+    if (entry.pulls.length < perPage) shortPage = true;
   }
+  // Items move between pages while they are read; keep one of each number.
+  const seen = new Map<number, PullRequest>();
+  let repeated = false;
+  for (const page of pages) {
+    for (const pull of page.pulls) {
+      if (seen.has(pull.number)) repeated = true;
+      else seen.set(pull.number, pull);
+    }
+  }
+  const lastRead = pages.length;
+  const changed =
+    repeated || shortPage || totals.size > 1 || lasts.size > 1 || [...lasts].some((last) => last !== lastRead) || [...totals].some((total) => total !== seen.size);
   if (cache) {
     cache.version = 1;
     cache.key = key;
     cache.pages = pages;
+    cache.changedDuringWalk = changed;
   }
-  // Items move between pages while they are read; keep one of each number.
-  const seen = new Map<number, PullRequest>();
-  for (const page of pages) for (const pull of page.pulls) if (!seen.has(pull.number)) seen.set(pull.number, pull);
   return [...seen.values()].filter((pull) => pull.state === 'open');
 }
 

@@ -42,12 +42,26 @@ export function sameBody(a: string, b: string): boolean {
 
 /** The `rel="next"` target of an RFC 8288 Link header, if any. */
 export function linkNext(link: string | null | undefined): string | undefined {
+  return linkRel(link, 'next');
+}
+
+/** The URL of a Link header entry with this rel (`next`, `last`, …). */
+export function linkRel(link: string | null | undefined, rel: string): string | undefined {
   if (!link) return undefined;
+  const wanted = new RegExp(`\\brel="?([^";]*\\s)?${rel}(\\s[^";]*)?"?`);
   for (const part of link.split(',')) {
     const match = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
-    if (match && /\brel="?([^";]*\s)?next(\s[^";]*)?"?/.test(match[2]!)) return match[1];
+    if (match && wanted.test(match[2]!)) return match[1];
   }
   return undefined;
+}
+
+/** The page number the Link header's `last` entry names, when it names one. */
+export function lastPage(link: string | null | undefined): number | undefined {
+  const url = linkRel(link, 'last');
+  if (!url) return undefined;
+  const page = Number(/[?&]page=(\d+)/.exec(url)?.[1]);
+  return Number.isInteger(page) && page > 0 ? page : undefined;
 }
 
 /** The trailing number of a URL path (`…/issues/12`, `…/pull/12#issuecomment-3`). */

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { FORGE_NAMES, type ForgeKind } from './types.ts';
 
@@ -47,6 +48,26 @@ export interface ResolveTokenOptions {
 }
 
 /**
+ * Where a host keeps a forge's token when neither a token file is named nor the variable set:
+ * `~/.config/refci/github-token` (`$XDG_CONFIG_HOME/refci/…` when set). The documented cron and
+ * systemd lines rely on it, so that `refci collect` finds the token `refci enqueue` uses without
+ * a flag. Undefined when the environment names no home.
+ */
+export function defaultTokenFile(forge: ForgeKind, env: Record<string, string | undefined>): string | undefined {
+  const config = env.XDG_CONFIG_HOME || (env.HOME ? path.join(env.HOME, '.config') : undefined);
+  return config ? path.join(config, 'refci', `${forge}-token`) : undefined;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Finds the token for one forge: the token file when one is given, else GITHUB_TOKEN or
  * CODEBERG_TOKEN. Errors name where refci looked, never the token.
  */
@@ -81,10 +102,14 @@ export async function resolveToken(options: ResolveTokenOptions): Promise<ForgeT
   const env = options.env ?? process.env;
   const token = env[variable]?.trim();
   if (!token) {
+    const fallback = defaultTokenFile(options.forge, env);
+    if (fallback && (await exists(fallback))) return resolveToken({ ...options, tokenFile: fallback });
     throw new RefciError(
       'usage',
-      `no ${name} token: ${variable} is not set and no token file was given`,
-      `set ${variable} or configure a token file (see docs/forge.md for the scopes it needs)`,
+      fallback
+        ? `no ${name} token: ${variable} is not set, no token file was given and ${fallback} does not exist`
+        : `no ${name} token: ${variable} is not set and no token file was given`,
+      `put the token in ${fallback ?? `~/.config/refci/${options.forge}-token`} (mode 0600), set ${variable}, or configure a token file (see docs/forge.md for the scopes it needs)`,
     );
   }
   if (/\s/.test(token)) {

@@ -86,6 +86,12 @@ export interface PullListCache {
   /** Forge, repository and page size the pages belong to; a cache for other ones is ignored. */
   key?: string;
   pages: Array<{ etag: string | null; pulls: PullRequest[]; hasNext: boolean }>;
+  /**
+   * Set by the last walk: the list changed while it was read (the count or the last page moved,
+   * a pull request came twice). Then a pull request missing from it may still be open, so the
+   * walk is no ground for cancelling anything.
+   */
+  changedDuringWalk?: boolean;
 }
 
 export function emptyPullListCache(): PullListCache {
@@ -102,7 +108,9 @@ export interface Forge {
   /**
    * All open pull requests, oldest first. With a cache, each page is asked for conditionally
    * (If-None-Match): an unchanged page answers 304, costs no rate limit, and is read from the
-   * cache. The cache object is updated in place; persist it after the call.
+   * cache. The cache object is updated in place; persist it after the call. The list is read
+   * page by page: a pull request closed meanwhile shifts the later pages, so an open one can be
+   * missing; confirm with getPull before acting on an absence.
    */
   listOpenPulls(cache?: PullListCache): Promise<PullRequest[]>;
 

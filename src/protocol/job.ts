@@ -13,6 +13,24 @@ import { RefciError } from '../errors.ts';
  */
 export const MERGE_BASES = ['base', 'fork-point'] as const;
 
+/**
+ * Which forge repository a job's pull request lives on, as `<forge>:<owner>/<name>`
+ * (`github:gentoo/gentoo`, `codeberg:gentoo/gentoo`): the collector publishes the job there with
+ * the settings its own host holds for that forge. Never a URL or a credential.
+ */
+export const FORGE_ID_PATTERN = /^(github|codeberg):[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
+
+export function jobForge(kind: 'github' | 'codeberg', repo: string): string {
+  return `${kind}:${repo}`;
+}
+
+/** `github:gentoo/gentoo` -> { kind: 'github', repo: 'gentoo/gentoo' }; undefined for anything else. */
+export function parseJobForge(value: string | undefined): { kind: 'github' | 'codeberg'; repo: string } | undefined {
+  if (value === undefined || !FORGE_ID_PATTERN.test(value)) return undefined;
+  const at = value.indexOf(':');
+  return { kind: value.slice(0, at) as 'github' | 'codeberg', repo: value.slice(at + 1) };
+}
+
 export const jobSchema = z.strictObject({
   version: z.literal(1),
   id: z.string().regex(JOB_ID_PATTERN, 'must match [A-Za-z0-9][A-Za-z0-9_-]{0,63}'),
@@ -24,6 +42,7 @@ export const jobSchema = z.strictObject({
   mergeBasis: z.enum(MERGE_BASES).default('base'),
   pr: z.number().int().positive().optional(),
   prUrl: safeString(1024).optional(),
+  forge: z.string().regex(FORGE_ID_PATTERN, 'must be <github|codeberg>:<owner>/<name>').optional(),
   pipeline: z.string().regex(NAME_PATTERN, 'must be a simple name'),
   priority: z.number().int().min(-1000).max(1000).default(0),
   createdAt: isoTime,
@@ -58,6 +77,8 @@ export interface NewJobInput {
   createdAt: string;
   pr?: number;
   prUrl?: string;
+  /** `github:owner/name`: where the collector publishes the verdict. */
+  forge?: string;
   baseRef?: string;
   headRef?: string;
   mergeBasis?: (typeof MERGE_BASES)[number];
@@ -83,6 +104,7 @@ export function newJob(input: NewJobInput): JobDescriptor {
     mergeBasis: input.mergeBasis ?? 'base',
     pr: input.pr,
     prUrl: input.prUrl,
+    forge: input.forge,
     pipeline: input.pipeline,
     priority: input.priority ?? 0,
     createdAt: input.createdAt,

@@ -93,7 +93,19 @@ export interface StatusReport {
   failed: FailedRow[];
   workers: WorkerRow[];
   times: { windowHours: number; archived: number; queueWaitSec: Percentiles | null; runSec: Percentiles | null };
+  /** Finished jobs waiting for the collector to publish them on their forge, by forge (`github:owner/name`). */
+  unpublished: UnpublishedRow[];
 }
+
+export interface UnpublishedRow {
+  forge: string;
+  jobs: number;
+  /** How long the oldest has waited since it finished. */
+  oldestSec: number;
+}
+
+/** A collector archives a finished job within a round or two; longer means it cannot publish it. */
+export const UNPUBLISHED_WARN_SEC = 300;
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
@@ -149,6 +161,17 @@ export function buildStatus(input: StatusInput): StatusReport {
     }
   }
   queue.sort(claimOrder);
+  const unpublished = new Map<string, UnpublishedRow>();
+  for (const live of input.snapshot.values()) {
+    const state = stateOf(live);
+    const job = descriptorOf(live);
+    if ((state !== 'finished' && state !== 'cancelled') || !job?.forge) continue;
+    const since = Date.parse(resultOf(live)?.finishedAt ?? job.createdAt);
+    const row = unpublished.get(job.forge) ?? { forge: job.forge, jobs: 0, oldestSec: 0 };
+    row.jobs += 1;
+    row.oldestSec = Math.max(row.oldestSec, Number.isFinite(since) ? seconds(nowMs - since) : 0);
+    unpublished.set(job.forge, row);
+  }
   running.sort((a, b) => (b.elapsedSec ?? 0) - (a.elapsedSec ?? 0) || a.id.localeCompare(b.id));
 
   const since = nowMs - windowHours * 3600_000;
@@ -178,6 +201,7 @@ export function buildStatus(input: StatusInput): StatusReport {
     failed,
     workers,
     times: { windowHours, archived: recent.length, queueWaitSec: percentiles(waits), runSec: percentiles(runs) },
+    unpublished: [...unpublished.values()].sort((a, b) => a.forge.localeCompare(b.forge)),
   };
 }
 
@@ -269,6 +293,15 @@ export function renderStatus(report: StatusReport): string[] {
     ['JOB', 'STATE', 'PIPELINE', 'PR', 'HOLDER', 'AGE', 'REASON'],
     report.jobs.filter((j) => !shown.has(j.id)).map((j) => [j.id, j.state, j.pipeline ?? '-', pr(j.pr), j.holder ?? '-', formatDuration(j.ageSec), j.reason ?? '']),
   );
+  for (const u of report.unpublished) {
+    if (u.oldestSec < UNPUBLISHED_WARN_SEC) continue;
+    const kind = u.forge.split(':')[0];
+    out.push(
+      '',
+      `unpublished: ${u.jobs} finished job(s) of ${u.forge} wait for the collector (oldest ${formatDuration(u.oldestSec)}); ` +
+        `run refci collect on the main host with a ${kind} token (${kind === 'github' ? 'GITHUB_TOKEN' : 'CODEBERG_TOKEN'} or ~/.config/refci/${kind}-token); its log says what is missing`,
+    );
+  }
   if (report.workers.length === 0) out.push('', 'workers: none has announced itself yet');
   section(
     'WORKERS',

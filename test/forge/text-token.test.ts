@@ -112,3 +112,15 @@ test('scrub removes the secret and its URL-encoded form', (t) => {
   t.is(scrub('a tok+en/1 b tok%2Ben%2F1 c', ['tok+en/1']), 'a [redacted] b [redacted] c');
   t.is(scrub('abc', ['a']), 'abc', 'too short to be a token');
 });
+
+test('resolveToken: without the variable or a named file, ~/.config/refci/<forge>-token (the documented place)', async (t) => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-home-'));
+  t.teardown(() => fs.rmSync(home, { recursive: true, force: true }));
+  const missing = await t.throwsAsync(resolveToken({ forge: 'github', env: { HOME: home } }), { instanceOf: RefciError });
+  t.is(missing.message, `no GitHub token: GITHUB_TOKEN is not set, no token file was given and ${path.join(home, '.config', 'refci', 'github-token')} does not exist`);
+  fs.mkdirSync(path.join(home, '.config', 'refci'), { recursive: true });
+  fs.writeFileSync(path.join(home, '.config', 'refci', 'github-token'), 'from_the_default_file\n', { mode: 0o600 });
+  const token = await resolveToken({ forge: 'github', env: { HOME: home } });
+  t.is(token.reveal(), 'from_the_default_file');
+  t.is((await resolveToken({ forge: 'github', env: { HOME: home, GITHUB_TOKEN: 'from_the_variable' } })).reveal(), 'from_the_variable', 'the variable wins');
+});

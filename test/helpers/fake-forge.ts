@@ -100,6 +100,8 @@ export class FakeForge {
   readonly rateLimit = { limit: 5000, remaining: 5000, reset: 0 };
   /** Fake clock, ms. Mutations advance it by one second so timestamps are ordered. */
   now: number;
+  /** Called with each request before it is answered: lets a test change the state mid-walk (close a pull request between two page reads). */
+  onRequest?: (request: RecordedRequest) => void;
 
   #server: http.Server;
   #script: ScriptedAnswer[] = [];
@@ -312,6 +314,7 @@ export class FakeForge {
       response: '',
     };
     this.requests.push(record);
+    this.onRequest?.(record);
     const answer = this.#answer(record, url);
     record.status = answer.status;
     const out: Record<string, string> = { ...answer.headers };

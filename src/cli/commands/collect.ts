@@ -9,7 +9,10 @@ import { isRefciError, RefciError } from '../../errors.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
-import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
+import { forgeForJobs, forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
+import { ForgeRouter } from '../../collect/forge-router.ts';
+import type { ForgeSettings } from '../../config/types.ts';
+import type { Forge, ForgeKind } from '../../forge/index.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 
 export const collectCommand: Command = {
@@ -19,9 +22,12 @@ export const collectCommand: Command = {
     '--once              collect what is finished, then exit (for cron)',
     '--out DIR           write each job\'s reports to DIR/<job id>/ (default ./refci-reports)',
     '--config FILE       use this file (over the built-in defaults) instead of the configuration branch',
+    '--verbose           also say when a round archived nothing (by default only what changed is printed)',
     '',
     'publishing on forges (statuses, one report comment per pull request); --github and --codeberg may both be given:',
     ...forgeHelp,
+    'without either, each job is published on the forge it came from (its forge field), with the token from',
+    'GITHUB_TOKEN / CODEBERG_TOKEN, ~/.config/refci/<github|codeberg>-token or the configuration\'s token file',
     '--report-url TEMPLATE   link in statuses and comments; {job}, {shard}, {pr} and {head} are filled in,',
     '                    e.g. https://ci.example.org/reports/{job}/report.html (see docs/forge.md)',
   ],
@@ -32,6 +38,7 @@ export const collectCommand: Command = {
     out: { type: 'string' },
     config: { type: 'string' },
     'report-url': { type: 'string' },
+    verbose: { type: 'boolean' },
   },
   async run(flags, _positionals, io) {
     const id = defaultWorkerId();
@@ -40,20 +47,17 @@ export const collectCommand: Command = {
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
     const log = lineLogger(io, context.clock, 'collector');
     const folder = new FolderPublisher(out);
-    if (flags.github === undefined && flags.codeberg === undefined && flags['report-url'] !== undefined) {
-      throw new RefciError('usage', '--report-url needs --github or --codeberg', 'see refci collect --help');
-    }
     // Made for each configuration the collector takes up: forge settings may live there.
     const publishers = async (current: FleetConfig): Promise<Publisher[]> => {
-      const forges = await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: current.forges });
-      return [
-        folder,
-        ...forges.map(
-          ({ forge, settings }) => new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log }),
-        ),
-      ];
+      const publisherOf = ({ forge, settings }: { forge: Forge; settings: ForgeSettings }) =>
+        new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log });
+      const fixed = (await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: current.forges })).map(publisherOf);
+      // Jobs name their forge: publish each there with this host's settings, without a flag.
+      const open = async (kind: ForgeKind, repo: string) => publisherOf(await forgeForJobs(kind, repo, flags, io, current.forges, log));
+      return [folder, new ForgeRouter({ fixed, open })];
     };
     const errors: unknown[] = [];
+    const unpublishable: Error[] = [];
     const stop = stopOnSignals(io);
     const { archived } = await runCollector({
       coord: context.coord,
@@ -67,14 +71,21 @@ export const collectCommand: Command = {
       deciders,
       stop: stop.signal,
       onPublishError: (error) => errors.push(error),
+      onUnpublishable: (error) => unpublishable.push(error),
     });
     stop.dispose();
-    io.out(`collector: archived ${archived} job(s); reports in ${out}`);
+    // Under cron every line is mail: a round that archived nothing says nothing unless asked.
+    if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);
     if (errors.length > 0) {
       const first = errors[0];
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
       if (isRefciError(first)) throw new RefciError(first.code, `${errors.length} job(s) not published, left live for the next run${more}: ${first.message}`, first.hint, first.details);
       throw first;
+    }
+    if (unpublishable.length > 0) {
+      // Already logged, once per forge; the exit code tells cron and systemd that something waits.
+      const first = unpublishable[0]!;
+      throw new RefciError(isRefciError(first) ? first.code : 'usage', `${unpublishable.length} job(s) left live, not published: ${first.message}`);
     }
     return 0;
   },

@@ -44,6 +44,7 @@ export const enqueueCommand: Command = {
     '--max-attempts N    attempts before the job fails when workers die (default: maxAttempts of the configuration)',
     '--timeout SEC       time limit for the whole job (default: jobTimeoutSec of the configuration)',
     '--json              print what was done as JSON',
+    '--verbose           also print what did not change (a poll that found nothing prints nothing)',
   ],
   options: {
     ...coordOptions,
@@ -59,6 +60,7 @@ export const enqueueCommand: Command = {
     'max-attempts': { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
     'pull-refs': { type: 'string' },
     baseline: { type: 'boolean' },
     'queued-statuses': { type: 'string' },
@@ -114,10 +116,12 @@ export const enqueueCommand: Command = {
         maxAttempts: common.maxAttempts,
         timeoutSec: common.timeoutSec,
         log,
+        verbose: flags.verbose ? log : undefined,
       });
       if (flags.json) {
         io.out(JSON.stringify(outcome));
-      } else {
+      } else if (flags.verbose) {
+        // Under cron every line is mail: by default only what changed is printed, above.
         log(`${forge.repo}: ${outcome.openPulls} open pull request(s); ${outcome.enqueued.length} enqueued, ${outcome.cancelled.length} cancelled, ${outcome.skipped.length} skipped`);
       }
       return 0;
