@@ -25,9 +25,9 @@ export async function updateRefs(gitdir: string, updates: { ref: string; newOid:
 
 /** Creates `ref` at `oid`; fails if it exists. */
 export async function createRef(gitdir: string, ref: string, oid: string): Promise<void> {
-  await git(['update-ref', ref, oid, ''], { cwd: gitdir });
+  await git(['update-ref', '--', ref, oid, ''], { cwd: gitdir });
 }
 
 export async function setSymbolicRef(gitdir: string, name: string, target: string): Promise<void> {
-  await git(['symbolic-ref', name, target], { cwd: gitdir });
+  await git(['symbolic-ref', '--', name, target], { cwd: gitdir });
 }

@@ -11,6 +11,8 @@ export interface JobRunnerOptions {
   hooks?: (config: FleetConfig) => Promise<WorkerHooks>;
   /** Each step of a running job starting and ending, for a progress display. */
   onStep?: (job: JobDescriptor, event: StepProgress) => void;
+  /** Fetch jobs whose repo is a path or file:// URL on this host; off by default (see Workspace). */
+  allowLocalRepos?: boolean;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface JobRunnerOptions {
  * sandbox is not free) and made again when the configuration changes.
  */
 export function pipelineRunner(options: JobRunnerOptions): JobRunner {
-  const workspace = new Workspace(options.stateDir);
+  const workspace = new Workspace(options.stateDir, { allowLocalRepos: options.allowLocalRepos });
   const hooksFor = options.hooks ?? ((config: FleetConfig) => workerHooks(config, options.stateDir));
   let cached: { config: FleetConfig; hooks: Promise<WorkerHooks> } | undefined;
   return async (run) => {
