@@ -92,10 +92,12 @@ test('a job whose repo is a git option never runs anything and is set aside with
   const good = { version: 1, base: s.source.base, head: s.source.heads[0], pipeline: 'check', createdAt: '2026-01-01T00:00:00Z' };
   await pushRawJob(s, 'upload-pack', { 'job.json': JSON.stringify({ ...good, id: 'upload-pack', repo: `--upload-pack=touch ${marker}` }) });
   await pushRawJob(s, 'ext-helper', { 'job.json': JSON.stringify({ ...good, id: 'ext-helper', repo: `ext::sh -c touch% ${marker}` }) });
+  await pushRawJob(s, 'with-token', { 'job.json': JSON.stringify({ ...good, id: 'with-token', repo: 'https://x:token@example.invalid/a.git' }) });
   const status = JSON.parse((await refci(['status', '--coord', s.coord, '--json'], { env: s.env })).stdout);
   const reasons = Object.fromEntries(status.jobs.map((j: { id: string; reason?: string }) => [j.id, j.reason]));
   t.regex(reasons['upload-pack'], /job\.json field repo: must not start with -/);
   t.regex(reasons['ext-helper'], /job\.json field repo: must be an https/);
+  t.regex(reasons['with-token'], /job\.json field repo: must not carry credentials/);
   const work = await refci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1'], { env: s.env });
   t.is(work.exitCode, 0, work.stderr);
   await refci(['collect', '--coord', s.coord, '--once', '--out', `${s.dir}/out`], { env: s.env });
@@ -103,6 +105,7 @@ test('a job whose repo is a git option never runs anything and is set aside with
   const verdicts = Object.fromEntries(log.map((e: { job: string; verdict: string; reason: string }) => [e.job, `${e.verdict}: ${e.reason}`]));
   t.regex(verdicts['upload-pack'], /^error: malformed job: job\.json field repo: must not start with -/);
   t.regex(verdicts['ext-helper'], /^error: malformed job: /);
+  t.regex(verdicts['with-token'], /^error: malformed job: /);
   t.false(fs.existsSync(marker), 'git ran the job repo as a command');
 });
 
