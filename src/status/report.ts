@@ -1,6 +1,7 @@
 import type { DrainRecord } from '../protocol/drain.ts';
 import type { PresenceRecord } from '../protocol/presence.ts';
 import type { Summary } from '../protocol/history.ts';
+import type { IgnoredRef } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type JobState, type Snapshot } from '../protocol/snapshot.ts';
 import { liveRows, table, type LiveRow } from './live-rows.ts';
 import { claimOrder } from '../protocol/sweep.ts';
@@ -21,6 +22,8 @@ export interface StatusInput {
   attemptStarts: ReadonlyMap<string, number>;
   configCommit?: string;
   windowHours?: number;
+  /** Refs under refs/ci/ that every host ignores (bad id, not a commit). */
+  ignoredRefs?: IgnoredRef[];
 }
 
 export interface Percentiles {
@@ -92,6 +95,8 @@ export interface StatusReport {
   failed: FailedRow[];
   workers: WorkerRow[];
   times: { windowHours: number; archived: number; queueWaitSec: Percentiles | null; runSec: Percentiles | null };
+  /** Refs under refs/ci/ that every host ignores, each with why; delete them by hand. */
+  ignoredRefs: IgnoredRef[];
 }
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
@@ -186,6 +191,7 @@ export function buildStatus(input: StatusInput): StatusReport {
     failed,
     workers,
     times: { windowHours, archived: recent.length, queueWaitSec: percentiles(waits), runSec: percentiles(runs) },
+    ignoredRefs: input.ignoredRefs ?? [],
   };
 }
 
@@ -252,6 +258,8 @@ export function renderStatus(report: StatusReport): string[] {
     .map(([state, n]) => `${n} ${state}`)
     .join(', ');
   out.push(`jobs: ${countLine || 'none'}`);
+  // Once per status, never by the hosts that skip them: a person deletes these refs by hand.
+  for (const { ref, reason } of report.ignoredRefs) out.push(`ignored ref ${ref}: ${reason}; every host skips it (delete it: git push <coord> :${ref})`);
   const section = (title: string, header: string[], cells: string[][]) => {
     if (cells.length === 0) return;
     out.push('', title, ...table(header, cells));
