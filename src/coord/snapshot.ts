@@ -50,13 +50,15 @@ export async function readLiveRefs(clone: CoordClone): Promise<{ snapshot: Snaps
     const parsed = parseLiveRef(ref);
     if (parsed) live.push({ ref, oid, ...parsed });
   }
-  const toRead = live.filter(({ oid, kind }) => !recordCache.has(`${kind}:${oid}`));
+  // The cache as it is now: another read in this process (two clones, in tests) may replace it while this one waits for git.
+  const previous = recordCache;
+  const toRead = live.filter(({ oid, kind }) => !previous.has(`${kind}:${oid}`));
   const specs = toRead.map(({ oid, kind }) => `${oid}:${KINDS[kind].kind.file}`);
   const contents = await readFiles(clone.gitdir, specs, MAX_RECORD_BYTES);
   const cache = new Map<string, Decoded<unknown>>();
   for (const { oid, kind } of live) {
     const key = `${kind}:${oid}`;
-    const known = recordCache.get(key);
+    const known = previous.get(key);
     if (known) cache.set(key, known);
   }
   toRead.forEach(({ oid, kind }, index) => {
