@@ -107,7 +107,7 @@ async function drain(workers: number): Promise<number> {
   await Promise.all(
     Array.from({ length: workers }, (_, n) =>
       execa('node', [bin, 'work', '--coord', remote, '--once', '--worker-id', `w${n}`], {
-        env: { ...process.env, REFCI_STATE_DIR: path.join(root, `drain-${workers}-state`) },
+        env: { ...process.env, REFCI_STATE_DIR: path.join(root, `drain-${workers}-state`), REFCI_ALLOW_LOCAL_REPOS: '1' },
         stdin: 'ignore',
       }),
     ),

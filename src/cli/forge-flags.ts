@@ -1,7 +1,7 @@
 /** Flags shared by `refci enqueue` and `refci collect` to reach a forge. */
 import type { FleetConfig, ForgeSettings } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
-import { createForge, resolveToken, type Forge, type ForgeKind } from '../forge/index.ts';
+import { createForge, resolveToken, TOKEN_ENV, type Forge, type ForgeKind } from '../forge/index.ts';
 import type { Io } from './command.ts';
 
 export const forgeOptions = {
@@ -11,15 +11,18 @@ export const forgeOptions = {
   'token-file': { type: 'string' },
   'status-context': { type: 'string' },
   login: { type: 'string' },
+  'allow-http-api': { type: 'boolean' },
 } as const;
 
 export const forgeHelp = [
   '--github OWNER/REPO     a GitHub repository (token from GITHUB_TOKEN or --token-file)',
   '--codeberg OWNER/REPO   a Codeberg/Forgejo repository (token from CODEBERG_TOKEN or --token-file)',
-  '--api-url URL       API root: GitHub Enterprise (https://host/api/v3), another Forgejo (https://host/api/v1)',
-  '--token-file FILE   file holding only the token (mode 0600); wins over the variable',
-  '                    --api-url, --token-file, --login, --status-context and --report-url may instead be set',
-  '                    per forge in the configuration (forges.github, forges.codeberg); a flag wins',
+  '--api-url URL       API root: GitHub Enterprise (https://host/api/v3), another Forgejo (https://host/api/v1);',
+  '                    also REFCI_GITHUB_API_URL / REFCI_CODEBERG_API_URL. Never taken from the configuration branch',
+  '--token-file FILE   file holding only the token (mode 0600); wins over the variable. Never taken from the branch',
+  '--allow-http-api    accept an http:// API URL (a forge on this machine, tests); the token otherwise goes only over https',
+  '                    --login, --status-context and --report-url may instead be set per forge in the',
+  '                    configuration (forges.github, forges.codeberg); a flag wins',
   '--status-context NAME   commit status context, also names the report comment (default gentoo-ci)',
   '--login NAME        the token user\'s login when GET /user cannot tell (a GitHub App: <app>[bot])',
 ];
@@ -52,9 +55,10 @@ export async function forgesFromFlags(
   }
   const forges: Array<{ forge: Forge; settings: ForgeSettings }> = [];
   for (const kind of kinds as ForgeKind[]) {
-    const settings = forgeSettings(flags, kind, options.forges);
+    const settings = forgeSettings(flags, kind, io.env, options.forges, options.log ?? ((line) => io.err(line)));
     const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
-    const forge = createForge(kind, { repo: flags[kind] as string, token, apiUrl: settings.apiUrl, login: settings.login, log: options.log });
+    const allowHttp = flags['allow-http-api'] === true;
+    const forge = createForge(kind, { repo: flags[kind] as string, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log: options.log });
     forges.push({ forge, settings });
   }
   return forges;
@@ -62,8 +66,8 @@ export async function forgesFromFlags(
 
 /**
  * The forge a job names (`forge: "github:gentoo/gentoo"`) when no --github / --codeberg flag
- * names it: the configuration's settings for that forge, --report-url and --status-context from
- * the command line, the token from the environment or the token files.
+ * names it: this host's settings for that forge (forgeSettings), the token from the environment
+ * or the token files.
  */
 export async function forgeForJobs(
   kind: ForgeKind,
@@ -73,23 +77,43 @@ export async function forgeForJobs(
   configured: FleetConfig['forges'] = {},
   log?: (line: string) => void,
 ): Promise<{ forge: Forge; settings: ForgeSettings }> {
-  const fromConfig = configured[kind] ?? {};
-  const settings: ForgeSettings = {
-    ...fromConfig,
-    statusContext: (flags['status-context'] as string | undefined) ?? fromConfig.statusContext,
-    reportUrl: (flags['report-url'] as string | undefined) ?? fromConfig.reportUrl,
-  };
+  const settings = forgeSettings(flags, kind, io.env, configured, log ?? ((line) => io.err(line)));
   const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
-  return { forge: createForge(kind, { repo, token, apiUrl: settings.apiUrl, login: settings.login, log }), settings };
+  const allowHttp = flags['allow-http-api'] === true;
+  return { forge: createForge(kind, { repo, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log }), settings };
 }
 
-/** A forge's settings: each flag given wins over the configuration's `forges.<kind>`. */
-function forgeSettings(flags: Record<string, unknown>, kind: ForgeKind, configured: FleetConfig['forges'] = {}): ForgeSettings {
+/**
+ * Settings the configuration branch may hold but this host never takes from it: any worker key can
+ * push that branch, and whoever sets the API URL or the token file decides where the token goes or
+ * which file of the main host is sent as one. They come from this host's flags and environment only.
+ */
+export const HOST_ONLY_FORGE_SETTINGS = ['apiUrl', 'tokenFile'] as const;
+
+/** Environment variable naming the API root of a forge on the main host (the flag wins). */
+export const API_URL_ENV: Record<ForgeKind, string> = { github: 'REFCI_GITHUB_API_URL', codeberg: 'REFCI_CODEBERG_API_URL' };
+
+/**
+ * A forge's settings: each flag given wins over the configuration's `forges.<kind>`, except the
+ * host-only ones, which the configuration cannot set (a warning line says they were ignored).
+ */
+export function forgeSettings(
+  flags: Record<string, unknown>,
+  kind: ForgeKind,
+  env: Record<string, string | undefined>,
+  configured: FleetConfig['forges'] = {},
+  warn: (line: string) => void = () => {},
+): ForgeSettings {
   const fromConfig = configured[kind] ?? {};
   const flag = (name: string) => flags[name] as string | undefined;
+  const ignored = HOST_ONLY_FORGE_SETTINGS.filter((name) => fromConfig[name] !== undefined);
+  if (ignored.length > 0) {
+    const fields = ignored.map((name) => `forges.${kind}.${name}`).join(' and ');
+    warn(`warning: configuration branch: ${fields} ignored: the API URL and token file come only from this host (--api-url or ${API_URL_ENV[kind]}, --token-file or ${TOKEN_ENV[kind]}); remove ${ignored.length > 1 ? 'them' : 'it'} from config.json`);
+  }
   return {
-    apiUrl: flag('api-url') ?? fromConfig.apiUrl,
-    tokenFile: flag('token-file') ?? fromConfig.tokenFile,
+    apiUrl: flag('api-url') ?? (env[API_URL_ENV[kind]] || undefined),
+    tokenFile: flag('token-file'),
     login: flag('login') ?? fromConfig.login,
     statusContext: flag('status-context') ?? fromConfig.statusContext,
     reportUrl: flag('report-url') ?? fromConfig.reportUrl,

@@ -5,7 +5,7 @@ import { fetchRefs } from '../git/fetch.ts';
 import { initBare } from '../git/init.ts';
 import { lsRemote } from '../git/ls-remote.ts';
 import { pushWithLease, type PushResult, type RefUpdate } from '../git/push.ts';
-import { forEachRef, resolveCommit, updateRefs } from '../git/refs.ts';
+import { forEachRef, forEachRefTyped, resolveCommit, updateRefs } from '../git/refs.ts';
 
 /**
  * A host's private bare clone of the coordination repository. It mirrors only
@@ -34,6 +34,11 @@ export class CoordClone {
 
   refs(prefix: string): Promise<Map<string, string>> {
     return forEachRef(this.gitdir, prefix);
+  }
+
+  /** Refs under `prefix` with the type of object each points at: a hand-pushed ref may point at a blob or a tree. */
+  typedRefs(prefix: string): Promise<Map<string, { oid: string; type: string }>> {
+    return forEachRefTyped(this.gitdir, prefix);
   }
 
   ref(name: string): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { MAX_RECORD_BYTES, type Decoded } from '../protocol/codec.ts';
 import { JOB } from '../protocol/job.ts';
 import { LOCK } from '../protocol/lock.ts';
 import { decodeAs, type RecordKind } from '../protocol/record-kind.ts';
-import { NAMESPACE, parseLiveRef, type LiveKind } from '../protocol/refs.ts';
+import { ignoredLiveRef, NAMESPACE, parseLiveRef, type IgnoredRef, type LiveKind } from '../protocol/refs.ts';
 import { RESULT } from '../protocol/result.ts';
 import type { LiveJob, Snapshot } from '../protocol/snapshot.ts';
 import type { CoordClone } from './clone.ts';
@@ -30,20 +30,35 @@ const recordCaches = new WeakMap<CoordClone, Map<string, Decoded<unknown>>>();
 
 /** Reads the live refs of the local mirror into a Snapshot; unreadable records become reasons, never exceptions. */
 export async function readSnapshot(clone: CoordClone): Promise<Snapshot> {
-  const recordCache = recordCaches.get(clone) ?? new Map<string, Decoded<unknown>>();
-  const refs = await clone.refs(`${NAMESPACE}/`);
+  return (await readLiveRefs(clone)).snapshot;
+}
+
+/**
+ * The Snapshot, and the refs under refs/ci/ that are left out of it: an id that breaks the job id
+ * pattern, or a tip that is not a commit. Every host leaves them alone; `refci status` lists them.
+ */
+export async function readLiveRefs(clone: CoordClone): Promise<{ snapshot: Snapshot; ignored: IgnoredRef[] }> {
+  const refs = await clone.typedRefs(`${NAMESPACE}/`);
   const live: { ref: string; oid: string; id: string; kind: LiveKind }[] = [];
-  for (const [ref, oid] of refs) {
+  const ignored: IgnoredRef[] = [];
+  for (const [ref, { oid, type }] of refs) {
+    const reason = ignoredLiveRef(ref, type);
+    if (reason !== undefined) {
+      ignored.push({ ref, reason });
+      continue;
+    }
     const parsed = parseLiveRef(ref);
     if (parsed) live.push({ ref, oid, ...parsed });
   }
-  const toRead = live.filter(({ oid, kind }) => !recordCache.has(`${kind}:${oid}`));
+  // The cache as it is now: another read of this clone may replace it while this one waits for git.
+  const previous = recordCaches.get(clone) ?? new Map<string, Decoded<unknown>>();
+  const toRead = live.filter(({ oid, kind }) => !previous.has(`${kind}:${oid}`));
   const specs = toRead.map(({ oid, kind }) => `${oid}:${KINDS[kind].kind.file}`);
   const contents = await readFiles(clone.gitdir, specs, MAX_RECORD_BYTES);
   const cache = new Map<string, Decoded<unknown>>();
   for (const { oid, kind } of live) {
     const key = `${kind}:${oid}`;
-    const known = recordCache.get(key);
+    const known = previous.get(key);
     if (known) cache.set(key, known);
   }
   toRead.forEach(({ oid, kind }, index) => {
@@ -63,7 +78,7 @@ export async function readSnapshot(clone: CoordClone): Promise<Snapshot> {
     const record = matchingId(cache.get(`${kind}:${oid}`)!, id, ref);
     (entry as unknown as Record<string, unknown>)[KINDS[kind].field] = { oid, record };
   }
-  return snapshot;
+  return { snapshot, ignored };
 }
 
 /** The number of decoded records kept between reads (for tests of the bound). */

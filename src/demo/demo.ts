@@ -53,7 +53,7 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string; verd
   const count = options.workers ?? 3;
   out(`2. ${count} worker processes claim and run them`);
   const workers = Array.from({ length: count }, (_, n) =>
-    execa('node', [bin, 'work', '--coord', coord, '--once', '--worker-id', `worker-${n + 1}`, '--config', configFile], { env, extendEnv: false, reject: false, stdin: 'ignore' }),
+    execa('node', [bin, 'work', '--coord', coord, '--once', '--worker-id', `worker-${n + 1}`, '--config', configFile, '--allow-local-repos'], { env, extendEnv: false, reject: false, stdin: 'ignore' }),
   );
   for (const result of await Promise.all(workers)) {
     for (const line of String(result.stdout).split('\n').filter((l) => / claimed by |: (success|failure|error|cancelled):/.test(l))) {

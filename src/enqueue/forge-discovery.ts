@@ -14,6 +14,7 @@ import { isoOf, type Clock } from '../host/clock.ts';
 import { planDiscovery, recheckPermissionChecks, initialCursor, type CommentCursor, type DiscoveryPlan, type KnownJob, type PlanJobState, type Priority } from '../forge/discovery-plan.ts';
 import { DEFAULT_STATUS_CONTEXT, emptyPullListCache, type Forge, type PullListCache, type PullRequest } from '../forge/types.ts';
 import { jobForge, newJob, type JobDescriptor } from '../protocol/job.ts';
+import { jobRepoUrls } from './job-repo.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, resultOf, stateOf, type LiveJob, type Snapshot } from '../protocol/snapshot.ts';
 import { enqueueJobs } from './enqueue.ts';
@@ -49,6 +50,8 @@ export interface ForgeDiscoveryOptions {
   log?: (line: string) => void;
   /** What did not change (nothing to do, jobs left alone); not printed under cron by default. */
   verbose?: (line: string) => void;
+  /** Where the warning about credentials left out of a clone URL goes (stderr in the CLI); `log` by default. */
+  warn?: (line: string) => void;
 }
 
 /** What the poll did, for the terminal and --json. */
@@ -158,9 +161,10 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   }
   const retries = await firstFreeRetry(clone, snapshot, wanted.map((w) => identity(w.pull)));
   const start = clock.now();
+  const jobRepo = jobRepoUrls(options.warn ?? log);
   const descriptors = wanted.map((w, index) =>
     newJob({
-      repo: w.pull.cloneUrl,
+      repo: jobRepo(w.pull.cloneUrl),
       base: w.pull.baseSha,
       head: w.pull.headSha,
       baseRef: `refs/heads/${w.pull.baseRef}`,

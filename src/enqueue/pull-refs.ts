@@ -14,6 +14,7 @@ import type { EnqueuePlan } from './plan.ts';
 import { resolveRev } from './resolve-rev.ts';
 import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { createHash } from 'node:crypto';
+import { jobRepoUrls } from './job-repo.ts';
 
 export interface PullRefsOptions {
   url: string;
@@ -29,6 +30,8 @@ export interface PullRefsOptions {
   timeoutSec?: number;
   /** Record the refs as seen without enqueueing anything (first run on a repository with many old pull requests). */
   baseline?: boolean;
+  /** Where the warning about credentials left out of the URL goes (stderr in the CLI). */
+  warn?: (line: string) => void;
 }
 
 export interface PullRefsOutcome {
@@ -59,8 +62,10 @@ export async function listPullRefs(url: string): Promise<{ heads: Map<number, st
 }
 
 export async function discoverPullRefs(options: PullRefsOptions): Promise<PullRefsOutcome> {
-  const stateName = `pull-refs-${createHash('sha256').update(options.url).digest('hex').slice(0, 12)}.json`;
-  const state = loadStateFile<PullRefsState>(options.stateDir, stateName, () => ({ version: 1, url: options.url, heads: {} }));
+  // Jobs and the state file get the URL without credentials; git is still given the URL as it came.
+  const repo = jobRepoUrls(options.warn ?? (() => {}))(options.url);
+  const stateName = `pull-refs-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}.json`;
+  const state = loadStateFile<PullRefsState>(options.stateDir, stateName, () => ({ version: 1, url: repo, heads: {} }));
   const { heads, headBranch } = await listPullRefs(options.url);
   let base: { sha: string; ref?: string };
   if (options.base !== undefined) {
@@ -78,7 +83,7 @@ export async function discoverPullRefs(options: PullRefsOptions): Promise<PullRe
     ? []
     : changed.map(({ pr, head }, index) =>
         newJob({
-          repo: options.url,
+          repo,
           base: base.sha,
           head,
           baseRef: base.ref,
@@ -93,6 +98,6 @@ export async function discoverPullRefs(options: PullRefsOptions): Promise<PullRe
       );
   const plan = jobs.length > 0 ? await enqueueJobs({ clone: options.clone, clock: options.clock, by: options.by }, jobs) : { create: [], skipped: [], cancel: [] };
   // Saved only after the push won: a failed run tries the same refs again.
-  saveStateFile(options.stateDir, stateName, { version: 1, url: options.url, heads: Object.fromEntries([...heads].map(([pr, head]) => [String(pr), head])) });
+  saveStateFile(options.stateDir, stateName, { version: 1, url: repo, heads: Object.fromEntries([...heads].map(([pr, head]) => [String(pr), head])) });
   return { changed, base, plan };
 }

@@ -91,18 +91,27 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
 }
 
 /**
- * The main host's tokens, one per forge that is configured or has its
- * variable set: readable, one word. The forge itself is not asked; the first
- * `refci enqueue` says whether it accepts the token.
+ * The main host's tokens, one per forge whose variable is set: readable, one
+ * word. The forge itself is not asked; the first `refci enqueue` says whether
+ * it accepts the token. A token file named by the configuration branch is
+ * never read (any worker key can push that branch): it gets a warning.
  */
 async function checkForgeTokens(config: FleetConfig, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   for (const forge of ['github', 'codeberg'] as const) {
-    const tokenFile = config.forges[forge]?.tokenFile;
-    if (tokenFile === undefined && !env[TOKEN_ENV[forge]]) continue;
+    const fromBranch = (['apiUrl', 'tokenFile'] as const).filter((field) => config.forges[forge]?.[field] !== undefined);
+    if (fromBranch.length > 0) {
+      checks.push({
+        name: `${FORGE_NAMES[forge]} settings`,
+        status: 'warn',
+        detail: `the configuration branch sets ${fromBranch.map((field) => `forges.${forge}.${field}`).join(' and ')}, which refci ignores`,
+        fix: 'give --api-url and --token-file (or the token variable) on the main host, and remove them from config.json',
+      });
+    }
+    if (!env[TOKEN_ENV[forge]]) continue;
     const name = `${FORGE_NAMES[forge]} token`;
     try {
-      const token = await resolveToken({ forge, env, tokenFile });
+      const token = await resolveToken({ forge, env });
       checks.push({ name, status: 'ok', detail: `from ${token.source}` });
     } catch (error) {
       checks.push({ name, status: 'fail', detail: (error as Error).message, fix: isRefciError(error) && error.hint ? error.hint : 'see docs/forge.md' });

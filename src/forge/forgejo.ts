@@ -1,4 +1,5 @@
 import { RefciError, isRefciError } from '../errors.ts';
+import { assertApiOrigin, checkedApiUrl } from './api-origin.ts';
 import { type RetryContext, withRetries } from './retry.ts';
 import {
   byUpdate,
@@ -51,6 +52,7 @@ export class ForgejoForge implements Forge {
   readonly #owner: string;
   readonly #name: string;
   readonly #apiUrl: string;
+  readonly #api: URL;
   readonly #token: string;
   readonly #perPage: number;
   readonly #errors: ErrorContext;
@@ -64,6 +66,7 @@ export class ForgejoForge implements Forge {
     this.#owner = owner;
     this.#name = name;
     this.#apiUrl = (options.apiUrl ?? CODEBERG_API).replace(/\/+$/, '');
+    this.#api = checkedApiUrl(this.#apiUrl, 'Codeberg', options.allowHttp ?? false);
     this.#token = tokenValue(options.token);
     this.#perPage = Math.min(100, Math.max(1, options.perPage ?? 50));
     this.#login = options.login;
@@ -195,6 +198,7 @@ export class ForgejoForge implements Forge {
 
   async #request<T>(method: string, path: string, options: CallOptions = {}): Promise<Answer<T>> {
     const url = new URL(this.#apiUrl + path);
+    assertApiOrigin(url.href, this.#api, 'Codeberg');
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const what = `${method} ${path}`;
     const headers: Record<string, string> = {

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { isRefciError } from '../errors.ts';
+import { assertApiOrigin, checkedApiUrl } from './api-origin.ts';
 import { type RetryContext, withRetries, type Failure } from './retry.ts';
 import {
   byUpdate,
@@ -53,6 +54,7 @@ export class GitHubForge implements Forge {
     this.#owner = owner;
     this.#name = name;
     this.#apiUrl = (options.apiUrl ?? GITHUB_API).replace(/\/+$/, '');
+    const api = checkedApiUrl(this.#apiUrl, 'GitHub', options.allowHttp ?? false);
     this.#perPage = Math.min(100, Math.max(1, options.perPage ?? 100));
     this.#login = options.login;
     const token = tokenValue(options.token);
@@ -67,6 +69,9 @@ export class GitHubForge implements Forge {
     });
     const retry: RetryContext = { options: retryOptions(options.retry), forgeName: 'GitHub', onWait: log };
     this.#octokit.hook.wrap('request', (request, endpoint) => {
+      // Pagination follows URLs the server sends: the token must still go only to the API's origin.
+      const url = String(endpoint.url);
+      assertApiOrigin(/^[a-z]+:\/\//i.test(url) ? url : `${String(endpoint.baseUrl ?? this.#apiUrl)}${url}`, api, 'GitHub');
       const what = `${endpoint.method} ${this.#pathOf(String(endpoint.url), endpoint as Record<string, unknown>)}`;
       return withRetries(retry, what, async () => request(endpoint), inspect);
     });

@@ -149,6 +149,8 @@ export interface ForgeOptions {
   token: ForgeToken | string;
   /** API root: https://api.github.com, https://ghe.example/api/v3, https://codeberg.org/api/v1. */
   apiUrl?: string;
+  /** Accept an http:// API root (a forge on 127.0.0.1 in tests); otherwise only https carries the token. */
+  allowHttp?: boolean;
   /** Page size for lists (GitHub up to 100, Forgejo usually up to 50). */
   perPage?: number;
   /** Retry and rate-limit behaviour; tests inject sleep and clock here. */

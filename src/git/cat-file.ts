@@ -42,5 +42,5 @@ export async function readFile(gitdir: string, rev: string, file: string, maxByt
 
 /** Whether the repository holds `rev` as a commit. */
 export async function hasCommit(gitdir: string, rev: string): Promise<boolean> {
-  return (await git(['cat-file', '-e', `${rev}^{commit}`], { cwd: gitdir, allowFailure: true })).exitCode === 0;
+  return (await git(['cat-file', '-e', '--end-of-options', `${rev}^{commit}`], { cwd: gitdir, allowFailure: true })).exitCode === 0;
 }

@@ -12,7 +12,7 @@ export async function initWorkTree(dir: string, branch: string): Promise<void> {
 }
 
 export async function setConfig(repo: string, name: string, value: string): Promise<void> {
-  await git(['config', name, value], { cwd: repo });
+  await git(['config', '--', name, value], { cwd: repo });
 }
 
 /** The installed git's version line (`git version 2.39.5`). */

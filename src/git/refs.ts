@@ -11,6 +11,18 @@ export async function forEachRef(gitdir: string, prefix: string): Promise<Map<st
   return refs;
 }
 
+/** Local refs under `prefix`, their tips and what kind of object each tip is (`commit`, `tree`, `blob`, `tag`). */
+export async function forEachRefTyped(gitdir: string, prefix: string): Promise<Map<string, { oid: string; type: string }>> {
+  const out = await git(['for-each-ref', '--format=%(objectname) %(objecttype) %(refname)', '--', prefix], { cwd: gitdir });
+  const refs = new Map<string, { oid: string; type: string }>();
+  for (const line of out.stdout.split('\n')) {
+    const [oid, type] = line.split(' ', 2);
+    const ref = line.slice(`${oid} ${type} `.length);
+    if (oid && type && ref) refs.set(ref, { oid, type });
+  }
+  return refs;
+}
+
 /** The commit `rev` names, or undefined when there is none. */
 export async function resolveCommit(gitdir: string, rev: string): Promise<string | undefined> {
   const out = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd: gitdir, allowFailure: true });
@@ -25,9 +37,9 @@ export async function updateRefs(gitdir: string, updates: { ref: string; newOid:
 
 /** Creates `ref` at `oid`; fails if it exists. */
 export async function createRef(gitdir: string, ref: string, oid: string): Promise<void> {
-  await git(['update-ref', ref, oid, ''], { cwd: gitdir });
+  await git(['update-ref', '--', ref, oid, ''], { cwd: gitdir });
 }
 
 export async function setSymbolicRef(gitdir: string, name: string, target: string): Promise<void> {
-  await git(['symbolic-ref', name, target], { cwd: gitdir });
+  await git(['symbolic-ref', '--', name, target], { cwd: gitdir });
 }

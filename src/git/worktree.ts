@@ -9,6 +9,8 @@ export async function addWorktree(repo: string, dir: string, commit: string): Pr
 /** Puts a work tree back to `commit`: an unfinished merge aborted, tracked changes and untracked files gone (ignored files stay). */
 export async function resetWorktree(dir: string, commit: string): Promise<void> {
   await git(['merge', '--abort'], { cwd: dir, allowFailure: true });
+  // checkout refuses --end-of-options before git 2.43 ("only one reference expected"); the trailing -- keeps the commit a
+  // revision, and callers pass only full commit ids (job.json's schema) or refci's own branch names.
   await git(['checkout', '--quiet', '--force', '--detach', commit, '--'], { cwd: dir });
   await git(['clean', '--quiet', '-ffd'], { cwd: dir });
 }

@@ -11,6 +11,8 @@
  *   --dev /dev --proc /proc                  fresh, for the new namespaces
  *   --tmpfs /tmp                             private scratch
  *   --bind WORK WORK                         the only writable host folders
+ *   --dir /tmp/home                          HOME, empty and private
+ *   --clearenv --setenv ...                  only the allow-list below: no token of the worker's reaches PR code
  *   --setenv XDG_CACHE_HOME ...              pkgcheck insists on a writable cache dir
  *   [--unshare-user --uid N --gid N]         when configured
  *
@@ -91,9 +93,19 @@ export interface SandboxOptions {
   /** Run as this uid/gid inside a user namespace (needs `probe.userns`). */
   uid?: number;
   gid?: number;
-  /** Extra environment for the step, set inside the sandbox. */
+  /** Extra environment for the step, set inside the sandbox (the step's own `env`). */
   setenv?: Record<string, string>;
+  /** The worker's environment, where PATH, LANG and LC_ALL are copied from; process.env by default. */
+  env?: Record<string, string | undefined>;
 }
+
+/**
+ * Variables a sandboxed step inherits from the worker; everything else is dropped (GITHUB_TOKEN,
+ * CODEBERG_TOKEN, SSH_AUTH_SOCK, ...). The sandbox then sets HOME and TMPDIR to its private /tmp,
+ * XDG_CACHE_HOME to the cache folder, and the step's own `env` last.
+ */
+export const SANDBOX_INHERITED_ENV = ['PATH', 'LANG', 'LC_ALL'] as const;
+export const SANDBOX_HOME = '/tmp/home';
 
 export interface SandboxedArgv {
   argv: string[];
@@ -149,6 +161,15 @@ export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedA
   for (const dir of dedupe(options.writable.map((d) => path.resolve(d)))) args.push('--bind', dir, dir);
   const cache = options.cacheDir ? path.resolve(options.cacheDir) : '/tmp/.cache';
   if (options.cacheDir) args.push('--bind', cache, cache);
+  args.push('--dir', SANDBOX_HOME);
+  // An empty environment, then the allow-list: PR code must never see the worker's secrets.
+  args.push('--clearenv');
+  const env = options.env ?? process.env;
+  for (const name of SANDBOX_INHERITED_ENV) {
+    const value = env[name];
+    if (value !== undefined) args.push('--setenv', name, value);
+  }
+  args.push('--setenv', 'HOME', SANDBOX_HOME, '--setenv', 'TMPDIR', '/tmp');
   args.push('--setenv', 'XDG_CACHE_HOME', cache);
   for (const [key, value] of Object.entries(options.setenv ?? {})) args.push('--setenv', key, value);
   if (wantsUid) {

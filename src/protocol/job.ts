@@ -3,6 +3,7 @@ import { commitId, isoTime, safeString } from './codec.ts';
 import { oneLine, shortOid } from './messages.ts';
 import { defineRecordKind } from './record-kind.ts';
 import { jobRef } from './refs.ts';
+import { checkRepoUrl } from './repo-url.ts';
 import { JOB_ID_PATTERN, NAME_PATTERN, jobIdFor, jobKeyFor } from './ids.ts';
 import { RefciError } from '../errors.ts';
 
@@ -34,7 +35,12 @@ export function parseJobForge(value: string | undefined): { kind: 'github' | 'co
 export const jobSchema = z.strictObject({
   version: z.literal(1),
   id: z.string().regex(JOB_ID_PATTERN, 'must match [A-Za-z0-9][A-Za-z0-9_-]{0,63}'),
-  repo: safeString(1024).min(1),
+  repo: safeString(1024)
+    .min(1)
+    .superRefine((repo, ctx) => {
+      const check = checkRepoUrl(repo);
+      if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
+    }),
   base: commitId,
   head: commitId,
   baseRef: safeString(256).optional(),

@@ -1,3 +1,5 @@
+import { isValidJobId } from './ids.ts';
+
 /**
  * Ref names of the coordination repository. Everything refci keeps live sits
  * under refs/ci/; a job's refs all end in its id so one id names one job.
@@ -36,11 +38,30 @@ export function liveRefsOf(id: string): Record<LiveKind, string> {
   return { jobs: jobRef(id), locks: lockRef(id), results: resultRef(id), cancel: cancelRef(id) };
 }
 
-/** Splits `refs/ci/<kind>/<id>` into its parts; undefined for any other ref. */
+/** Splits `refs/ci/<kind>/<id>` into its parts; undefined for any other ref, and for an id that breaks the job id pattern. */
 export function parseLiveRef(ref: string): { kind: LiveKind; id: string } | undefined {
   const match = /^refs\/ci\/(jobs|locks|results|cancel)\/(.+)$/.exec(ref);
+  if (!match || !isValidJobId(match[2]!)) return undefined;
+  return { kind: match[1] as LiveKind, id: match[2]! };
+}
+
+/** A ref under refs/ci/ that no host acts on, and why; `refci status` lists them for a person to delete. */
+export interface IgnoredRef {
+  ref: string;
+  reason: string;
+}
+
+/**
+ * Why a live-namespace ref is ignored, or undefined when it is a live ref to act on. Anyone with
+ * push access can create refs such as `refs/ci/jobs/a/b` or point one at a blob; hosts skip them
+ * instead of failing on them (a result pushed for `a/b` would fail, a blob has no parent to give).
+ */
+export function ignoredLiveRef(ref: string, type: string): string | undefined {
+  const match = /^refs\/ci\/(jobs|locks|results|cancel)\/(.*)$/.exec(ref);
   if (!match) return undefined;
-  return { kind: match[1] as LiveKind, id: match[2] };
+  if (!isValidJobId(match[2]!)) return `the id ${JSON.stringify(match[2])} does not match [A-Za-z0-9][A-Za-z0-9_-]{0,63}`;
+  if (type !== 'commit') return `it points at a ${type}, not a commit`;
+  return undefined;
 }
 
 /** The configuration branch alone (a pattern, as below). */

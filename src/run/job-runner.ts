@@ -13,6 +13,8 @@ export interface JobRunnerOptions {
   onStep?: (job: JobDescriptor, event: StepProgress) => void;
   /** The environment steps run with (and where the sandbox is looked for); process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /** Fetch jobs whose repo is a path or file:// URL on this host; off by default (see Workspace). */
+  allowLocalRepos?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface JobRunnerOptions {
  * sandbox is not free) and made again when the configuration changes.
  */
 export function pipelineRunner(options: JobRunnerOptions): JobRunner {
-  const workspace = new Workspace(options.stateDir);
+  const workspace = new Workspace(options.stateDir, { allowLocalRepos: options.allowLocalRepos });
   const hooksFor = options.hooks ?? ((config: FleetConfig) => workerHooks(config, options.stateDir, options.env));
   let cached: { config: FleetConfig; hooks: Promise<WorkerHooks> } | undefined;
   return async (run) => {

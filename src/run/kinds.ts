@@ -38,6 +38,8 @@ export async function workerHooks(config: FleetConfig, stateDir: string, env: No
       cacheDir,
       uid: config.sandboxUid,
       gid: config.sandboxUid,
+      // The environment is cleared inside the sandbox: the step's own variables are set there.
+      setenv: step.env,
     });
     return { argv: wrapped.argv, sandboxed: wrapped.sandboxed };
   };

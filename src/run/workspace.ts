@@ -10,6 +10,7 @@ import { updateRefs } from '../git/refs.ts';
 import { identityEnv } from '../git/identity.ts';
 import { addWorktree, resetWorktree } from '../git/worktree.ts';
 import { normaliseRepoUrl } from '../protocol/ids.ts';
+import { checkRepoUrl } from '../protocol/repo-url.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 
 export interface PreparedTrees {
@@ -32,7 +33,11 @@ export interface PreparedTrees {
  * incremental.
  */
 export class Workspace {
-  constructor(private readonly root: string) {}
+  /** `allowLocalRepos`: fetch from paths and file:// URLs on this host (tests and the demo); off, a job naming one fails before any git call. */
+  constructor(
+    private readonly root: string,
+    private readonly options: { allowLocalRepos?: boolean } = {},
+  ) {}
 
   private keyOf(repo: string): string {
     return createHash('sha256').update(normaliseRepoUrl(repo)).digest('hex').slice(0, 16);
@@ -43,6 +48,8 @@ export class Workspace {
   }
 
   async prepare(job: JobDescriptor): Promise<PreparedTrees> {
+    // The job schema checked repo already; checked again here because this is the last step before git sees it.
+    checkFetchable(job.repo, this.options.allowLocalRepos ?? false);
     const mirror = await this.ensureMirror(job.repo);
     await this.fetchCommits(mirror, job);
     let basis = job.base;
@@ -113,6 +120,19 @@ export class Workspace {
       throw new MergeConflict(`the PR head ${job.head.slice(0, 12)} does not merge onto ${basis.slice(0, 12)}${files}; rebase the PR`);
     }
     return outcome.commit;
+  }
+}
+
+/** Throws unless `repo` is a URL a worker may hand to git: an allowed transport, no credentials, local only when allowed. */
+export function checkFetchable(repo: string, allowLocalRepos: boolean): void {
+  const check = checkRepoUrl(repo);
+  if (!check.ok) throw new RefciError('invalid-input', `job repo ${JSON.stringify(repo)} ${check.reason}`, 'enqueue the job again with a valid --repo');
+  if (check.place === 'local' && !allowLocalRepos) {
+    throw new RefciError(
+      'invalid-input',
+      `job repo ${repo} is a path on this worker, which this worker does not fetch from`,
+      'enqueue a network URL, or start the worker with --allow-local-repos (REFCI_ALLOW_LOCAL_REPOS=1) if it should',
+    );
   }
 }
 

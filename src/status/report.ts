@@ -1,6 +1,7 @@
 import type { DrainRecord } from '../protocol/drain.ts';
 import type { PresenceRecord } from '../protocol/presence.ts';
 import type { Summary } from '../protocol/history.ts';
+import type { IgnoredRef } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type JobState, type Snapshot } from '../protocol/snapshot.ts';
 import { liveRows, table, type LiveRow } from './live-rows.ts';
 import { claimOrder } from '../protocol/sweep.ts';
@@ -22,6 +23,8 @@ export interface StatusInput {
   attemptStarts: ReadonlyMap<string, number>;
   configCommit?: string;
   windowHours?: number;
+  /** Refs under refs/ci/ that every host ignores (bad id, not a commit). */
+  ignoredRefs?: IgnoredRef[];
 }
 
 export interface Percentiles {
@@ -95,6 +98,8 @@ export interface StatusReport {
   times: { windowHours: number; archived: number; queueWaitSec: Percentiles | null; runSec: Percentiles | null };
   /** Finished jobs waiting for the collector to publish them on their forge, by forge (`github:owner/name`). */
   unpublished: UnpublishedRow[];
+  /** Refs under refs/ci/ that every host ignores, each with why; delete them by hand. */
+  ignoredRefs: IgnoredRef[];
 }
 
 export interface UnpublishedRow {
@@ -202,6 +207,7 @@ export function buildStatus(input: StatusInput): StatusReport {
     workers,
     times: { windowHours, archived: recent.length, queueWaitSec: percentiles(waits), runSec: percentiles(runs) },
     unpublished: [...unpublished.values()].sort((a, b) => a.forge.localeCompare(b.forge)),
+    ignoredRefs: input.ignoredRefs ?? [],
   };
 }
 
@@ -268,6 +274,8 @@ export function renderStatus(report: StatusReport): string[] {
     .map(([state, n]) => `${n} ${state}`)
     .join(', ');
   out.push(`jobs: ${countLine || 'none'}`);
+  // Once per status, never by the hosts that skip them: a person deletes these refs by hand.
+  for (const { ref, reason } of report.ignoredRefs) out.push(`ignored ref ${ref}: ${reason}; every host skips it (delete it: git push <coord> :${ref})`);
   const section = (title: string, header: string[], cells: string[][]) => {
     if (cells.length === 0) return;
     out.push('', title, ...table(header, cells));

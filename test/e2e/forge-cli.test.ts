@@ -1,7 +1,9 @@
 /** The real CLI against the fake forge: discovery, publishing, --pull-refs, retry, and where the token goes. */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { git } from '../../src/git/runner.ts';
 import { summaryPath } from '../../src/protocol/history.ts';
 import { refci, type CliResult } from '../helpers/cli.ts';
@@ -42,7 +44,7 @@ test('github: enqueue, work and collect from cron; the token is in no file, obje
     outputs.push(result);
     return result;
   };
-  const forgeArgs = ['--github', 'gentoo/gentoo', '--api-url', fake.apiUrl];
+  const forgeArgs = ['--github', 'gentoo/gentoo', '--api-url', fake.apiUrl, '--allow-http-api'];
 
   const enqueue = await run(['enqueue', '--coord', s.coord, ...forgeArgs, '--pipeline', 'sleep'], { GITHUB_TOKEN: TEST_TOKEN });
   t.is(enqueue.exitCode, 0, enqueue.stderr);
@@ -163,31 +165,53 @@ test('forge flags without a forge, and two sources at once, are usage errors', a
   t.regex(noToken.stderr, /no Codeberg token: CODEBERG_TOKEN is not set/);
 });
 
-test('codeberg: API URL, token file, status context and report link from the configuration branch', async (t) => {
+test('codeberg: status context and report link from the configuration branch; its API URL and token file are never used', async (t) => {
   const s = await scenario(t, 'file', 0);
   const fake = await startFakeForge({ flavor: 'forgejo', token: TEST_TOKEN });
   t.teardown(() => fake.close());
   const pull = fake.openPull({ author: 'alice' });
-  const tokenFile = path.join(tempDir(t), 'codeberg-token');
-  fs.writeFileSync(tokenFile, `${TEST_TOKEN}\n`, { mode: 0o600 });
-  await editConfig(s, (c) => (c.forges = { codeberg: { apiUrl: fake.apiUrl, tokenFile, statusContext: 'gentoo-ci/codeberg', reportUrl: 'https://ci.example.org/{job}/' } }), 'publish on Codeberg');
+  // Whoever can push the configuration branch (any worker key) names a server of theirs and a file of the main host.
+  const trap = await listeningTrap(t);
+  await editConfig(
+    s,
+    (c) => (c.forges = { codeberg: { apiUrl: trap.url, tokenFile: '/etc/hostname', statusContext: 'gentoo-ci/codeberg', reportUrl: 'https://ci.example.org/{job}/' } }),
+    'publish on Codeberg',
+  );
+  const env = { ...s.env, CODEBERG_TOKEN: TEST_TOKEN };
+  const forgeArgs = ['--codeberg', 'gentoo/gentoo', '--api-url', fake.apiUrl, '--allow-http-api'];
 
-  // No --api-url, no token in the environment: both come from the configuration.
-  const enqueue = await refci(['enqueue', '--coord', s.coord, '--codeberg', 'gentoo/gentoo', '--pipeline', 'noop'], { env: s.env });
+  const enqueue = await refci(['enqueue', '--coord', s.coord, ...forgeArgs, '--pipeline', 'noop'], { env });
   t.is(enqueue.exitCode, 0, enqueue.stderr);
   t.regex(enqueue.stdout, /PR #1: enqueued pr1-/);
+  t.regex(enqueue.stderr, /^warning: configuration branch: forges\.codeberg\.apiUrl and forges\.codeberg\.tokenFile ignored: /m);
   t.like(fake.statuses.at(-1), { sha: pull.headSha, state: 'pending', context: 'gentoo-ci/codeberg' });
   const work = await refci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1'], { env: s.env });
   t.is(work.exitCode, 0, work.stderr);
-  const collect = await refci(['collect', '--coord', s.coord, '--once', '--out', path.join(s.dir, 'reports'), '--codeberg', 'gentoo/gentoo'], { env: s.env });
+  const collect = await refci(['collect', '--coord', s.coord, '--once', '--out', path.join(s.dir, 'reports'), ...forgeArgs], { env });
   t.is(collect.exitCode, 0, collect.stderr);
   const final = fake.statuses.filter((x) => x.sha === pull.headSha).at(-1)!;
   t.like(final, { state: 'success', context: 'gentoo-ci/codeberg' });
   t.regex(final.targetUrl!, /^https:\/\/ci\.example\.org\/pr1-[0-9a-f]{16}\/$/);
   t.is(fake.comments.length, 1);
+  t.is(trap.requests.length, 0, 'the branch\'s API URL was asked');
 
-  // The configuration holds the file's path, never the token.
-  const config = (await git(['cat-file', 'blob', 'refs/heads/config:config.json'], { cwd: s.coordPath })).stdout;
-  t.false(config.includes(TEST_TOKEN));
-  t.true(config.includes(tokenFile));
+  // Without --api-url the branch's URL is still not used: the public API is the default, and http is refused without the flag.
+  const plain = await refci(['enqueue', '--coord', s.coord, '--codeberg', 'gentoo/gentoo', '--api-url', trap.url, '--pipeline', 'noop'], { env });
+  t.is(plain.exitCode, 2, plain.stderr);
+  t.regex(plain.stderr, /Codeberg API URL http:\/\/127\.0\.0\.1:\d+ is not https/);
+  t.is(trap.requests.length, 0, 'the token went over http without --allow-http-api');
 });
+
+/** A plain http server on 127.0.0.1 that records every request (with its Authorization header) and answers 500. */
+async function listeningTrap(t: ExecutionContext): Promise<{ url: string; requests: Array<{ url?: string; authorization?: string }> }> {
+  const requests: Array<{ url?: string; authorization?: string }> = [];
+  const server = http.createServer((request, response) => {
+    requests.push({ url: request.url, authorization: request.headers.authorization });
+    response.statusCode = 500;
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/api/v1`, requests };
+}

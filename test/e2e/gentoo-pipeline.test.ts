@@ -14,7 +14,7 @@ import { tempDir } from '../helpers/temp.ts';
 /** A coordination repository, the sample ebuild repository and a configuration with the stand-ins. */
 async function gentooSetup(t: ExecutionContext) {
   const dir = tempDir(t);
-  const env = { REFCI_STATE_DIR: path.join(dir, 'state') };
+  const env = { REFCI_STATE_DIR: path.join(dir, 'state'), REFCI_ALLOW_LOCAL_REPOS: '1' };
   const coord = path.join(dir, 'coord.git');
   const sample = await createSampleEbuildRepo(path.join(dir, 'gentoo'));
   const configFile = path.join(dir, 'config.json');

@@ -85,3 +85,40 @@ test('malformed jobs are set aside with a reason and never block the others', as
   const fsck = await git(['fsck', '--no-dangling'], { cwd: s.coordPath, allowFailure: true });
   t.is(fsck.exitCode, 0, fsck.stderr);
 });
+
+test('a job whose repo is a git option never runs anything and is set aside with the reason', async (t) => {
+  const s = await scenario(t, 'file', 1);
+  const marker = path.join(s.dir, 'pwned');
+  const good = { version: 1, base: s.source.base, head: s.source.heads[0], pipeline: 'check', createdAt: '2026-01-01T00:00:00Z' };
+  await pushRawJob(s, 'upload-pack', { 'job.json': JSON.stringify({ ...good, id: 'upload-pack', repo: `--upload-pack=touch ${marker}` }) });
+  await pushRawJob(s, 'ext-helper', { 'job.json': JSON.stringify({ ...good, id: 'ext-helper', repo: `ext::sh -c touch% ${marker}` }) });
+  await pushRawJob(s, 'with-token', { 'job.json': JSON.stringify({ ...good, id: 'with-token', repo: 'https://x:token@example.invalid/a.git' }) });
+  const status = JSON.parse((await refci(['status', '--coord', s.coord, '--json'], { env: s.env })).stdout);
+  const reasons = Object.fromEntries(status.jobs.map((j: { id: string; reason?: string }) => [j.id, j.reason]));
+  t.regex(reasons['upload-pack'], /job\.json field repo: must not start with -/);
+  t.regex(reasons['ext-helper'], /job\.json field repo: must be an https/);
+  t.regex(reasons['with-token'], /job\.json field repo: must not carry credentials/);
+  const work = await refci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1'], { env: s.env });
+  t.is(work.exitCode, 0, work.stderr);
+  await refci(['collect', '--coord', s.coord, '--once', '--out', `${s.dir}/out`], { env: s.env });
+  const log = JSON.parse((await refci(['log', '--coord', s.coord, '--json'], { env: s.env })).stdout);
+  const verdicts = Object.fromEntries(log.map((e: { job: string; verdict: string; reason: string }) => [e.job, `${e.verdict}: ${e.reason}`]));
+  t.regex(verdicts['upload-pack'], /^error: malformed job: job\.json field repo: must not start with -/);
+  t.regex(verdicts['ext-helper'], /^error: malformed job: /);
+  t.regex(verdicts['with-token'], /^error: malformed job: /);
+  t.false(fs.existsSync(marker), 'git ran the job repo as a command');
+});
+
+test('a worker refuses a job whose repo is a local path unless it allows local repositories', async (t) => {
+  const s = await scenario(t, 'file', 1);
+  const id = (await enqueuePr(s, 1, 'check')).stdout.trim();
+  const { REFCI_ALLOW_LOCAL_REPOS: _allowed, ...env } = s.env;
+  const work = await refci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1'], { env });
+  t.regex(work.stdout, new RegExp(`${id}: error`));
+  await refci(['collect', '--coord', s.coord, '--once', '--out', `${s.dir}/out`], { env });
+  const log = JSON.parse((await refci(['log', '--coord', s.coord, '--json'], { env })).stdout);
+  t.regex(log[0].reason, /is a path on this worker, which this worker does not fetch from/);
+  const stateFiles = fs.readdirSync(s.env.REFCI_STATE_DIR!, { recursive: true }).map(String);
+  t.true(stateFiles.some((name) => name.endsWith('coord.git')), 'the worker did run');
+  t.false(stateFiles.some((name) => name.endsWith('mirrors')), 'no mirror was made: git never saw the path');
+});

@@ -34,7 +34,13 @@ test('auto without bwrap runs unsandboxed and says why; required refuses', (t) =
 });
 
 test('the bwrap command line: no network, read-only /, tmpfs /tmp before the writable binds', (t) => {
-  const wrapped = sandboxArgv(['pkgcheck', 'scan', '-R', 'JsonStream'], { mode: 'auto', probe: WORKING, writable: ['/tmp/job/merged', '/tmp/job/merged'], cwd: '/tmp/job/merged' });
+  const wrapped = sandboxArgv(['pkgcheck', 'scan', '-R', 'JsonStream'], {
+    mode: 'auto',
+    probe: WORKING,
+    writable: ['/tmp/job/merged', '/tmp/job/merged'],
+    cwd: '/tmp/job/merged',
+    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', GITHUB_TOKEN: 'ghp_secret' },
+  });
   t.true(wrapped.sandboxed);
   t.deepEqual(wrapped.argv, [
     '/usr/bin/bwrap',
@@ -56,6 +62,21 @@ test('the bwrap command line: no network, read-only /, tmpfs /tmp before the wri
     '--bind',
     '/tmp/job/merged',
     '/tmp/job/merged',
+    '--dir',
+    '/tmp/home',
+    '--clearenv',
+    '--setenv',
+    'PATH',
+    '/usr/bin:/bin',
+    '--setenv',
+    'LANG',
+    'C.UTF-8',
+    '--setenv',
+    'HOME',
+    '/tmp/home',
+    '--setenv',
+    'TMPDIR',
+    '/tmp',
     '--setenv',
     'XDG_CACHE_HOME',
     '/tmp/.cache',
@@ -73,7 +94,8 @@ test('the bwrap command line: no network, read-only /, tmpfs /tmp before the wri
 test('uid, gid, cache folder and extra environment', (t) => {
   const wrapped = sandboxArgv(['true'], { mode: 'required', probe: WORKING, writable: ['/w'], cacheDir: '/var/cache/refci', uid: 65534, gid: 65534, setenv: { LC_ALL: 'C' } });
   const args = wrapped.argv.join(' ');
-  t.true(args.includes('--bind /var/cache/refci /var/cache/refci --setenv XDG_CACHE_HOME /var/cache/refci --setenv LC_ALL C'));
+  t.true(args.includes('--bind /var/cache/refci /var/cache/refci --dir /tmp/home --clearenv '));
+  t.true(args.includes('--setenv XDG_CACHE_HOME /var/cache/refci --setenv LC_ALL C'));
   t.true(args.includes('--unshare-user --uid 65534 --gid 65534 -- true'));
   const noUserns = { ...WORKING, userns: false };
   const withoutUid = sandboxArgv(['true'], { mode: 'auto', probe: noUserns, writable: ['/w'], uid: 1000 });
@@ -130,7 +152,8 @@ real(`a sandboxed step writes its work folder and nothing else${why}`, async (t)
   const out = await inSandbox(work, ['sh', '-c', script]);
   t.is(fs.readFileSync(path.join(work, 'result.txt'), 'utf8'), 'inside\n');
   t.false(out.stdout.includes('wrote-outside'), out.stdout);
-  t.false(out.stdout.includes('wrote-home'), out.stdout);
+  // HOME is the sandbox's own /tmp/home: writable, and gone with the sandbox (the real home is checked below).
+  t.true(out.stdout.includes('wrote-home'), out.stdout);
   t.false(fs.existsSync(path.join(outside, 'escaped.txt')));
   t.false(fs.existsSync(path.join(otherTmp, 'escaped.txt')), 'the host /tmp is not the sandbox /tmp');
   t.false(fs.existsSync(path.join(os.homedir(), 'refci-sandbox-escape')));
@@ -173,4 +196,27 @@ real(`the pkgcheck stand-in runs in the sandbox${why}`, async (t) => {
   t.true(wrapped.sandboxed);
   const out = await execa(wrapped.argv[0]!, wrapped.argv.slice(1));
   t.is(out.stdout, '65534');
+});
+
+real(`a sandboxed step sees only the allow-listed environment: no token of the worker's${why}`, async (t) => {
+  const config = { ...defaultConfig(), sandbox: 'required' as const };
+  const hooks = await workerHooks(config, tempDir(t));
+  const work = tempDir(t);
+  const step = { name: 'env', run: ['env'], timeoutSec: 10, sandbox: true, env: { STEP_VAR: 'from the step' } };
+  const wrapped = hooks.wrap(['env'], step, { workdir: work, basedir: work });
+  t.true(wrapped.sandboxed);
+  // The worker's own environment, as runStep gives it to bwrap: tokens included.
+  const out = await execa(wrapped.argv[0]!, wrapped.argv.slice(1), {
+    env: { GITHUB_TOKEN: 'ghp_workersecret', CODEBERG_TOKEN: 'cb_workersecret', SSH_AUTH_SOCK: '/run/agent', STEP_VAR: 'from the step' },
+    cwd: work,
+  });
+  const seen = Object.fromEntries(out.stdout.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  t.notRegex(out.stdout, /workersecret|\/run\/agent/);
+  // PWD: bwrap sets it with --chdir.
+  const allowed = new Set(['PATH', 'LANG', 'LC_ALL', 'HOME', 'TMPDIR', 'XDG_CACHE_HOME', 'PWD', 'STEP_VAR']);
+  t.deepEqual(Object.keys(seen).filter((name) => !allowed.has(name)), []);
+  t.is(seen.HOME, '/tmp/home');
+  t.is(seen.TMPDIR, '/tmp');
+  t.is(seen.PATH, process.env.PATH ?? '');
+  t.is(seen.STEP_VAR, 'from the step');
 });

@@ -51,10 +51,11 @@ export async function scenario(t: ExecutionContext, transport: Transport, prs = 
       ...config,
     }),
   );
+  // REFCI_ALLOW_LOCAL_REPOS: the source repository is a path, which workers refuse unless told.
   // The processes' own temp folders (a step's scratch folder, left when a test kills its worker) go below dir, removed with it.
   const tmp = path.join(dir, 'tmp');
   fs.mkdirSync(tmp);
-  return { dir, coordPath, coord, source, env: { REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: tmp }, configFile };
+  return { dir, coordPath, coord, source, env: { REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: tmp, REFCI_ALLOW_LOCAL_REPOS: '1' }, configFile };
 }
 
 /** The refs jobs leave in the coordination repository (worker presence and drain flags are not jobs). */

@@ -25,6 +25,8 @@ export async function harness(flavor: Flavor, options: Partial<FakeForgeOptions>
       repo: `${fake.owner}/${fake.repo}`,
       token: TEST_TOKEN,
       apiUrl: fake.apiUrl,
+      // The fake forge serves plain http on 127.0.0.1.
+      allowHttp: true,
       log: (line) => logs.push(line),
       ...overrides,
       ...more,

@@ -56,7 +56,7 @@ test('a job round-trips through its codec and gets defaults', (t) => {
   const decoded = decodeAs(JOB, encodeAs(JOB, j));
   t.true(decoded.ok);
   if (decoded.ok) t.deepEqual(decoded.value, j);
-  const minimal = decodeAs(JOB, JSON.stringify({ version: 1, id: 'manual-1', repo: 'r', base, head, pipeline: 'p', createdAt: '2026-01-01T00:00:00Z' }));
+  const minimal = decodeAs(JOB, JSON.stringify({ version: 1, id: 'manual-1', repo: '/r', base, head, pipeline: 'p', createdAt: '2026-01-01T00:00:00Z' }));
   t.true(minimal.ok);
   if (minimal.ok) {
     t.is(minimal.value.maxAttempts, 3);

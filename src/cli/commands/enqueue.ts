@@ -1,5 +1,6 @@
 import { enqueueJobs } from '../../enqueue/enqueue.ts';
 import { DEFAULT_QUEUED_STATUSES, discoverFromForge, PRIORITY_CI } from '../../enqueue/forge-discovery.ts';
+import { jobRepoUrls } from '../../enqueue/job-repo.ts';
 import { discoverPullRefs } from '../../enqueue/pull-refs.ts';
 import { resolveRev } from '../../enqueue/resolve-rev.ts';
 import { RefciError } from '../../errors.ts';
@@ -117,6 +118,7 @@ export const enqueueCommand: Command = {
         timeoutSec: common.timeoutSec,
         log,
         verbose: flags.verbose ? log : undefined,
+        warn: (line) => io.err(line),
       });
       if (flags.json) {
         io.out(JSON.stringify(outcome));
@@ -141,6 +143,7 @@ export const enqueueCommand: Command = {
         stateDir: context.stateDir,
         base: flags.base as string | undefined,
         baseline: Boolean(flags.baseline),
+        warn: (line) => io.err(line),
         ...common,
       });
       if (flags.json) {
@@ -164,7 +167,9 @@ export const enqueueCommand: Command = {
     }
 
     if (flags.baseline !== undefined) throw new RefciError('usage', '--baseline needs --pull-refs', 'see refci enqueue --help');
-    const repo = required(flags, 'repo', 'enqueue');
+    const given = required(flags, 'repo', 'enqueue');
+    // The job gets the URL without credentials; the revisions are still resolved with the URL as given.
+    const repo = jobRepoUrls((line) => io.err(line))(given);
     const mergeBasis = (flags['merge-basis'] as string | undefined) ?? 'base';
     if (!(MERGE_BASES as readonly string[]).includes(mergeBasis)) {
       throw new RefciError('usage', `--merge-basis must be base or fork-point, not ${mergeBasis}`, 'see refci enqueue --help');
@@ -173,8 +178,8 @@ export const enqueueCommand: Command = {
     const headRev = required(flags, 'head', 'enqueue');
     const pr = integer(flags, 'pr', 'enqueue');
     const { config: _config, ...common } = await jobSettings();
-    const base = await resolveRev(repo, baseRev, '--base');
-    const head = await resolveRev(repo, headRev, '--head');
+    const base = await resolveRev(given, baseRev, '--base');
+    const head = await resolveRev(given, headRev, '--head');
     const job = newJob({
       repo,
       base: base.sha,

@@ -2,7 +2,7 @@ import { readDrains } from '../../coord/drain.ts';
 import { attemptStarts } from '../../coord/attempt-starts.ts';
 import { readPresences } from '../../coord/presence.ts';
 import { readHistory } from '../../coord/history.ts';
-import { readSnapshot } from '../../coord/snapshot.ts';
+import { readLiveRefs } from '../../coord/snapshot.ts';
 import { CONFIG_REF, liveRefspecs } from '../../protocol/refs.ts';
 import { buildStatus, renderStatus } from '../../status/report.ts';
 import { integer, type Command } from '../command.ts';
@@ -23,9 +23,10 @@ export const statusCommand: Command = {
     const context = hostContext(flags, io, 'status', 'status');
     const clone = await openClone(context);
     await clone.fetch(liveRefspecs({ history: true, workers: true, drain: true, config: true }));
-    const snapshot = await readSnapshot(clone);
+    const { snapshot, ignored } = await readLiveRefs(clone);
     const report = buildStatus({
       snapshot,
+      ignoredRefs: ignored,
       nowMs: context.clock.now(),
       presences: await readPresences(clone),
       drains: await readDrains(clone),

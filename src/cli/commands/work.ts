@@ -10,8 +10,17 @@ import { coordHelp, coordOptions, hostContext } from '../context.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 import { progressDisplay } from '../progress.ts';
 
+/**
+ * Local repositories are a host's own choice, never the configuration
+ * branch's: any worker key can push that branch, and a path lets a job read
+ * any repository the worker's user can.
+ */
+function allowLocalRepos(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
+  return flags['allow-local-repos'] === true || env.REFCI_ALLOW_LOCAL_REPOS === '1';
+}
+
 export const workCommand: Command = {
-  usage: 'refci work --coord URL [--once] [--worker-id ID] [--pipelines a,b] [--host-kind KIND] [--config FILE]',
+  usage: 'refci work --coord URL [--once] [--worker-id ID] [--pipelines a,b] [--host-kind KIND] [--config FILE] [--allow-local-repos]',
   help: [
     ...coordHelp,
     '--once              take what is free, then exit (for cron)',
@@ -20,6 +29,7 @@ export const workCommand: Command = {
     '--host-kind KIND    which update commands fit this host (default: the configuration\'s workers rule, else "default")',
     '--poll-max SEC      longest sleep between looks at the queue when idle (default 30)',
     '--config FILE       use this file (over the built-in defaults) instead of the configuration branch; for tests and demos',
+    '--allow-local-repos fetch jobs whose repo is a path or file:// URL on this host (also REFCI_ALLOW_LOCAL_REPOS=1); for tests and demos',
   ],
   options: {
     ...coordOptions,
@@ -29,6 +39,7 @@ export const workCommand: Command = {
     pipelines: { type: 'string' },
     'host-kind': { type: 'string' },
     'poll-max': { type: 'string' },
+    'allow-local-repos': { type: 'boolean' },
   },
   async run(flags, _positionals, io) {
     const workerId = (flags['worker-id'] as string | undefined) ?? defaultWorkerId();
@@ -60,7 +71,7 @@ export const workCommand: Command = {
         pipelines,
         hostKind,
         pollMs: pollMax === undefined ? undefined : { min: Math.min(1000, pollMax * 1000), max: pollMax * 1000 },
-        runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep, env: context.env }),
+        runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep, env: context.env, allowLocalRepos: allowLocalRepos(flags, context.env) }),
         env: context.env,
       });
       progress.dispose();
