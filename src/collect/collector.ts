@@ -9,7 +9,8 @@ import { isoOf, type Clock } from '../host/clock.ts';
 import type { Summary } from '../protocol/history.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
-import { archiveJob } from '../coord/archive.ts';
+import { archiveJob, archiveLeftovers } from '../coord/archive.ts';
+import { archivedIds } from '../coord/history.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, type Decider, type Decision } from './verdict.ts';
 
@@ -102,9 +103,16 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
   }
 
   let archived = 0;
-  for (const live of snapshot.values()) {
-    const state = stateOf(live);
-    if (state !== 'finished' && state !== 'cancelled' && state !== 'orphan') continue;
+  const done = [...snapshot.values()].filter((live) => ['finished', 'cancelled', 'orphan'].includes(stateOf(live)));
+  const inHistory = await archivedIds(clone, done.map((live) => live.id));
+  for (const live of done) {
+    if (inHistory.has(live.id)) {
+      // Archived already: its verdict was published and its summary stays; only the stray refs go.
+      const cleared = await archiveLeftovers(clone, live, options.collectorId, options.clock);
+      options.log(`${live.id}: already archived; ${cleared ? 'live refs pushed after its archive cleared' : 'clearing its leftover refs raced; trying again next round'}`);
+      if (!cleared) await clone.fetch(liveRefspecs({ history: true }));
+      continue;
+    }
     let verdict = await decide(clone, live, round);
     let summary: Summary;
     try {
