@@ -223,11 +223,16 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
   const heartbeat = setInterval(() => {
     renewing = renewing.then(async () => {
       try {
-        const state = await lease.renew();
-        if (state === 'lost') {
+        const renewed = await lease.renew();
+        if (renewed.state === 'failed') {
+          // Not lost: nobody took the lock. The next beat (leaseSec / 3 later) tries again, twice before the lease runs out.
+          options.log(`${job.id}: heartbeat failed, will retry: ${renewed.cause}`);
+          return;
+        }
+        if (renewed.state === 'lost') {
           lost = true;
           stopWith(`lease lost to another worker`);
-        } else if (state === 'cancelled') stopWith('cancelled on request');
+        } else if (renewed.state === 'cancelled') stopWith('cancelled on request');
         void run.presence.announce(running, config.presenceSec);
       } catch (error) {
         options.log(`${job.id}: heartbeat failed, will retry: ${(error as Error).message}`);

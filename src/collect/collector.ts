@@ -10,6 +10,7 @@ import type { Summary } from '../protocol/history.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
 import { archiveJob, archiveLeftovers } from '../coord/archive.ts';
+import type { PushResult } from '../git/push.ts';
 import { archivedIds } from '../coord/history.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, type Decider, type Decision } from './verdict.ts';
@@ -109,8 +110,8 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
     if (inHistory.has(live.id)) {
       // Archived already: its verdict was published and its summary stays; only the stray refs go.
       const cleared = await archiveLeftovers(clone, live, options.collectorId, options.clock);
-      options.log(`${live.id}: already archived; ${cleared ? 'live refs pushed after its archive cleared' : 'clearing its leftover refs raced; trying again next round'}`);
-      if (!cleared) await clone.fetch(liveRefspecs({ history: true }));
+      options.log(`${live.id}: already archived; ${cleared.won ? 'live refs pushed after its archive cleared' : `its leftover refs stay for the next round: ${notWon(cleared)}`}`);
+      if (!cleared.won) await clone.fetch(liveRefspecs({ history: true }));
       continue;
     }
     let verdict = await decide(clone, live, round);
@@ -128,15 +129,21 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
       options.onPublishError?.(error);
       continue;
     }
-    if (await archiveJob(clone, live, summary, verdict.reports, options.collectorId, options.clock)) {
+    const pushed = await archiveJob(clone, live, summary, verdict.reports, options.collectorId, options.clock);
+    if (pushed.won) {
       archived += 1;
       options.log(`${live.id}: ${verdict.status}: ${verdict.reason}`);
     } else {
-      options.log(`${live.id}: archive raced with another collector; trying again next round`);
+      options.log(`${live.id}: not archived, trying again next round: ${notWon(pushed)}`);
       await clone.fetch(liveRefspecs({ history: true }));
     }
   }
   return archived;
+}
+
+/** Why an archive push did not win: another writer moved the job's refs, or git's own cause. */
+function notWon(pushed: PushResult): string {
+  return pushed.outcome === 'refused' ? `another host changed its refs since this round read them (${pushed.cause})` : pushed.cause;
 }
 
 async function decide(clone: CoordClone, live: LiveJob, round: CollectRound): Promise<Decision> {

@@ -1,5 +1,5 @@
 import { commitTree, replaceSubtree, writeCommit, writeFileTree } from '../git/objects.ts';
-import type { RefUpdate } from '../git/push.ts';
+import type { PushResult, RefUpdate } from '../git/push.ts';
 import type { Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import { historyPath, SUMMARY, type Summary } from '../protocol/history.ts';
@@ -23,7 +23,7 @@ export async function archiveJob(
   reports: Record<string, string>,
   actor: string,
   clock: Clock,
-): Promise<boolean> {
+): Promise<PushResult> {
   return appendToHistory(clone, live, actor, clock, messageOf(SUMMARY, summary), async (baseTree) => {
     const entry = await writeFileTree(clone.gitdir, { ...reports, [SUMMARY.file]: encodeAs(SUMMARY, summary) });
     return replaceSubtree(clone.gitdir, baseTree, historyPath(live.id), entry);
@@ -37,7 +37,7 @@ export async function archiveJob(
  * the leftover records reachable. Its message carries no archive trailer, so
  * history readers skip it.
  */
-export async function archiveLeftovers(clone: CoordClone, live: LiveJob, actor: string, clock: Clock): Promise<boolean> {
+export async function archiveLeftovers(clone: CoordClone, live: LiveJob, actor: string, clock: Clock): Promise<PushResult> {
   const message = `leftovers ${live.id}: live refs pushed after the job was archived\n`;
   return appendToHistory(clone, live, actor, clock, message, async (baseTree) => baseTree);
 }
@@ -59,7 +59,7 @@ async function appendToHistory(
   clock: Clock,
   message: string,
   treeOf: (baseTree: string) => Promise<string>,
-): Promise<boolean> {
+): Promise<PushResult> {
   const existing = await clone.ref(HISTORY_REF);
   const historyTip = existing ?? (await historyRoot(clone, actor, clock));
   const tree = await treeOf(await commitTree(clone.gitdir, historyTip));
@@ -76,7 +76,7 @@ async function appendToHistory(
   for (const kind of Object.keys(refs) as LiveKind[]) {
     updates.push({ ref: refs[kind], newOid: null, expect: live[liveField(kind)]?.oid ?? null });
   }
-  return (await clone.push(updates)).won;
+  return clone.push(updates);
 }
 
 /**

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import path from 'node:path';
 import { Lease } from '../../src/claim/lease.ts';
 import { runCollector } from '../../src/collect/collector.ts';
@@ -16,7 +16,7 @@ import { summarise } from '../../src/collect/collector.ts';
 import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
 
 /** A coordination repository with one cancelled job, and the clones of an enqueuer, a worker and a collector. */
-async function cancelledJob(t: Parameters<Parameters<typeof test>[1]>[0]) {
+async function cancelledJob(t: ExecutionContext) {
   const remote = await bareRepo(t);
   const dir = tempDir(t);
   const clock = new ManualClock();
@@ -44,7 +44,9 @@ test('a claim pushed between the collector fetch and its archive makes the archi
   const seen: LiveJob = (await readSnapshot(collector)).get(job.id)!;
   t.truthy(await claimLate());
   const summary = summarise(seen, { status: 'cancelled', reason: 'not wanted', reports: {} }, clock.now());
-  t.false(await archiveJob(collector, seen, summary, {}, 'c1', clock));
+  const pushed = await archiveJob(collector, seen, summary, {}, 'c1', clock);
+  t.is(pushed.outcome, 'refused', pushed.cause);
+  t.regex(pushed.cause, /stale info/);
   t.deepEqual(await remoteRefs(remote), [`refs/ci/cancel/${job.id}`, `refs/ci/jobs/${job.id}`, `refs/ci/locks/${job.id}`]);
 });
 
