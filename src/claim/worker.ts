@@ -178,6 +178,7 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   if (round.drained) return undefined;
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
+    if (options.stop?.aborted) return undefined;
     const lease = await Lease.acquire(clone, worker, claim, options.clock);
     if (lease) return lease;
   }
@@ -249,6 +250,8 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
   );
   const onStop = () => stopWith('worker shutting down');
   options.stop?.addEventListener('abort', onStop);
+  // A stop that came while the job was being claimed fires no event any more.
+  if (options.stop?.aborted) onStop();
   try {
     const outcome = await options.runJob({
       job,

@@ -107,6 +107,8 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
   const done = [...snapshot.values()].filter((live) => ['finished', 'cancelled', 'orphan'].includes(stateOf(live)));
   const inHistory = await archivedIds(clone, done.map((live) => live.id));
   for (const live of done) {
+    // Stopping: the push in flight has finished; the rest waits for the next run.
+    if (options.stop?.aborted) break;
     if (inHistory.has(live.id)) {
       // Archived already: its verdict was published and its summary stays; only the stray refs go.
       const cleared = await archiveLeftovers(clone, live, options.collectorId, options.clock);

@@ -54,7 +54,7 @@ export const collectCommand: Command = {
       ];
     };
     const errors: unknown[] = [];
-    const stop = stopOnSignals();
+    const stop = stopOnSignals(log);
     const { archived } = await runCollector({
       coord: context.coord,
       collectorId: id,
@@ -67,8 +67,7 @@ export const collectCommand: Command = {
       deciders,
       stop: stop.signal,
       onPublishError: (error) => errors.push(error),
-    });
-    stop.dispose();
+    }).finally(() => stop.dispose());
     io.out(`collector: archived ${archived} job(s); reports in ${out}`);
     if (errors.length > 0) {
       const first = errors[0];
