@@ -214,9 +214,11 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
   void run.presence.announce(running, config.presenceSec);
   const abort = new AbortController();
   let abortReason = 'cancelled';
-  const stopWith = (reason: string) => {
+  let abortStatus: 'cancelled' | 'error' = 'cancelled';
+  const stopWith = (reason: string, status: 'cancelled' | 'error' = 'cancelled') => {
     if (abort.signal.aborted) return;
     abortReason = reason;
+    abortStatus = status;
     abort.abort();
   };
   let lost = false;
@@ -240,7 +242,8 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
       }
     });
   }, heartbeatIntervalMs(lease.worker.leaseSec));
-  const timeout = setTimeout(() => stopWith(`timed out after ${job.timeoutSec}s`), job.timeoutSec * 1000);
+  // The job's whole run, checkout included: a source repository that never answers ends the job as an error.
+  const timeout = setTimeout(() => stopWith(`timed out after ${job.timeoutSec}s (the job's timeoutSec)`, 'error'), job.timeoutSec * 1000);
   const live = lease.stillLive().then(
     (ok) => {
       if (!ok) stopWith('the job was finished or cancelled by another host before this claim');
@@ -262,6 +265,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<boolean> {
       signal: abort.signal,
       now: () => options.clock.now(),
       abortReason: () => abortReason,
+      abortStatus: () => abortStatus,
     });
     // The result names the configuration it ran under, not the one the job was enqueued under.
     const { configCommit: _enqueuedUnder, ...rest } = outcome.result;

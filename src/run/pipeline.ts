@@ -46,8 +46,10 @@ export interface PipelineRun {
   tools: Record<string, string>;
   signal: AbortSignal;
   now: () => number;
-  /** Why the signal fired: a cancel request, a lost lease or a shutdown. */
+  /** Why the signal fired: a cancel request, a lost lease, a shutdown or the job's timeout. */
   abortReason: () => string;
+  /** How a stopped run ends: `error` for the job's timeout; `cancelled` when absent. */
+  abortStatus?: () => 'cancelled' | 'error';
   wrap?: StepWrapper;
   beforeSteps?: BeforeSteps;
   onStep?: (event: StepProgress) => void;
@@ -86,6 +88,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     artifacts,
   });
 
+  const stopped = (why: PipelineRun) => finish(why.abortStatus?.() ?? 'cancelled', why.abortReason());
   let trees: PreparedTrees | undefined;
   const values: TemplateValues = {
     jobId: run.job.id,
@@ -96,9 +99,11 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   if (run.pipeline.checkout) {
     try {
       run.onStep?.({ step: 'checkout', phase: 'start', index: 0, total: run.pipeline.steps.length });
-      trees = await run.workspace.prepare(run.job);
+      trees = await run.workspace.prepare(run.job, run.signal);
       run.onStep?.({ step: 'checkout', phase: 'end', index: 0, total: run.pipeline.steps.length });
     } catch (error) {
+      // The fetch was stopped by the job's signal: its reason (a timeout, a cancel) is the job's, not git's.
+      if (run.signal.aborted) return stopped(run);
       if (error instanceof MergeConflict) return finish('error', `merge conflict: ${error.message}`);
       return finish('error', `could not prepare the trees: ${(error as Error).message}`);
     }
@@ -128,7 +133,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       const stdouts: Buffer[] = [];
       let failedOptional = false;
       for (const [index, targets] of targetLists.entries()) {
-        if (run.signal.aborted) return finish('cancelled', run.abortReason());
+        if (run.signal.aborted) return stopped(run);
         const expanded = expandArgv(step.run, { ...values, targets });
         const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
         if (!wrapped.sandboxed) sandboxedAll = false;
@@ -152,7 +157,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         if (outcome.stdout) stdouts.push(outcome.stdout);
         steps.push(stepReport(name, expanded, outcome, logPath, wrapped.sandboxed));
         const verdict = judgeStep(step, outcome, run);
-        if (verdict && step.optional && verdict.status !== 'cancelled') {
+        if (verdict && step.optional && !outcome.cancelled) {
           failedOptional = true;
           skipped.push(verdict.reason);
           continue;
@@ -190,7 +195,7 @@ function stepReport(name: string, argv: string[], outcome: StepOutcome, log: str
 
 /** Undefined when the step passed; otherwise how the job ends. */
 function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun): { status: ResultStatus; reason: string } | undefined {
-  if (outcome.cancelled) return { status: 'cancelled', reason: run.abortReason() };
+  if (outcome.cancelled) return { status: run.abortStatus?.() ?? 'cancelled', reason: run.abortReason() };
   if (outcome.timedOut) return { status: 'error', reason: `step ${step.name} timed out after ${step.timeoutSec}s` };
   if (outcome.spawnError) return { status: 'error', reason: `step ${step.name} could not start: ${outcome.spawnError}` };
   if (step.stdoutArtifact && outcome.stdoutTruncated) {
