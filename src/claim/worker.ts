@@ -174,7 +174,7 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const { config } = round.current;
   const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions };
   const snapshot = await readSnapshot(clone);
-  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: worker.id, log: options.log });
+  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: worker.id, log: options.log });
   if (round.drained) return undefined;
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {

@@ -96,7 +96,7 @@ async function collectOnce(clone: CoordClone, source: ConfigSource, roundFor: (c
   const { config } = await source.refresh(clone);
   const round = await roundFor(config);
   let snapshot = await readSnapshot(clone);
-  const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: options.collectorId, log: options.log });
+  const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: options.collectorId, log: options.log });
   if (closed) snapshot = await readSnapshot(clone);
 
   for (const publisher of round.publishers) {
