@@ -50,6 +50,9 @@ export class Lease {
     private readonly clock: Clock,
   ) {}
 
+  /** A heartbeat commit whose push failed without a refusal: pushed again, unchanged, by the next renewal. */
+  private pending?: string;
+
   get jobId(): string {
     return this.claim.id;
   }
@@ -98,15 +101,31 @@ export class Lease {
     return pushed.won;
   }
 
-  /** Renews the lease; says whether it still holds and whether a cancel was requested. */
-  async renew(): Promise<'held' | 'lost' | 'cancelled'> {
-    if (await this.cancelRequested()) return 'cancelled';
-    const record = lockRecord(this.worker, this.jobId, 'heartbeat', this.claim.attempt, this.clock.now());
-    const oid = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()) });
+  /**
+   * Renews the lease; says whether it still holds and whether a cancel was
+   * requested. Only a refused swap (another host moved the lock) loses the
+   * lease. A push that failed otherwise (no connection, a remote error) says
+   * `failed` with git's cause and keeps its heartbeat commit: the next renewal
+   * pushes the same commit again, so one that landed although git reported a
+   * failure is recognised (the remote is already at it) instead of looking
+   * like a lost swap.
+   */
+  async renew(): Promise<{ state: 'held' | 'lost' | 'cancelled' } | { state: 'failed'; cause: string }> {
+    if (await this.cancelRequested()) return { state: 'cancelled' };
+    if (!this.pending) {
+      const record = lockRecord(this.worker, this.jobId, 'heartbeat', this.claim.attempt, this.clock.now());
+      this.pending = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()) });
+    }
+    const oid = this.pending;
     const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });
-    if (!pushed.won) return 'lost';
-    this.tip = oid;
-    return 'held';
+    const landed = pushed.refs.get(lockRef(this.jobId))?.outcome === 'up-to-date';
+    if (pushed.won || landed) {
+      this.tip = oid;
+      this.pending = undefined;
+      return { state: 'held' };
+    }
+    if (pushed.outcome === 'refused') return { state: 'lost' };
+    return { state: 'failed', cause: pushed.cause };
   }
 
   private async cancelRequested(): Promise<boolean> {

@@ -190,10 +190,11 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const { config } = round.current;
   const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions };
   const snapshot = await readSnapshot(clone);
-  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: worker.id, log: options.log });
+  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: worker.id, log: options.log });
   if (round.drained) return undefined;
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
+    if (options.stop?.aborted) return undefined;
     const lease = await Lease.acquire(clone, worker, claim, options.clock);
     if (lease) return lease;
   }
@@ -262,9 +263,11 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
   void run.presence.announce(running, config.presenceSec);
   const abort = new AbortController();
   let abortReason = 'cancelled';
-  const stopWith = (reason: string) => {
+  let abortStatus: 'cancelled' | 'error' = 'cancelled';
+  const stopWith = (reason: string, status: 'cancelled' | 'error' = 'cancelled') => {
     if (abort.signal.aborted) return;
     abortReason = reason;
+    abortStatus = status;
     abort.abort();
   };
   let lost = false;
@@ -272,18 +275,24 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
   const heartbeat = setInterval(() => {
     renewing = renewing.then(async () => {
       try {
-        const state = await lease.renew();
-        if (state === 'lost') {
+        const renewed = await lease.renew();
+        if (renewed.state === 'failed') {
+          // Not lost: nobody took the lock. The next beat (leaseSec / 3 later) tries again, twice before the lease runs out.
+          options.log(`${job.id}: heartbeat failed, will retry: ${renewed.cause}`);
+          return;
+        }
+        if (renewed.state === 'lost') {
           lost = true;
           stopWith(`lease lost to another worker`);
-        } else if (state === 'cancelled') stopWith('cancelled on request');
+        } else if (renewed.state === 'cancelled') stopWith('cancelled on request');
         void run.presence.announce(running, config.presenceSec);
       } catch (error) {
         options.log(`${job.id}: heartbeat failed, will retry: ${(error as Error).message}`);
       }
     });
   }, heartbeatIntervalMs(lease.worker.leaseSec));
-  const timeout = setTimeout(() => stopWith(`timed out after ${job.timeoutSec}s`), job.timeoutSec * 1000);
+  // The job's whole run, checkout included: a source repository that never answers ends the job as an error.
+  const timeout = setTimeout(() => stopWith(`timed out after ${job.timeoutSec}s (the job's timeoutSec)`, 'error'), job.timeoutSec * 1000);
   const live = lease.stillLive().then(
     (ok) => {
       if (!ok) stopWith('the job was finished or cancelled by another host before this claim');
@@ -293,6 +302,8 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
   );
   const onStop = () => stopWith('worker shutting down');
   options.stop?.addEventListener('abort', onStop);
+  // A stop that came while the job was being claimed fires no event any more.
+  if (options.stop?.aborted) onStop();
   try {
     const outcome = await options.runJob({
       job,
@@ -303,6 +314,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       signal: abort.signal,
       now: () => options.clock.now(),
       abortReason: () => abortReason,
+      abortStatus: () => abortStatus,
     });
     // The result names the configuration it ran under, not the one the job was enqueued under.
     const { configCommit: _enqueuedUnder, ...rest } = outcome.result;

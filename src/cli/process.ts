@@ -1,15 +1,26 @@
+import os from 'node:os';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { Io } from './command.ts';
 
 /**
- * SIGTERM and SIGINT stop a daemon between jobs, or hand its running job back.
- * A command run in process (tests) is given its own stop signal in its Io
- * instead: signals belong to the process, not to one of several commands in it.
+ * SIGTERM and SIGINT stop a daemon: the first fires the returned signal (the
+ * worker hands its running job back, the collector ends after its current
+ * push); a second one exits at once, with the shell's code for the signal
+ * (128 + its number), for an operator who will not wait. A command run in
+ * process (tests) is given its own stop signal in its Io instead: signals
+ * belong to the process, not to one of several commands in it.
  */
-export function stopOnSignals(io: Pick<Io, 'stop'>): { signal: AbortSignal; dispose: () => void } {
+export function stopOnSignals(io: Pick<Io, 'stop'>, log?: (line: string) => void): { signal: AbortSignal; dispose: () => void } {
   if (io.stop) return { signal: io.stop, dispose: () => {} };
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  const stop = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      log?.(`${name} again: exiting now`);
+      process.exit(128 + os.constants.signals[name]);
+    }
+    log?.(`${name}: stopping (a second signal exits at once)`);
+    controller.abort();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return {

@@ -9,7 +9,9 @@ import { isoOf, type Clock } from '../host/clock.ts';
 import type { Summary } from '../protocol/history.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
-import { archiveJob } from '../coord/archive.ts';
+import { archiveJob, archiveLeftovers } from '../coord/archive.ts';
+import type { PushResult } from '../git/push.ts';
+import { archivedIds } from '../coord/history.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, type Decider, type Decision } from './verdict.ts';
 
@@ -104,7 +106,7 @@ async function collectOnce(
   const { config } = await source.refresh(clone);
   const round = await roundFor(config);
   let snapshot = await readSnapshot(clone);
-  const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, actor: options.collectorId, log: options.log });
+  const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: options.collectorId, log: options.log });
   if (closed) snapshot = await readSnapshot(clone);
 
   for (const publisher of round.publishers) {
@@ -112,9 +114,18 @@ async function collectOnce(
   }
 
   let archived = 0;
-  for (const live of snapshot.values()) {
-    const state = stateOf(live);
-    if (state !== 'finished' && state !== 'cancelled' && state !== 'orphan') continue;
+  const done = [...snapshot.values()].filter((live) => ['finished', 'cancelled', 'orphan'].includes(stateOf(live)));
+  const inHistory = await archivedIds(clone, done.map((live) => live.id));
+  for (const live of done) {
+    // Stopping: the push in flight has finished; the rest waits for the next run.
+    if (options.stop?.aborted) break;
+    if (inHistory.has(live.id)) {
+      // Archived already: its verdict was published and its summary stays; only the stray refs go.
+      const cleared = await archiveLeftovers(clone, live, options.collectorId, options.clock);
+      options.log(`${live.id}: already archived; ${cleared.won ? 'live refs pushed after its archive cleared' : `its leftover refs stay for the next round: ${notWon(cleared)}`}`);
+      if (!cleared.won) await clone.fetch(liveRefspecs({ history: true }));
+      continue;
+    }
     const blocked = await unpublishable(round.publishers, descriptorOf(live));
     if (blocked) {
       if (!said.has(blocked.message)) options.log(blocked.message);
@@ -137,11 +148,12 @@ async function collectOnce(
       options.onPublishError?.(error);
       continue;
     }
-    if (await archiveJob(clone, live, summary, verdict.reports, options.collectorId, options.clock)) {
+    const pushed = await archiveJob(clone, live, summary, verdict.reports, options.collectorId, options.clock);
+    if (pushed.won) {
       archived += 1;
       options.log(`${live.id}: ${verdict.status}: ${verdict.reason}`);
     } else {
-      options.log(`${live.id}: archive raced with another collector; trying again next round`);
+      options.log(`${live.id}: not archived, trying again next round: ${notWon(pushed)}`);
       await clone.fetch(liveRefspecs({ history: true }));
     }
   }
@@ -154,6 +166,11 @@ async function unpublishable(publishers: Publisher[], job: ReturnType<typeof des
     if (why) return why;
   }
   return undefined;
+}
+
+/** Why an archive push did not win: another writer moved the job's refs, or git's own cause. */
+function notWon(pushed: PushResult): string {
+  return pushed.outcome === 'refused' ? `another host changed its refs since this round read them (${pushed.cause})` : pushed.cause;
 }
 
 async function decide(clone: CoordClone, live: LiveJob, round: CollectRound): Promise<Decision> {

@@ -140,6 +140,12 @@ export const fleetConfigSchema = z
     leaseSec: z.number().int().min(1).max(24 * 3600).default(300),
     maxAttempts: z.number().int().min(1).max(20).default(3),
     jobTimeoutSec: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    /**
+     * A job still queued this long after it was enqueued ends as an error
+     * (decided by any host's sweep): a job for a pipeline no worker serves
+     * must not wait for ever.
+     */
+    queueTimeoutSec: z.number().int().min(60).max(365 * 24 * 3600).default(24 * 3600),
     logCapBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
     artifactCapBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     sandbox: z.enum(['auto', 'required', 'off']).default('auto'),

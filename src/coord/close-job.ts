@@ -62,9 +62,11 @@ export async function applySweepAction(
 ): Promise<boolean> {
   const live = snapshot.get(action.id);
   if (!live?.job) return false;
-  if (action.kind === 'reject') {
+  if (action.kind === 'reject' || action.kind === 'give-up-queued') {
+    const lockOid = action.kind === 'reject' ? action.lockOid : undefined;
     const result = closingResult(action.id, 'error', action.reason, actor, 0, clock.now());
-    return closeJob(clone, { result, artifacts: {}, parent: live.job.oid, actor, clock });
+    // On a lock, the result extends the lock's chain (which reaches the job), so no lock commit is left unreachable.
+    return closeJob(clone, { result, artifacts: {}, parent: lockOid ?? live.job.oid, lockTip: lockOid, actor, clock });
   }
   const status = action.kind === 'expire' ? 'error' : 'cancelled';
   const result = closingResult(action.id, status, action.reason, actor, action.attempt, clock.now());

@@ -10,6 +10,8 @@ export interface SweepLiveOptions {
   stateDir: string;
   clock: Clock;
   leaseSec: number;
+  /** Queued jobs older than this end as errors (the configuration's queueTimeoutSec). */
+  queueTimeoutSec?: number;
   /** Who signs the closing results: a worker or the collector. */
   actor: string;
   log?: (line: string) => void;
@@ -27,7 +29,7 @@ export async function sweepLive(clone: CoordClone, snapshot: Snapshot, options: 
   const tips = new Map([...snapshot.values()].filter((live) => live.lock).map((live) => [live.id, live.lock!.oid]));
   const seen = observeLocks(loadSeenLocks(options.stateDir), tips, now);
   saveSeenLocks(options.stateDir, seen);
-  const plan = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: options.leaseSec });
+  const plan = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: options.leaseSec, queueTimeoutSec: options.queueTimeoutSec });
   let closed = false;
   for (const action of plan.actions) {
     if (await applySweepAction(clone, snapshot, action, options.actor, options.clock)) {

@@ -8,14 +8,15 @@ import path from 'node:path';
  * out the backoff.
  */
 export async function waitForWork(coord: string, ms: number, stop?: AbortSignal): Promise<void> {
+  // An abort that came before this call fires no event: without this check the wait would run its full length.
+  if (stop?.aborted) return;
   const refsDir = path.join(coord, 'refs', 'ci');
   const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(coord) && fs.existsSync(path.join(coord, 'HEAD'));
+  let watcher: ReturnType<typeof chokidar.watch> | undefined;
   await new Promise<void>((resolve) => {
-    let watcher: ReturnType<typeof chokidar.watch> | undefined;
     const done = () => {
       clearTimeout(timer);
       stop?.removeEventListener('abort', done);
-      void watcher?.close();
       resolve();
     };
     const timer = setTimeout(done, ms);
@@ -25,4 +26,6 @@ export async function waitForWork(coord: string, ms: number, stop?: AbortSignal)
       watcher.on('all', done);
     }
   });
+  // Closed before returning: a watcher still open keeps a stopping daemon's event loop alive.
+  await watcher?.close();
 }

@@ -1,4 +1,4 @@
-import { git } from './runner.ts';
+import { git, gitFailure } from './runner.ts';
 
 /** One ref update with its lease: what the remote must hold for the push to win. */
 export interface RefUpdate {
@@ -11,11 +11,26 @@ export interface RefUpdate {
 
 export type RefOutcome = 'updated' | 'rejected' | 'up-to-date';
 
+/**
+ * How a push ended. `refused`: a compare-and-swap did not hold (a lease named
+ * a tip the remote no longer has, a create-only ref exists, the ref moved
+ * under the server's own check): another writer got there first. `failed`:
+ * anything else (no connection, a hook or permission refusal, a remote
+ * error); nothing is known about the refs, and trying again may win.
+ */
+export type PushOutcome = 'won' | 'refused' | 'failed';
+
 export interface PushResult {
   won: boolean;
+  outcome: PushOutcome;
+  /** git's own words for a push that did not win (the rejected ref's reason, or stderr's error line). */
+  cause: string;
   refs: Map<string, { outcome: RefOutcome; summary: string }>;
   stderr: string;
 }
+
+/** Porcelain reasons that mean a lease did not hold; "atomic push failed" only echoes another ref's reason. */
+const LEASE_REFUSAL = /stale info|fetch first|non-fast-forward|already exists|but expected/;
 
 /**
  * Compare-and-swap on the remote: `--force-with-lease=<ref>:<expect>` on every
@@ -37,7 +52,13 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
   const output = await git(args, { cwd: localRepo, allowFailure: true });
   const refs = parsePorcelain(output.stdout);
   const won = output.exitCode === 0 && updates.every((update) => refs.get(update.ref)?.outcome === 'updated');
-  return { won, refs, stderr: output.stderr };
+  if (won) return { won, outcome: 'won', cause: '', refs, stderr: output.stderr };
+  const mine = updates.map((update) => ({ ref: update.ref, ...refs.get(update.ref) }));
+  const refusal = mine.find((ref) => (ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary ?? '')) || ref.outcome === 'up-to-date');
+  if (refusal) return { won, outcome: 'refused', cause: `${refusal.ref} ${refusal.summary}`, refs, stderr: output.stderr };
+  const rejected = mine.find((ref) => ref.outcome === 'rejected' && !/atomic push failed/.test(ref.summary ?? ''));
+  const cause = rejected ? `${rejected.ref} ${rejected.summary}` : gitFailure(args, output).message;
+  return { won, outcome: 'failed', cause, refs, stderr: output.stderr };
 }
 
 /**

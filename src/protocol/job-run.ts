@@ -18,6 +18,8 @@ export interface JobRun {
   /** Fires on cancel, lost lease, timeout or shutdown; `abortReason` says which. */
   signal: AbortSignal;
   abortReason: () => string;
+  /** How a run the signal stopped ends: `error` when the job's own timeout fired, `cancelled` otherwise (cancel, lost lease, shutdown). */
+  abortStatus?: () => 'cancelled' | 'error';
   now: () => number;
 }
 

@@ -17,7 +17,10 @@ export interface Claimable {
 
 /** Work that ends a job without running it; any host may do it, the lease makes it safe. */
 export type SweepAction =
-  | { kind: 'reject'; id: string; reason: string }
+  /** A malformed job; `lockOid` when a lock already sits on it (the closing result must move that lock too). */
+  | { kind: 'reject'; id: string; reason: string; lockOid?: string }
+  /** A job still queued `queueTimeoutSec` after it was enqueued: no worker serves its pipeline, or none can. */
+  | { kind: 'give-up-queued'; id: string; reason: string }
   | { kind: 'expire'; id: string; lockOid: string; attempt: number; reason: string }
   | { kind: 'finish-cancelled'; id: string; lockOid: string; attempt: number; reason: string };
 
@@ -27,6 +30,12 @@ export interface SweepInput {
   nowMs: number;
   /** Lease assumed for a lock whose record cannot be read. */
   defaultLeaseSec: number;
+  /**
+   * A job still queued this long after its `createdAt` (the enqueuer's clock
+   * against this host's: a wait of hours makes clock skew irrelevant) ends as
+   * an error. Undefined: queued jobs wait for ever.
+   */
+  queueTimeoutSec?: number;
 }
 
 export interface SweepPlan {
@@ -42,12 +51,18 @@ export function planSweep(input: SweepInput): SweepPlan {
     const state = stateOf(live);
     if (state === 'malformed') {
       const reason = live.job && !live.job.record.ok ? live.job.record.reason : 'unreadable job';
-      actions.push({ kind: 'reject', id: live.id, reason: `malformed job: ${reason}` });
+      // A lock on it (claimed by a host that read it otherwise) is moved by the same swap, so it cannot keep the job for ever.
+      actions.push({ kind: 'reject', id: live.id, reason: `malformed job: ${reason}`, ...(live.lock ? { lockOid: live.lock.oid } : {}) });
       continue;
     }
     const job = descriptorOf(live);
     if (!job || !live.job) continue;
     if (state === 'queued') {
+      const ageMs = input.nowMs - Date.parse(job.createdAt);
+      if (input.queueTimeoutSec !== undefined && ageMs >= input.queueTimeoutSec * 1000) {
+        actions.push({ kind: 'give-up-queued', id: live.id, reason: queuedTooLong(job, input.queueTimeoutSec) });
+        continue;
+      }
       claimable.push({ id: live.id, job, jobOid: live.job.oid, attempt: 1, expect: null });
       continue;
     }
@@ -104,6 +119,11 @@ export function planSweep(input: SweepInput): SweepPlan {
 export function infrastructureReason(reasons: string[], attempt: number, maxAttempts: number): string {
   const said = [...new Set(reasons.map((reason) => reason.replace(/^CI infrastructure problem: /, '')))];
   return `CI infrastructure problem: ${said.join('; ')} (attempt ${attempt} of ${maxAttempts}; giving up, the pull request was not judged)`;
+}
+
+function queuedTooLong(job: JobDescriptor, limitSec: number): string {
+  const hours = limitSec % 3600 === 0 ? `${limitSec / 3600} h` : `${limitSec} s`;
+  return `queued for more than ${hours} (queueTimeoutSec) without a worker taking it; check that a worker serves pipeline ${job.pipeline} (refci status shows why none does)`;
 }
 
 function staleLock(live: LiveJob, input: SweepInput) {

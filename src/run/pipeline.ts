@@ -50,8 +50,10 @@ export interface PipelineRun {
   tools: Record<string, string>;
   signal: AbortSignal;
   now: () => number;
-  /** Why the signal fired: a cancel request, a lost lease or a shutdown. */
+  /** Why the signal fired: a cancel request, a lost lease, a shutdown or the job's timeout. */
   abortReason: () => string;
+  /** How a stopped run ends: `error` for the job's timeout; `cancelled` when absent. */
+  abortStatus?: () => 'cancelled' | 'error';
   wrap?: StepWrapper;
   beforeSteps?: BeforeSteps;
   onStep?: (event: StepProgress) => void;
@@ -95,6 +97,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     artifacts,
   });
 
+  const stopped = (why: PipelineRun) => finish(why.abortStatus?.() ?? 'cancelled', why.abortReason());
   let trees: PreparedTrees | undefined;
   const values: TemplateValues = {
     jobId: run.job.id,
@@ -105,9 +108,11 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   if (run.pipeline.checkout) {
     try {
       run.onStep?.({ step: 'checkout', phase: 'start', index: 0, total: run.pipeline.steps.length });
-      trees = await run.workspace.prepare(run.job);
+      trees = await run.workspace.prepare(run.job, run.signal);
       run.onStep?.({ step: 'checkout', phase: 'end', index: 0, total: run.pipeline.steps.length });
     } catch (error) {
+      // The fetch was stopped by the job's signal: its reason (a timeout, a cancel) is the job's, not git's.
+      if (run.signal.aborted) return stopped(run);
       if (error instanceof MergeConflict) return finish('error', `merge conflict: ${error.message}`);
       return finish('error', `could not prepare the trees: ${(error as Error).message}`);
     }
@@ -140,7 +145,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       const stdouts: Buffer[] = [];
       let failedOptional = false;
       for (const [index, targets] of targetLists.entries()) {
-        if (run.signal.aborted) return finish('cancelled', run.abortReason());
+        if (run.signal.aborted) return stopped(run);
         const expanded = expandArgv(step.run, { ...values, targets });
         const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
         if (!wrapped.sandboxed) sandboxedAll = false;
@@ -165,7 +170,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         if (outcome.stdout) stdouts.push(outcome.stdout);
         steps.push(stepReport(name, expanded, outcome, logPath, wrapped.sandboxed));
         const verdict = judgeStep(step, outcome, run, wrapped.sandboxed);
-        if (verdict && step.optional && verdict.status !== 'cancelled') {
+        if (verdict && step.optional && !outcome.cancelled) {
           failedOptional = true;
           skipped.push(verdict.reason);
           continue;
@@ -208,7 +213,7 @@ function stepReport(name: string, argv: string[], outcome: StepOutcome, log: str
 
 /** Undefined when the step passed; otherwise how the job ends. */
 function judgeStep(step: StepConfig, outcome: StepOutcome, run: PipelineRun, sandboxed: boolean): { status: ResultStatus; reason: string; infrastructure?: boolean } | undefined {
-  if (outcome.cancelled) return { status: 'cancelled', reason: run.abortReason() };
+  if (outcome.cancelled) return { status: run.abortStatus?.() ?? 'cancelled', reason: run.abortReason() };
   if (outcome.timedOut) return { status: 'error', reason: `step ${step.name} timed out after ${step.timeoutSec}s` };
   const ok = step.okExitCodes ?? [0];
   const passed = !outcome.spawnError && outcome.exitCode !== null && ok.includes(outcome.exitCode);

@@ -47,11 +47,12 @@ export class Workspace {
     return path.join(this.root, 'mirrors', `${this.keyOf(repo)}.git`);
   }
 
-  async prepare(job: JobDescriptor): Promise<PreparedTrees> {
+  /** `signal` stops the fetch from the source repository (the job's timeout, a cancel): a server that never answers cannot hold the worker. */
+  async prepare(job: JobDescriptor, signal?: AbortSignal): Promise<PreparedTrees> {
     // The job schema checked repo already; checked again here because this is the last step before git sees it.
     checkFetchable(job.repo, this.options.allowLocalRepos ?? false);
     const mirror = await this.ensureMirror(job.repo);
-    await this.fetchCommits(mirror, job);
+    await this.fetchCommits(mirror, job, signal);
     let basis = job.base;
     if (job.mergeBasis === 'fork-point') {
       basis = await mergeBase(mirror, job.base, job.head);
@@ -72,18 +73,18 @@ export class Workspace {
     return mirror;
   }
 
-  private async fetchCommits(mirror: string, job: JobDescriptor): Promise<void> {
+  private async fetchCommits(mirror: string, job: JobDescriptor, signal?: AbortSignal): Promise<void> {
     const refspecs: string[] = [];
     if (job.baseRef) refspecs.push(`+${job.baseRef}:refs/refci/base`);
     if (job.headRef) refspecs.push(`+${job.headRef}:refs/refci/head`);
     if (refspecs.length > 0) {
-      await fetchRefs(mirror, job.repo, refspecs, { allowFailure: true });
+      await fetchRefs(mirror, job.repo, refspecs, { allowFailure: true, signal });
     }
     const missing = [];
     for (const sha of [job.base, job.head]) if (!(await hasCommit(mirror, sha))) missing.push(sha);
     if (missing.length === 0) return;
     // By id: servers that allow it (GitHub does) send just these commits.
-    await fetchRefs(mirror, job.repo, missing, { allowFailure: true });
+    await fetchRefs(mirror, job.repo, missing, { allowFailure: true, signal });
     for (const sha of missing) {
       if (!(await hasCommit(mirror, sha))) {
         throw new RefciError(

@@ -18,6 +18,8 @@ test('a create-only push wins once; the second identical-lease push loses', asyn
   const second = await b.push([{ ref: 'refs/ci/locks/j1', newOid: cb, expect: null }]);
   t.false(second.won);
   t.is(second.refs.get('refs/ci/locks/j1')?.outcome, 'rejected');
+  t.is(second.outcome, 'refused');
+  t.regex(second.cause, /refs\/ci\/locks\/j1 .*stale info/);
   t.is(await a.ref('refs/ci/locks/j1'), ca);
   t.is(await b.ref('refs/ci/locks/j1'), undefined);
 });
@@ -36,6 +38,15 @@ test('an atomic push changes all refs or none', async (t) => {
   const b = await CoordClone.open(path.join(tempDir(t), 'b.git'), remote);
   await b.fetch(['+refs/ci/jobs/*:refs/ci/jobs/*']);
   t.deepEqual([...(await b.refs('refs/ci/')).keys()], ['refs/ci/jobs/j1']);
+});
+
+test('a push that cannot reach the repository failed, with git\'s cause; it is not a refusal', async (t) => {
+  const a = await CoordClone.open(path.join(tempDir(t), 'a.git'), path.join(tempDir(t), 'missing.git'));
+  const c1 = await writeRecordCommit(a.gitdir, { files: { 'x.json': '1' }, parents: [], message: 'one', author });
+  const result = await a.push([{ ref: 'refs/ci/locks/j1', newOid: c1, expect: null }]);
+  t.false(result.won);
+  t.is(result.outcome, 'failed');
+  t.regex(result.cause, /git push .*failed: .*(does not appear to be a git repository|Could not read from remote)/);
 });
 
 test('porcelain parsing reads every flag', (t) => {

@@ -172,6 +172,25 @@ test('a released lock is claimable at once as the next attempt, and given up wit
   t.regex(messageOf(LOCK, record), /^release pr6-\w+ by w1, attempt 1: CI infrastructure problem: step regen/);
 });
 
+test('the sweep gives up on a job queued past queueTimeoutSec, and sets aside a malformed job that has a lock', (t) => {
+  const old = job({ pr: 1, createdAt: '2026-01-01T00:00:00Z' });
+  const young = job({ pr: 2, createdAt: '2026-01-01T23:00:00Z' });
+  const snapshot = snapshotOf(live(old), live(young), {
+    id: 'broken',
+    job: { oid: 'b', record: { ok: false, reason: 'job.json is not valid JSON' } },
+    lock: { oid: 'l', record: ok(lock({ job: 'broken' })) },
+  });
+  const nowMs = Date.parse('2026-01-02T00:00:00Z');
+  const plan = planSweep({ snapshot, seen: {}, nowMs, defaultLeaseSec: 60, queueTimeoutSec: 24 * 3600 });
+  t.deepEqual(plan.claimable.map((c) => c.id), [young.id]);
+  const actions = Object.fromEntries(plan.actions.map((a) => [a.id, a]));
+  t.is(actions[old.id].kind, 'give-up-queued');
+  t.regex(actions[old.id].reason, /^queued for more than 24 h \(queueTimeoutSec\) without a worker taking it; check that a worker serves pipeline gentoo/);
+  t.deepEqual(actions.broken, { kind: 'reject', id: 'broken', reason: 'malformed job: job.json is not valid JSON', lockOid: 'l' });
+  // Without a limit, a queued job waits for ever.
+  t.is(planSweep({ snapshot, seen: {}, nowMs, defaultLeaseSec: 60 }).claimable.length, 2);
+});
+
 test('claim order: priority, then age, then id', (t) => {
   const old = job({ pr: 1, createdAt: '2026-01-01T00:00:00Z' });
   const young = job({ pr: 2, createdAt: '2026-01-02T00:00:00Z' });

@@ -58,7 +58,7 @@ export const collectCommand: Command = {
     };
     const errors: unknown[] = [];
     const unpublishable: Error[] = [];
-    const stop = stopOnSignals(io);
+    const stop = stopOnSignals(io, log);
     const { archived } = await runCollector({
       coord: context.coord,
       collectorId: id,
@@ -72,8 +72,7 @@ export const collectCommand: Command = {
       stop: stop.signal,
       onPublishError: (error) => errors.push(error),
       onUnpublishable: (error) => unpublishable.push(error),
-    });
-    stop.dispose();
+    }).finally(() => stop.dispose());
     // Under cron every line is mail: a round that archived nothing says nothing unless asked.
     if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);
     if (errors.length > 0) {

@@ -56,8 +56,8 @@ export const workCommand: Command = {
     for (const name of config ? (pipelines ?? []) : []) {
       if (!config!.pipelines[name]) throw new RefciError('usage', `no pipeline named ${name}`, `configured: ${Object.keys(config!.pipelines).join(', ')}`);
     }
-    const stop = stopOnSignals(io);
     const progress = progressDisplay(io, context.clock, lineLogger(io, context.clock, workerId));
+    const stop = stopOnSignals(io, progress.log);
     try {
       const summary = await runWorker({
         coord: context.coord,

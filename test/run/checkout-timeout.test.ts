@@ -1,0 +1,63 @@
+import test from 'ava';
+import net from 'node:net';
+import path from 'node:path';
+import { runWorker } from '../../src/claim/worker.ts';
+import { CoordClone } from '../../src/coord/clone.ts';
+import { defaultConfig } from '../../src/config/defaults.ts';
+import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
+import { git } from '../../src/git/runner.ts';
+import { systemClock } from '../../src/host/clock.ts';
+import { newJob } from '../../src/protocol/job.ts';
+import { pipelineRunner } from '../../src/run/job-runner.ts';
+import { bareRepo, tempDir } from '../helpers/temp.ts';
+
+/** A server that accepts connections and never says a word, as a hung git daemon does. */
+async function silentServer(t: import('ava').ExecutionContext): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+test('the job timeout covers the checkout: a source repository that never answers ends the job as an error', async (t) => {
+  const port = await silentServer(t);
+  const remote = await bareRepo(t);
+  const dir = tempDir(t);
+  const job = newJob({
+    repo: `git://127.0.0.1:${port}/x`,
+    base: 'a'.repeat(40),
+    head: 'b'.repeat(40),
+    pipeline: 'check',
+    createdAt: new Date().toISOString(),
+    timeoutSec: 3,
+  });
+  await enqueueJobs({ clone: await CoordClone.open(path.join(dir, 'enqueuer.git'), remote), clock: systemClock, by: 'test' }, [job]);
+  const config = { ...defaultConfig(), pipelines: { check: { kind: 'steps' as const, checkout: true, steps: [] } } };
+  const log: string[] = [];
+  const started = Date.now();
+  const stateDir = path.join(dir, 'worker');
+  const summary = await runWorker({
+    coord: remote,
+    workerId: 'w1',
+    stateDir,
+    config: config as typeof config & ReturnType<typeof defaultConfig>,
+    clock: systemClock,
+    once: true,
+    log: (line) => log.push(line),
+    runJob: pipelineRunner({ stateDir, hooks: async () => ({ beforeSteps: {}, wrap: (argv) => ({ argv, sandboxed: false }) }) }),
+  });
+  const tookMs = Date.now() - started;
+  t.deepEqual(summary, { ran: 1, published: 1, lost: 0 }, log.join('\n'));
+  const result = JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${job.id}:result.json`], { cwd: remote })).stdout);
+  t.is(result.status, 'error');
+  t.regex(result.reason, /timed out after 3s/);
+  // 3 s of timeout plus the claim and the publish on a busy machine; far from git's own 10 min limit.
+  t.true(tookMs < 30_000, `took ${tookMs} ms`);
+});
