@@ -44,7 +44,7 @@ test('a worker whose heartbeat push fails once keeps its job and publishes the r
     },
   });
   t.regex(log.join('\n'), new RegExp(`${job.id}: heartbeat failed, will retry: .*hung up`));
-  t.deepEqual(summary, { ran: 1, published: 1, lost: 0 }, log.join('\n'));
+  t.like(summary, { ran: 1, published: 1, lost: 0 }, log.join('\n'));
   const result = JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${job.id}:result.json`], { cwd: remote })).stdout);
   t.is(result.status, 'success');
 });

@@ -38,7 +38,7 @@ test('a stop that comes while a job is being claimed still hands the job back', 
       return { result: closingResult(job.id, 'cancelled', run.abortReason(), 'w1', run.attempt, clock.now()), artifacts: {} };
     },
   });
-  t.deepEqual(summary, { ran: 1, published: 0, lost: 1 }, log.join('\n'));
+  t.like(summary, { ran: 1, published: 0, lost: 1 }, log.join('\n'));
   t.regex(log.join('\n'), new RegExp(`${job.id}: released on shutdown`));
   const lock = await git(['rev-parse', '--verify', '--quiet', `refs/ci/locks/${job.id}`], { cwd: remote, allowFailure: true });
   t.not(lock.exitCode, 0);

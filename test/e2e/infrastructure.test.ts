@@ -28,8 +28,8 @@ test('a step whose tool cannot start hands the job back; after the last attempt 
   const onlyPkgcheck = path.join(dir, 'only-pkgcheck');
   fs.mkdirSync(onlyPkgcheck);
   fs.symlinkSync(path.join(STANDIN_BIN, 'pkgcheck'), path.join(onlyPkgcheck, 'pkgcheck'));
-  const broken = (name: string) => ({ REFCI_STATE_DIR: path.join(dir, `state-${name}`), PATH: `${onlyPkgcheck}:${process.env.PATH}` });
-  const healthy = { REFCI_STATE_DIR: path.join(dir, 'state-healthy'), PATH: `${STANDIN_BIN}:${process.env.PATH}` };
+  const broken = (name: string) => ({ REFCI_ALLOW_LOCAL_REPOS: '1', REFCI_STATE_DIR: path.join(dir, `state-${name}`), PATH: `${onlyPkgcheck}:${process.env.PATH}` });
+  const healthy = { REFCI_ALLOW_LOCAL_REPOS: '1', REFCI_STATE_DIR: path.join(dir, 'state-healthy'), PATH: `${STANDIN_BIN}:${process.env.PATH}` };
   const enqueue = async (pr: number) => {
     const args = ['enqueue', '--coord', coord, '--repo', sample.path, '--base', 'master', '--head', `pr/${pr}`, '--pr', String(pr), '--pipeline', 'gentoo', '--max-attempts', '2', '--priority', String(10 - pr)];
     return (await refci(args, { env: healthy })).stdout.trim();

@@ -24,8 +24,8 @@ test('a worker whose PATH lacks pmaint claims no gentoo job, exits 9 and says wh
   const onlyPkgcheck = path.join(dir, 'only-pkgcheck');
   fs.mkdirSync(onlyPkgcheck);
   fs.symlinkSync(path.join(STANDIN_BIN, 'pkgcheck'), path.join(onlyPkgcheck, 'pkgcheck'));
-  const broken = { REFCI_STATE_DIR: path.join(dir, 'state-broken'), PATH: `${onlyPkgcheck}:${process.env.PATH}` };
-  const healthy = { REFCI_STATE_DIR: path.join(dir, 'state-healthy'), PATH: `${STANDIN_BIN}:${process.env.PATH}` };
+  const broken = { REFCI_ALLOW_LOCAL_REPOS: '1', REFCI_STATE_DIR: path.join(dir, 'state-broken'), PATH: `${onlyPkgcheck}:${process.env.PATH}` };
+  const healthy = { REFCI_ALLOW_LOCAL_REPOS: '1', REFCI_STATE_DIR: path.join(dir, 'state-healthy'), PATH: `${STANDIN_BIN}:${process.env.PATH}` };
 
   const ids: string[] = [];
   for (const pr of [1, 2, 4]) {
