@@ -57,11 +57,16 @@ export async function forgesFromFlags(
   for (const kind of kinds as ForgeKind[]) {
     const settings = forgeSettings(flags, kind, io.env, options.forges, options.log ?? ((line) => io.err(line)));
     const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
-    const allowHttp = flags['allow-http-api'] === true;
+    const allowHttp = allowHttpApi(flags, io.env);
     const forge = createForge(kind, { repo: flags[kind] as string, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log: options.log });
     forges.push({ forge, settings });
   }
   return forges;
+}
+
+/** An http API URL is refused unless `--allow-http-api` or REFCI_ALLOW_HTTP_API=1 says a forge on this machine is meant (tests). */
+function allowHttpApi(flags: Record<string, unknown>, env: Record<string, string | undefined>): boolean {
+  return flags['allow-http-api'] === true || env.REFCI_ALLOW_HTTP_API === '1';
 }
 
 /**
@@ -79,7 +84,7 @@ export async function forgeForJobs(
 ): Promise<{ forge: Forge; settings: ForgeSettings }> {
   const settings = forgeSettings(flags, kind, io.env, configured, log ?? ((line) => io.err(line)));
   const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
-  const allowHttp = flags['allow-http-api'] === true;
+  const allowHttp = allowHttpApi(flags, io.env);
   return { forge: createForge(kind, { repo, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log }), settings };
 }
 

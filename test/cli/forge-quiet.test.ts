@@ -32,8 +32,8 @@ test('github: a second poll and collector round with nothing new print nothing; 
   const fake = await startFakeForge({ flavor: 'github', token: TEST_TOKEN });
   t.teardown(() => fake.close());
   fake.openPull();
-  const env = { GITHUB_TOKEN: TEST_TOKEN };
-  const enqueue = ['enqueue', '--coord', coord, '--github', 'gentoo/gentoo', '--api-url', fake.apiUrl, '--state-dir', path.join(dir, 'enqueue')];
+  const env = { GITHUB_TOKEN: TEST_TOKEN, REFCI_GITHUB_API_URL: fake.apiUrl, REFCI_ALLOW_HTTP_API: '1' };
+  const enqueue = ['enqueue', '--coord', coord, '--github', 'gentoo/gentoo', '--api-url', fake.apiUrl, '--allow-http-api', '--state-dir', path.join(dir, 'enqueue')];
   const collect = ['collect', '--coord', coord, '--once', '--out', path.join(dir, 'reports'), '--state-dir', path.join(dir, 'collect')];
 
   const first = await run(enqueue, env);

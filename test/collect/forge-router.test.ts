@@ -32,7 +32,7 @@ test('github: jobs name their forge; no token leaves them live with one line; wi
     return new ForgeRouter({
       fixed: [],
       open: async (kind, repo) => {
-        const { forge, settings } = await forgeForJobs(kind, repo, {}, io, { github: { apiUrl: f.fake.apiUrl } });
+        const { forge, settings } = await forgeForJobs(kind, repo, { 'api-url': f.fake.apiUrl, 'allow-http-api': true }, io);
         return new ForgePublisher({ forge, stateDir: f.collectDir, context: settings.statusContext, reportUrl: settings.reportUrl });
       },
     });

@@ -49,7 +49,7 @@ test('refci logs prints a finished job\'s step logs, live and after it is archiv
   await clone.fetch(liveRefspecs({ history: true }));
   const snapshot = await readSnapshot(clone);
   const summary = { version: 1 as const, job: job.id, verdict: 'failure' as const, reason: 'x', archivedAt: '2026-01-01T00:00:00Z', resultCommit: snapshot.get(job.id)!.result!.oid, reports: [] };
-  t.true(await archiveJob(clone, snapshot.get(job.id)!, summary, {}, 'collector', clock));
+  t.true((await archiveJob(clone, snapshot.get(job.id)!, summary, {}, 'collector', clock)).won);
   const archived = await logs(coord, state, [job.id, '--step', 'lint']);
   t.is(archived.out, `${job.id}: failure: step build exited with 2 (archived)\n== lint (exit 0, 0s) ==\nok`);
 

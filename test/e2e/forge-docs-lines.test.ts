@@ -17,7 +17,7 @@ import { ROOT, refci, spawnRefci } from '../helpers/cli.ts';
 import { scenario } from '../helpers/coord.ts';
 import { startFakeForge } from '../helpers/fake-forge.ts';
 import { TEST_TOKEN } from '../helpers/fake-forge-client.ts';
-import { editConfig, waitFor } from '../fleet/helpers.ts';
+import { waitFor } from '../fleet/helpers.ts';
 
 interface Documented {
   where: string;
@@ -42,12 +42,12 @@ test('the documented main-host lines (README cron, deploy.md cron and systemd) q
   const s = await scenario(t, 'file', 0);
   const fake = await startFakeForge({ flavor: 'github', token: TEST_TOKEN });
   t.teardown(() => fake.close());
-  await editConfig(s, (c) => (c.forges = { github: { apiUrl: fake.apiUrl } }), 'the fake GitHub');
   const home = path.join(s.dir, 'home');
   fs.mkdirSync(path.join(home, '.config', 'refci'), { recursive: true });
   fs.writeFileSync(path.join(home, '.config', 'refci', 'github-token'), `${TEST_TOKEN}\n`, { mode: 0o600 });
   const reports = path.join(s.dir, 'www');
-  const env = { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: s.env.TMPDIR! };
+  // Where the fake GitHub listens is this host's own setting (never the configuration branch's); http only because it is on 127.0.0.1.
+  const env = { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: s.env.TMPDIR!, REFCI_GITHUB_API_URL: fake.apiUrl, REFCI_ALLOW_HTTP_API: '1' };
   const fill = (arg: string) =>
     arg
       .replace(/^(\$\{REFCI_COORD\}|\$REFCI_COORD|ssh:\/\/git@coord\/srv\/git\/refci-coord\.git)$/, s.coord)

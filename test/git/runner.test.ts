@@ -71,7 +71,6 @@ test('git never sees the host\'s editor or pager', async (t) => {
   process.env.PAGER = 'touch /nonexistent/pager-ran';
   t.teardown(() => Object.assign(process.env, previous));
   const out = await git(['var', '-l'], { cwd: repo });
-  t.regex(out.stdout, /^GIT_EDITOR=/m);
   t.notRegex(out.stdout, /editor-ran|pager-ran/);
 });
 

@@ -54,7 +54,7 @@ test('the job timeout covers the checkout: a source repository that never answer
     runJob: pipelineRunner({ stateDir, hooks: async () => ({ beforeSteps: {}, wrap: (argv) => ({ argv, sandboxed: false }) }) }),
   });
   const tookMs = Date.now() - started;
-  t.deepEqual(summary, { ran: 1, published: 1, lost: 0 }, log.join('\n'));
+  t.like(summary, { ran: 1, published: 1, lost: 0 }, log.join('\n'));
   const result = JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${job.id}:result.json`], { cwd: remote })).stdout);
   t.is(result.status, 'error');
   t.regex(result.reason, /timed out after 3s/);

@@ -54,7 +54,7 @@ async function fleet(dir: string) {
       version: 1 as const, job: job.id, verdict: status, reason: result.reason, pr, worker: 'w1', attempt: 1,
       enqueuedAt: job.createdAt, startedAt: result.startedAt, finishedAt: result.finishedAt, archivedAt: iso(now - 29 * 60_000), reports: ['report.html'],
     };
-    if (!(await archiveJob(clone, live, summary, { 'report.html': '<p>report</p>' }, 'collector', clock))) throw new Error('archive');
+    if (!(await archiveJob(clone, live, summary, { 'report.html': '<p>report</p>' }, 'collector', clock)).won) throw new Error('archive');
   }
   const running = make(3, 20);
   const runningOid = await push(running);
