@@ -85,6 +85,19 @@ export async function readEclassMap(worktree: string): Promise<Map<string, strin
   return eclassMapFromEntries(files);
 }
 
+/** The eclasses an eclass of the worktree inherits directly, each eclass read once. */
+function eclassInheritsReader(worktree: string): (name: string) => Promise<string[]> {
+  const cache = new Map<string, string[]>();
+  return async (name) => {
+    let direct = cache.get(name);
+    if (!direct) {
+      direct = await inheritsOf(path.join(worktree, 'eclass', `${name}.eclass`));
+      cache.set(name, direct);
+    }
+    return direct;
+  };
+}
+
 /**
  * The same map as readEclassMap, read from the ebuilds' and eclasses' own
  * `inherit` lines instead of the metadata cache: usable before `pmaint regen`
@@ -93,15 +106,7 @@ export async function readEclassMap(worktree: string): Promise<Map<string, strin
  * not allow anyway. Prefer readEclassMap once the cache is regenerated.
  */
 export async function readInheritMap(worktree: string, categories?: ReadonlySet<string>): Promise<Map<string, string[]>> {
-  const eclassCache = new Map<string, string[]>();
-  const eclassInherits = async (name: string): Promise<string[]> => {
-    let direct = eclassCache.get(name);
-    if (!direct) {
-      direct = await inheritsOf(path.join(worktree, 'eclass', `${name}.eclass`));
-      eclassCache.set(name, direct);
-    }
-    return direct;
-  };
+  const eclassInherits = eclassInheritsReader(worktree);
   const out = new Map<string, string[]>();
   for (const atom of [...(await listPackages(worktree, categories))].sort()) {
     const dir = path.join(worktree, atom);
@@ -144,15 +149,7 @@ export interface Inheritance {
  * the inherit-line reader is the fallback.
  */
 export async function readInheritance(worktree: string): Promise<Inheritance> {
-  const eclassCache = new Map<string, string[]>();
-  const eclassInherits = async (name: string): Promise<string[]> => {
-    let direct = eclassCache.get(name);
-    if (!direct) {
-      direct = await inheritsOf(path.join(worktree, 'eclass', `${name}.eclass`));
-      eclassCache.set(name, direct);
-    }
-    return direct;
-  };
+  const eclassInherits = eclassInheritsReader(worktree);
   const map = new Map<string, string[]>();
   const fromLines: string[] = [];
   let fromCache = 0;

@@ -73,15 +73,7 @@ export function planSweep(input: SweepInput): SweepPlan {
       if (stale.attempt >= job.maxAttempts) {
         actions.push({ kind: 'expire', id: live.id, lockOid: stale.oid, attempt: stale.attempt, reason: infrastructureReason(stale.infrastructure, stale.attempt, job.maxAttempts) });
       } else {
-        claimable.push({
-          id: live.id,
-          job,
-          jobOid: live.job.oid,
-          attempt: stale.attempt + 1,
-          expect: stale.oid,
-          previousWorker: stale.worker,
-          infrastructure: stale.infrastructure,
-        });
+        claimable.push(takeover(live.id, job, live.job.oid, stale));
       }
       continue;
     }
@@ -102,14 +94,7 @@ export function planSweep(input: SweepInput): SweepPlan {
         reason: `lease of ${stale.worker} expired on attempt ${stale.attempt} of ${job.maxAttempts}; giving up`,
       });
     } else {
-      claimable.push({
-        id: live.id,
-        job,
-        jobOid: live.job.oid,
-        attempt: stale.attempt + 1,
-        expect: stale.oid,
-        previousWorker: stale.worker,
-      });
+      claimable.push(takeover(live.id, job, live.job.oid, { ...stale, infrastructure: undefined }));
     }
   }
   return { claimable: orderForClaim(claimable), actions };
@@ -124,6 +109,19 @@ export function infrastructureReason(reasons: string[], attempt: number, maxAtte
 function queuedTooLong(job: JobDescriptor, limitSec: number): string {
   const hours = limitSec % 3600 === 0 ? `${limitSec / 3600} h` : `${limitSec} s`;
   return `queued for more than ${hours} (queueTimeoutSec) without a worker taking it; check that a worker serves pipeline ${job.pipeline} (refci status shows why none does)`;
+}
+
+/** The next attempt of a job whose lock is stale or released: a swap of that lock tip. */
+function takeover(id: string, job: JobDescriptor, jobOid: string, stale: { oid: string; attempt: number; worker: string; infrastructure?: string[] }): Claimable {
+  return {
+    id,
+    job,
+    jobOid,
+    attempt: stale.attempt + 1,
+    expect: stale.oid,
+    previousWorker: stale.worker,
+    ...(stale.infrastructure ? { infrastructure: stale.infrastructure } : {}),
+  };
 }
 
 function staleLock(live: LiveJob, input: SweepInput) {
