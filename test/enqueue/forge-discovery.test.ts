@@ -1,4 +1,8 @@
-/** Discovery polls against the fake forge and a real coordination repository. */
+/**
+ * Discovery polls against the fake forge and a real coordination repository.
+ * Serial: the GitHub and Forgejo runs of a test at once, on a loaded machine,
+ * made the GitHub ones fail now and then (seen under CI load, never alone).
+ */
 import test from 'ava';
 import { git } from '../../src/git/runner.ts';
 import { FolderPublisher } from '../../src/collect/publisher.ts';
@@ -6,7 +10,7 @@ import { FLAVORS } from '../helpers/fake-forge-client.ts';
 import { forgeCoord } from '../helpers/forge-coord.ts';
 
 for (const flavor of FLAVORS) {
-  test(`${flavor}: a new pull request becomes one job with a queued status; an unchanged poll does nothing`, async (t) => {
+  test.serial(`${flavor}: a new pull request becomes one job with a queued status; an unchanged poll does nothing`, async (t) => {
     const f = await forgeCoord(t, flavor);
     const pull = f.fake.openPull({ author: 'alice' });
 
@@ -44,7 +48,7 @@ for (const flavor of FLAVORS) {
     }
   });
 
-  test(`${flavor}: a new head supersedes the queued job; a closed pull request's job is cancelled`, async (t) => {
+  test.serial(`${flavor}: a new head supersedes the queued job; a closed pull request's job is cancelled`, async (t) => {
     const f = await forgeCoord(t, flavor);
     f.fake.openPull();
     f.fake.openPull();
@@ -64,7 +68,7 @@ for (const flavor of FLAVORS) {
     t.is(byId.get(outcome.enqueued[0]!.id)!.state, 'queued');
   });
 
-  test(`${flavor}: noci skips with one success status per head and cancels a queued job`, async (t) => {
+  test.serial(`${flavor}: noci skips with one success status per head and cancels a queued job`, async (t) => {
     const f = await forgeCoord(t, flavor);
     const skipped = f.fake.openPull({ labels: ['noci'] });
     f.fake.openPull();
@@ -88,7 +92,7 @@ for (const flavor of FLAVORS) {
     t.deepEqual(fourth.enqueued.map((e) => e.pr), [1]);
   });
 
-  test(`${flavor}: priority-ci goes ahead of the queue, and a label added later re-queues with the new priority`, async (t) => {
+  test.serial(`${flavor}: priority-ci goes ahead of the queue, and a label added later re-queues with the new priority`, async (t) => {
     const f = await forgeCoord(t, flavor);
     f.fake.openPull();
     f.fake.openPull({ labels: ['priority-ci'] });
@@ -108,7 +112,7 @@ for (const flavor of FLAVORS) {
     t.deepEqual(queued.map((j) => [j.pr, j.priority]), [[1, 100], [2, 100], [3, 100]]);
   });
 
-  test(`${flavor}: /recheck by the author or a collaborator re-runs a finished head; a stranger's is ignored`, async (t) => {
+  test.serial(`${flavor}: /recheck by the author or a collaborator re-runs a finished head; a stranger's is ignored`, async (t) => {
     const f = await forgeCoord(t, flavor);
     const pull = f.fake.openPull({ author: 'alice' });
     f.fake.addComment(1, 'alice', '/recheck before the first poll does not count');
@@ -145,7 +149,7 @@ for (const flavor of FLAVORS) {
   });
 }
 
-test('queued statuses: only the first N of the queue, refreshed when the position changes', async (t) => {
+test.serial('queued statuses: only the first N of the queue, refreshed when the position changes', async (t) => {
   const f = await forgeCoord(t, 'github');
   for (let i = 0; i < 4; i++) f.fake.openPull();
   const first = await f.poll({ queuedStatuses: 2 });
