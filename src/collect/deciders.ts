@@ -1,6 +1,7 @@
 import type { FleetConfig } from '../config/types.ts';
 import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
+import { nothingToCheck, nothingToCheckDecision } from './nothing-to-check.ts';
 import { plainReport, type Decider, type Decision } from './verdict.ts';
 
 /** A list of strings from a result's details, or undefined when it is not one. */
@@ -24,6 +25,8 @@ export function qaDecider(config: FleetConfig): Decider {
       const status = result.status === 'cancelled' ? 'cancelled' : 'error';
       return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result) } };
     }
+    const unmapped = nothingToCheck(result);
+    if (unmapped) return nothingToCheckDecision(job, unmapped);
     const [head, base, headMessages, baseMessages] = await Promise.all(
       ['outputs/head.jsonl', 'outputs/base.jsonl', 'outputs/head.messages.jsonl', 'outputs/base.messages.jsonl'].map(readArtifact),
     );
