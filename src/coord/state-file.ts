@@ -23,13 +23,17 @@ export function uniqueTempName(file: string): string {
   return `${file}.${process.pid}-${written}.tmp`;
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a file. */
-export function saveStateFile(stateDir: string, name: string, value: unknown): void {
-  fs.mkdirSync(stateDir, { recursive: true });
-  const file = path.join(stateDir, name);
+/** Written to a temporary file beside it and renamed, so a crash or a reader never sees half a file. */
+export function writeFileAtomically(file: string, content: string, mode = 0o644): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const temp = uniqueTempName(file);
-  fs.writeFileSync(temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  fs.writeFileSync(temp, content, { mode });
   fs.renameSync(temp, file);
+}
+
+/** A state file: JSON, readable by this user only. */
+export function saveStateFile(stateDir: string, name: string, value: unknown): void {
+  writeFileAtomically(path.join(stateDir, name), `${JSON.stringify(value)}\n`, 0o600);
 }
 
 /** A file name for a forge repository: `forge-github-gentoo_gentoo.json`. */

@@ -1,6 +1,5 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { readFiles } from '../../src/git/cat-file.ts';
 import { fetchRefs } from '../../src/git/fetch.ts';
@@ -10,18 +9,7 @@ import { writeCommit, writeFileTree } from '../../src/git/objects.ts';
 import { git } from '../../src/git/runner.ts';
 import { isRefciError } from '../../src/errors.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
-
-/** A TCP server on 127.0.0.1 that accepts connections and never answers; its port. */
-async function silentServer(t: ExecutionContext): Promise<number> {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return (server.address() as net.AddressInfo).port;
-}
+import { silentServer } from '../helpers/silent-server.ts';
 
 test('stdin in, binary out: cat-file --batch reads what hash-object wrote, byte for byte', async (t) => {
   const repo = await bareRepo(t);

@@ -1,5 +1,4 @@
 import test from 'ava';
-import net from 'node:net';
 import path from 'node:path';
 import { runWorker } from '../../src/claim/worker.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
@@ -10,21 +9,7 @@ import { systemClock } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { pipelineRunner } from '../../src/run/job-runner.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
-
-/** A server that accepts connections and never says a word, as a hung git daemon does. */
-async function silentServer(t: import('ava').ExecutionContext): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return (server.address() as net.AddressInfo).port;
-}
+import { silentServer } from '../helpers/silent-server.ts';
 
 test('the job timeout covers the checkout: a source repository that never answers ends the job as an error', async (t) => {
   const port = await silentServer(t);
