@@ -7,10 +7,11 @@ import type { PipelineConfig, ToolConfig } from './types.ts';
  */
 export const DEFAULT_PIPELINES: Record<string, PipelineConfig> = {
   noop: { kind: 'steps', checkout: false, steps: [] },
+  // A tree is a copy without .git (run/workspace.ts): a step looks at files, and the commits come as {base} {head}.
   check: {
     kind: 'steps',
     checkout: true,
-    steps: [{ name: 'show', run: ['git', 'log', '--oneline', '-3'], timeoutSec: 60 }],
+    steps: [{ name: 'show', run: ['ls', '-A'], timeoutSec: 60 }],
   },
   gentoo: {
     kind: 'gentoo',

@@ -156,6 +156,18 @@ export const fleetConfigSchema = z
      * without them `auto` sandboxes with the worker's uid.
      */
     sandboxUid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
+    /**
+     * Limits of a sandboxed step (prlimit): `processes` is RLIMIT_NPROC, which
+     * counts every process and thread of the step's uid on the host, so keep it
+     * above what that user runs besides; `memoryMB` is the address space of each
+     * process (RLIMIT_AS), unset by default because Python maps far more than it uses.
+     */
+    sandboxLimits: z
+      .strictObject({
+        processes: z.number().int().min(64).max(4_194_304).optional(),
+        memoryMB: z.number().int().min(256).max(16 * 1024 * 1024).optional(),
+      })
+      .default({ processes: 8192 }),
     /** A worker renews its presence ref at most this often (and when what it can do changes). */
     presenceSec: z.number().int().min(10).max(24 * 3600).default(180),
     /** Limit for one run of a tool's update command. */

@@ -16,6 +16,7 @@ import { signatureFor } from '../protocol/actor.ts';
 import { encodeRecord } from '../protocol/codec.ts';
 import { CONFIG_REF, DOCTOR_PREFIX, drainRef, liveRefspecs } from '../protocol/refs.ts';
 import { detectSandbox } from '../host/sandbox.ts';
+import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
 import { mastersProblems } from './masters-gate.ts';
 import { toolVersions } from './tool-versions.ts';
 import { allowedPipelines, hostKindOf } from './rules.ts';
@@ -277,7 +278,18 @@ async function checkSandbox(config: FleetConfig, pipelines: string[], env: NodeJ
   if (config.sandbox === 'off') return { name: 'sandbox', status: 'ok', detail: 'off in the configuration' };
   if (wanted.length === 0) return { name: 'sandbox', status: 'ok', detail: 'no step of this worker\'s pipelines asks for it' };
   const probe = await detectSandbox({ path: env.PATH ?? '' });
-  if (probe.available) return { name: 'sandbox', status: 'ok', detail: `${probe.version ?? 'bwrap'} works; user namespaces ${probe.userns ? 'allowed' : 'not allowed'}` };
+  if (probe.available) {
+    const readable = sandboxReadable(masterPaths(config), env);
+    const limits = config.sandboxLimits.processes || config.sandboxLimits.memoryMB ? (probe.prlimit ? 'process and memory limits by prlimit' : 'no limits: prlimit is not on PATH') : 'no limits configured';
+    const detail = [
+      `${probe.version ?? 'bwrap'} works; user namespaces ${probe.userns ? 'allowed' : 'not allowed'}`,
+      `steps see no network, no host processes or sockets, no home folder, no worker state (beyond the tool folders below), and write only their own tree and cache`,
+      `system folders read-only: ${(probe.system ?? []).map((mount) => mount.path).join(' ')}`,
+      `tool and master folders read-only: ${readable.join(' ') || 'none'}`,
+      limits,
+    ].join('; ');
+    return { name: 'sandbox', status: 'ok', detail };
+  }
   const fix = 'install bubblewrap (bwrap) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 where that exists)';
   return config.sandbox === 'required'
     ? { name: 'sandbox', status: 'fail', detail: `${probe.reason}; sandbox is required, so pipelines ${wanted.join(', ')} fail`, fix }

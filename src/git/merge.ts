@@ -3,17 +3,22 @@ import { git } from './runner.ts';
 export type MergeOutcome = { merged: true; commit: string } | { merged: false; conflicts: string[] };
 
 /**
- * Merges `head` into the work tree's checked-out commit with a merge commit.
- * On conflict the merge is aborted and the conflicting paths returned.
+ * Merges `head` onto `basis` inside the repository's object store
+ * (`git merge-tree --write-tree`, git 2.38 or later) and records the merge as a
+ * commit with both as parents. No work tree is involved: the worker's git never
+ * runs in a folder that a pipeline step could have written (a planted
+ * `.git/config` with `core.hooksPath` would otherwise run on the host).
  */
-export async function mergeCommit(workdir: string, head: string, message: string, env: Record<string, string>): Promise<MergeOutcome> {
-  const out = await git(['merge', '--no-ff', '--no-edit', '-m', message, '--end-of-options', head], { cwd: workdir, env, allowFailure: true });
-  if (out.exitCode !== 0) {
-    const listed = await git(['diff', '--name-only', '--diff-filter=U'], { cwd: workdir, allowFailure: true });
-    await git(['merge', '--abort'], { cwd: workdir, allowFailure: true });
-    return { merged: false, conflicts: listed.stdout.split('\n').filter(Boolean) };
+export async function mergeCommits(repo: string, basis: string, head: string, message: string, env: Record<string, string>): Promise<MergeOutcome> {
+  const out = await git(['merge-tree', '--write-tree', '-z', '--name-only', '--no-messages', '--end-of-options', basis, head], { cwd: repo, allowFailure: true });
+  // Exit 1 is a conflict: the tree id, then the conflicted paths, NUL-separated. Anything else is git failing.
+  if (out.exitCode !== 0 && out.exitCode !== 1) {
+    await git(['merge-tree', '--write-tree', '--end-of-options', basis, head], { cwd: repo });
   }
-  return { merged: true, commit: (await git(['rev-parse', 'HEAD'], { cwd: workdir })).stdout.trim() };
+  const [tree, ...paths] = out.stdout.split('\0').filter(Boolean);
+  if (out.exitCode === 1) return { merged: false, conflicts: [...new Set(paths)] };
+  const commit = await git(['commit-tree', '-p', basis, '-p', head, '-m', message, tree], { cwd: repo, env });
+  return { merged: true, commit: commit.stdout.trim() };
 }
 
 /** The best common ancestor of two commits. */

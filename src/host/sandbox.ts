@@ -1,20 +1,26 @@
 /**
  * Runs a step inside bubblewrap when the host has it: the PR's ebuilds and
  * eclasses are bash that pkgcheck and pmaint source, so a step gets no
- * network, a read-only view of the system and one writable folder, its work
- * tree.
+ * network, a view of the host that holds only what tools need, and one
+ * writable folder, its own tree.
  *
  * The sandbox, in bwrap terms:
- *   --die-with-parent --new-session          killed with the worker; no tty
+ *   --die-with-parent --new-session          killed with the worker; no tty to push input into
  *   --unshare-net --unshare-ipc --unshare-pid --unshare-uts
- *   --ro-bind / /                            the system, read-only
+ *                                            no network (abstract sockets included), no host IPC or processes
+ *   --cap-drop ALL                           no capabilities, even for a worker running as root
+ *   --ro-bind /usr /usr ...                  the system folders and a short list of /etc (sandbox-view.ts), read-only;
+ *                                            not /, /home, /root, /run or the worker's state
  *   --dev /dev --proc /proc                  fresh, for the new namespaces
- *   --tmpfs /tmp                             private scratch
- *   --bind WORK WORK                         the only writable host folders
+ *   --tmpfs /tmp --tmpfs /var/tmp            private scratch, gone with the step
+ *   --ro-bind-try TOOLS                      the tool installation (PATH folders, a venv), masters, host extras
+ *   --bind TREE TREE                         the only writable host folders: the step's own tree and cache
  *   --dir /tmp/home                          HOME, empty and private
  *   --clearenv --setenv ...                  only the allow-list below: no token of the worker's reaches PR code
  *   --setenv XDG_CACHE_HOME ...              pkgcheck insists on a writable cache dir
  *   [--unshare-user --uid N --gid N]         when configured
+ *   prlimit --nproc --as                     process and memory limits, when prlimit exists
+ * bwrap itself sets no_new_privs, so nothing inside gains privileges through setuid programs.
  *
  * The uid: inside a user namespace `--uid` changes the uid the step sees, but
  * files it writes are still owned by the worker's own uid outside. Real
@@ -24,6 +30,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { RefciError } from '../errors.ts';
+import { systemMounts, type SandboxMount } from './sandbox-view.ts';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 
@@ -38,6 +45,10 @@ export interface SandboxProbe {
   userns: boolean;
   /** Why not available, or what was checked. */
   reason: string;
+  /** The system folders and /etc entries a step sees (sandbox-view.ts); the whole of / when absent (older probes). */
+  system?: SandboxMount[];
+  /** prlimit, which applies the process and memory limits; limits are skipped, and the reason says so, without it. */
+  prlimit?: string;
 }
 
 export interface DetectOptions {
@@ -62,11 +73,14 @@ export async function detectSandbox(options: DetectOptions = {}): Promise<Sandbo
     reject: false,
     timeout,
   });
+  const prlimit = findOnPath('prlimit', options.path ?? process.env.PATH ?? '');
   return {
     available: true,
     bwrap,
     version: versionText,
     userns: user.exitCode === 0,
+    system: systemMounts(),
+    ...(prlimit ? { prlimit } : {}),
     reason: `${versionText ?? 'bwrap'} works (network namespace${user.exitCode === 0 ? ', user namespace' : ''})`,
   };
 }
@@ -97,6 +111,13 @@ export interface SandboxOptions {
   setenv?: Record<string, string>;
   /** The worker's environment, where PATH, LANG and LC_ALL are copied from; process.env by default. */
   env?: Record<string, string | undefined>;
+  /** Limits for the step's processes (prlimit): how many processes its user may run, and address space. */
+  limits?: SandboxLimits;
+}
+
+export interface SandboxLimits {
+  processes?: number;
+  memoryMB?: number;
 }
 
 /**
@@ -146,18 +167,17 @@ export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedA
     '--unshare-ipc',
     '--unshare-pid',
     '--unshare-uts',
-    '--ro-bind',
-    '/',
-    '/',
-    '--dev',
-    '/dev',
-    '--proc',
-    '/proc',
-    // Before the binds: a work tree below /tmp is then mounted inside the tmpfs.
-    '--tmpfs',
-    '/tmp',
+    '--cap-drop',
+    'ALL',
   ];
-  for (const dir of dedupe((options.readable ?? []).map((d) => path.resolve(d)))) args.push('--ro-bind', dir, dir);
+  for (const mount of options.probe.system ?? [{ kind: 'ro-bind', path: '/' }]) {
+    if (mount.kind === 'symlink') args.push('--symlink', mount.target, mount.path);
+    else args.push('--ro-bind', mount.path, mount.path);
+  }
+  // The private scratch goes before the binds: a tree below /tmp is then mounted inside it.
+  args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/var/tmp');
+  // -try: a PATH folder that does not exist on this host is no reason to fail the step.
+  for (const dir of dedupe((options.readable ?? []).map((d) => path.resolve(d)))) args.push('--ro-bind-try', dir, dir);
   for (const dir of dedupe(options.writable.map((d) => path.resolve(d)))) args.push('--bind', dir, dir);
   const cache = options.cacheDir ? path.resolve(options.cacheDir) : '/tmp/.cache';
   if (options.cacheDir) args.push('--bind', cache, cache);
@@ -178,9 +198,30 @@ export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedA
     if (options.gid !== undefined) args.push('--gid', String(options.gid));
   }
   if (options.cwd) args.push('--chdir', path.resolve(options.cwd));
-  args.push('--', ...argv);
+  args.push('--', ...limitArgv(options.limits, options.probe.prlimit), ...argv);
   const writable = dedupe(options.writable.map((d) => path.resolve(d))).join(', ') || 'nothing';
-  return { argv: args, sandboxed: true, reason: `bwrap: no network, read-only system, writable: ${writable}${uidNote}` };
+  const view = options.probe.system ? 'system folders read-only' : 'read-only system';
+  const limits = describeLimits(options.limits, options.probe.prlimit);
+  return { argv: args, sandboxed: true, reason: `bwrap: no network, ${view}, writable: ${writable}${limits}${uidNote}` };
+}
+
+/** prlimit's argv for the limits, or nothing when there are none or no prlimit. */
+function limitArgv(limits: SandboxLimits | undefined, prlimit: string | undefined): string[] {
+  if (!prlimit || !limits) return [];
+  const out: string[] = [];
+  if (limits.processes) out.push(`--nproc=${limits.processes}:${limits.processes}`);
+  if (limits.memoryMB) {
+    const bytes = limits.memoryMB * 1024 * 1024;
+    out.push(`--as=${bytes}:${bytes}`);
+  }
+  return out.length ? [prlimit, ...out, '--'] : [];
+}
+
+function describeLimits(limits: SandboxLimits | undefined, prlimit: string | undefined): string {
+  if (!limits || (!limits.processes && !limits.memoryMB)) return '';
+  if (!prlimit) return '; no process or memory limits: prlimit is not on PATH (install util-linux)';
+  const parts = [limits.processes ? `${limits.processes} processes` : '', limits.memoryMB ? `${limits.memoryMB} MB of memory` : ''].filter(Boolean);
+  return `; limits: ${parts.join(', ')}`;
 }
 
 function dedupe(list: string[]): string[] {

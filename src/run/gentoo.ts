@@ -7,6 +7,7 @@ import { changedPaths, listPackages, readCategoriesWithMasters, readInheritance,
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
+import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { BeforeSteps } from './pipeline.ts';
 
 const MAX_RECORDED_REASONS = 200;
@@ -14,9 +15,9 @@ const MAX_RECORDED_REASONS = 200;
 /**
  * The gentoo pipeline's scope: what the PR changes between its basis and the
  * merge, and so which packages, eclasses and repository-level checks to scan.
- * The eclass map comes from the metadata cache the worktree keeps from the
- * previous job's regen where its entries are current, and from the inherit
- * lines elsewhere (the cache is regenerated only by the steps that follow). The base tree is scanned with the
+ * The eclass map comes from the metadata cache kept from an earlier job's
+ * base regen (metadata-cache.ts) where its entries are current, and from the
+ * inherit lines elsewhere (the cache is regenerated only by the steps that follow). The base tree is scanned with the
  * same targets, less those it does not have (a new package or eclass), so
  * both scans run with the same options and versions on the same packages.
  */
@@ -30,7 +31,9 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     const missing = missingMasters(named, configured);
     if (missing.length > 0) throw new RefciError('invalid-config', missingMastersLine(job.pipeline, missing));
     const masters = named.map((name) => ({ name, path: configured![name].path }));
-    const changes = await changedPaths(trees.workdir, trees.basis, trees.merged);
+    const keptCache = metadataCacheOf(stateDir, job.repo);
+    seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
+    const changes = await changedPaths(trees.gitDir, trees.basis, trees.merged);
     const categories = await readCategoriesWithMasters(trees.workdir, masters);
     const inheritance = await readInheritance(trees.workdir);
     const scope = computeScope({
@@ -49,9 +52,11 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     const baseScope: Scope = { ...scope, targets: [...new Set([...scope.targets.filter(inBase), ...movedFrom])].sort() };
     const merged = scanArgs(scope).map((run) => run.args);
     const base = scanArgs(baseScope, { pathExists: inBase }).map((run) => run.args);
+    const pipeline = config.pipelines[job.pipeline];
     return {
       values: {},
       scans: { merged, base },
+      after: async (steps) => keepMetadataCache(keptCache, trees.basedir, pipeline, steps),
       details: {
         scope: {
           mode: scope.mode,

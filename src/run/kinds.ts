@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { gentooBeforeSteps } from './gentoo.ts';
 import type { BeforeSteps, StepWrapper } from './pipeline.ts';
 import { detectSandbox, sandboxArgv } from '../host/sandbox.ts';
+import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
 
 export interface WorkerHooks {
   beforeSteps: Partial<Record<string, BeforeSteps>>;
@@ -12,36 +12,38 @@ export interface WorkerHooks {
 
 /**
  * What each pipeline kind adds to the generic steps runner on a worker, and
- * the sandbox every step marked `sandbox` runs in: the step may write its two
- * work trees and a cache folder in the worker's state, nothing else.
+ * the sandbox every step marked `sandbox` runs in: the step may write its own
+ * tree (the merged one, or the base for a `tree: base` step) and that tree's
+ * cache, nothing else; the other tree is not there at all, so PR code in the
+ * merged tree cannot touch the baseline it is judged against. It reads the
+ * system folders, the tool installation (PATH, a venv), the configured master
+ * repositories and the folders the host adds with REFCI_SANDBOX_PATHS.
  */
-/**
- * The private /tmp hides a tool installed below it (a stand-in in a checkout
- * under /tmp); its folder, never /tmp itself, is bound again read-only.
- */
-function hiddenToolDir(tool: string): string[] {
-  const dir = path.dirname(tool);
-  return path.isAbsolute(tool) && dir.startsWith('/tmp/') ? [dir] : [];
-}
-
 export async function workerHooks(config: FleetConfig, stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<WorkerHooks> {
   const probe = config.sandbox === 'off' ? { available: false, userns: false, reason: 'sandbox off in the configuration' } : await detectSandbox({ path: env.PATH ?? '' });
-  const cacheDir = path.join(stateDir, 'tool-cache');
-  fs.mkdirSync(cacheDir, { recursive: true });
+  const readable = sandboxReadable(masterPaths(config), env);
   const wrap: StepWrapper = (argv, step, trees) => {
     if (!step.sandbox) return { argv, sandboxed: false };
+    const tree = step.tree ?? 'merged';
     const wrapped = sandboxArgv(argv, {
       mode: config.sandbox,
       probe,
-      writable: [trees.workdir, trees.basedir],
-      readable: hiddenToolDir(argv[0]),
-      cacheDir,
+      writable: [tree === 'base' ? trees.basedir : trees.workdir],
+      readable: [...readable, ...toolDir(argv[0])],
+      cacheDir: trees.caches[tree],
       uid: config.sandboxUid,
       gid: config.sandboxUid,
+      limits: config.sandboxLimits,
       // The environment is cleared inside the sandbox: the step's own variables are set there.
       setenv: step.env,
+      env,
     });
     return { argv: wrapped.argv, sandboxed: wrapped.sandboxed };
   };
   return { beforeSteps: { gentoo: gentooBeforeSteps(config, stateDir) }, wrap };
+}
+
+/** A step named by absolute path brings its own folder (a stand-in in a checkout). */
+function toolDir(tool: string | undefined): string[] {
+  return tool && path.isAbsolute(tool) ? [path.dirname(tool)] : [];
 }

@@ -15,7 +15,7 @@ import { expandArgv, type TemplateValues } from './template.ts';
 import { MergeConflict, type PreparedTrees, type Workspace } from './workspace.ts';
 
 /** Wraps a step's argv for the sandbox; the default runs it as it is. */
-export type StepWrapper = (argv: string[], step: StepConfig, trees: { workdir: string; basedir: string }) => {
+export type StepWrapper = (argv: string[], step: StepConfig, trees: PreparedTrees) => {
   argv: string[];
   sandboxed: boolean;
 };
@@ -28,7 +28,13 @@ export type StepWrapper = (argv: string[], step: StepConfig, trees: { workdir: s
 export type BeforeSteps = (
   job: JobDescriptor,
   trees: PreparedTrees,
-) => Promise<{ values: TemplateValues; details: Record<string, unknown>; scans?: { merged: string[][]; base: string[][] } }>;
+) => Promise<{
+  values: TemplateValues;
+  details: Record<string, unknown>;
+  scans?: { merged: string[][]; base: string[][] };
+  /** Runs once the steps are over, before the trees are removed, with what each step did (keeping a cache). */
+  after?: (steps: StepReport[]) => Promise<void>;
+}>;
 
 /** A step (or the checkout) starting or ending, for a progress display; `index` counts from 1 among `total` steps, 0 for the checkout. */
 export interface StepProgress {
@@ -125,6 +131,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   /** Steps run once per list of targets that had no list at all: nothing to scan, so they never ran. */
   const notRun: string[] = [];
   values.outdir = scratch;
+  let after: ((steps: StepReport[]) => Promise<void>) | undefined;
   try {
     let scans: { merged: string[][]; base: string[][] } | undefined;
     if (run.beforeSteps && trees) {
@@ -132,6 +139,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       Object.assign(values, extra.values);
       Object.assign(details, extra.details);
       scans = extra.scans;
+      after = extra.after;
     }
     for (const [stepIndex, step] of run.pipeline.steps.entries()) {
       const tree = step.tree ?? 'merged';
@@ -191,7 +199,10 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     // A RefciError carries its fix in the hint: keep it in the one line the report shows.
     return finish('error', `the pipeline failed: ${isRefciError(error) ? error.oneLine() : (error as Error).message}`);
   } finally {
+    // What `after` keeps is an optimisation: its failure never changes the verdict.
+    await after?.(steps).catch(() => undefined);
     fs.rmSync(scratch, { recursive: true, force: true });
+    if (trees) run.workspace.release(trees);
   }
 }
 

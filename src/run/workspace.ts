@@ -1,36 +1,43 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { hasCommit } from '../git/cat-file.ts';
 import { fetchRefs } from '../git/fetch.ts';
 import { initBare } from '../git/init.ts';
-import { mergeBase, mergeCommit } from '../git/merge.ts';
+import { exportTree } from '../git/export-tree.ts';
+import { mergeBase, mergeCommits } from '../git/merge.ts';
 import { updateRefs } from '../git/refs.ts';
 import { identityEnv } from '../git/identity.ts';
-import { addWorktree, resetWorktree } from '../git/worktree.ts';
+import { removeFolder } from '../host/remove-folder.ts';
 import { normaliseRepoUrl } from '../protocol/ids.ts';
 import { checkRepoUrl } from '../protocol/repo-url.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 
 export interface PreparedTrees {
-  /** The PR head merged onto its basis. */
+  /** The PR head merged onto its basis: a fresh copy with no `.git`, this job's alone. */
   workdir: string;
-  /** The basis alone, for the baseline scan. */
+  /** The basis alone, for the baseline scan: a separate fresh copy. */
   basedir: string;
   /** The commit the PR was merged onto (the job's base, or the fork point). */
   basis: string;
   merged: string;
+  /** The repository holding both commits, for git questions about them; never a folder a step sees. */
+  gitDir: string;
+  /** A cache folder per tree for the steps' tools, thrown away with the job (a cache kept between jobs is a channel between PRs). */
+  caches: { merged: string; base: string };
+  /** The job's folder, holding the trees and caches; `release` removes it. */
+  jobDir: string;
 }
 
 /**
- * A worker's persistent mirror of each source repository, each with two
- * reusable worktrees of its own (a worktree belongs to one repository: a
- * worker that serves two source repositories must not check one's commits
- * out in the other's worktree). A job fetches only its base and head; the
- * worktrees are reset between jobs instead of cloned again. Ignored files (a
- * regenerated metadata cache) survive the reset, which keeps regeneration
- * incremental.
+ * A worker's persistent mirror of each source repository, and a folder per
+ * job with fresh copies of the two trees. A job fetches only its base and
+ * head into the mirror; the merge happens in the mirror's object store
+ * (merge-tree), and each tree is exported from objects into a new folder with
+ * no `.git`. So git on the worker never runs in a folder a pipeline step
+ * could write, a step cannot plant hooks or configuration for the next job,
+ * and the base tree's copy is not the merged tree's.
  */
 export class Workspace {
   /** `allowLocalRepos`: fetch from paths and file:// URLs on this host (tests and the demo); off, a job naming one fails before any git call. */
@@ -39,29 +46,67 @@ export class Workspace {
     private readonly options: { allowLocalRepos?: boolean } = {},
   ) {}
 
-  private keyOf(repo: string): string {
-    return createHash('sha256').update(normaliseRepoUrl(repo)).digest('hex').slice(0, 16);
-  }
+  private cleaned = false;
 
   mirrorOf(repo: string): string {
-    return path.join(this.root, 'mirrors', `${this.keyOf(repo)}.git`);
+    return path.join(this.root, 'mirrors', `${repoKey(repo)}.git`);
   }
 
   /** `signal` stops the fetch from the source repository (the job's timeout, a cancel): a server that never answers cannot hold the worker. */
   async prepare(job: JobDescriptor, signal?: AbortSignal): Promise<PreparedTrees> {
     // The job schema checked repo already; checked again here because this is the last step before git sees it.
     checkFetchable(job.repo, this.options.allowLocalRepos ?? false);
+    this.removeLeftovers();
     const mirror = await this.ensureMirror(job.repo);
     await this.fetchCommits(mirror, job, signal);
     let basis = job.base;
     if (job.mergeBasis === 'fork-point') {
       basis = await mergeBase(mirror, job.base, job.head);
     }
-    const key = this.keyOf(job.repo);
-    const workdir = await this.checkout(mirror, key, 'merged', basis);
-    const basedir = await this.checkout(mirror, key, 'base', basis);
-    const merged = await this.merge(workdir, job, basis);
-    return { workdir, basedir, basis, merged };
+    const merged = await this.merge(mirror, job, basis);
+    const jobDir = path.join(this.root, 'jobs', `${process.pid}-${job.id}-${randomBytes(4).toString('hex')}`);
+    const trees: PreparedTrees = {
+      workdir: path.join(jobDir, 'merged'),
+      basedir: path.join(jobDir, 'base'),
+      basis,
+      merged,
+      gitDir: mirror,
+      caches: { merged: path.join(jobDir, 'cache', 'merged'), base: path.join(jobDir, 'cache', 'base') },
+      jobDir,
+    };
+    try {
+      await exportTree(mirror, merged, trees.workdir);
+      await exportTree(mirror, basis, trees.basedir);
+      fs.mkdirSync(trees.caches.merged, { recursive: true });
+      fs.mkdirSync(trees.caches.base, { recursive: true });
+    } catch (error) {
+      this.release(trees);
+      throw error;
+    }
+    return trees;
+  }
+
+  /** Removes a job's folder, whatever its steps left in it. */
+  release(trees: PreparedTrees): void {
+    removeFolder(trees.jobDir);
+  }
+
+  /**
+   * Job folders of workers that are gone (killed mid-job), and the shared
+   * work trees of older versions (their `.git` could have been written by a
+   * step), are removed before the next job. Folders of a live process stay:
+   * two workers may share a state folder.
+   */
+  private removeLeftovers(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    removeFolder(path.join(this.root, 'work'));
+    const jobs = path.join(this.root, 'jobs');
+    for (const name of fs.existsSync(jobs) ? fs.readdirSync(jobs) : []) {
+      const pid = Number(name.split('-')[0]);
+      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      removeFolder(path.join(jobs, name));
+    }
   }
 
   private async ensureMirror(repo: string): Promise<string> {
@@ -101,26 +146,31 @@ export class Workspace {
     ]);
   }
 
-  private async checkout(mirror: string, key: string, name: string, commit: string): Promise<string> {
-    const dir = path.join(this.root, 'work', key, name);
-    if (!fs.existsSync(path.join(dir, '.git'))) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await addWorktree(mirror, dir, commit);
-      return dir;
-    }
-    await resetWorktree(dir, commit);
-    return dir;
-  }
-
-  private async merge(workdir: string, job: JobDescriptor, basis: string): Promise<string> {
+  private async merge(mirror: string, job: JobDescriptor, basis: string): Promise<string> {
     const message = `refci: merge ${job.head.slice(0, 12)} onto ${basis.slice(0, 12)}`;
-    const outcome = await mergeCommit(workdir, job.head, message, identityEnv('refci worker', 'worker@refci.invalid'));
+    const outcome = await mergeCommits(mirror, basis, job.head, message, identityEnv('refci worker', 'worker@refci.invalid'));
     if (!outcome.merged) {
       const { conflicts } = outcome;
       const files = conflicts.length ? `: conflicts in ${conflicts.slice(0, 10).join(', ')}${conflicts.length > 10 ? ', ...' : ''}` : '';
       throw new MergeConflict(`the PR head ${job.head.slice(0, 12)} does not merge onto ${basis.slice(0, 12)}${files}; rebase the PR`);
     }
+    // The merge commit is kept reachable for the job's length like the commits it joins.
+    await updateRefs(mirror, [{ ref: 'refs/refci/job-merged', newOid: outcome.commit }]);
     return outcome.commit;
+  }
+}
+
+/** The folder name of a source repository's mirror and caches: one per repository, whatever the spelling of its URL. */
+export function repoKey(repo: string): string {
+  return createHash('sha256').update(normaliseRepoUrl(repo)).digest('hex').slice(0, 16);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

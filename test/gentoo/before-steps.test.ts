@@ -10,6 +10,7 @@ import { gentooBeforeSteps } from '../../src/run/gentoo.ts';
 import { git } from '../../src/git/runner.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { addWorktree, commitAll } from './helpers.ts';
+import { preparedTrees } from '../helpers/trees.ts';
 
 function write(root: string, files: Record<string, string>): void {
   for (const [rel, text] of Object.entries(files)) {
@@ -45,7 +46,7 @@ async function overlay(t: Parameters<typeof tempDir>[0]) {
   const gentoo = path.join(dir, 'gentoo');
   write(gentoo, { 'profiles/categories': 'app-misc\ndev-libs\n', 'profiles/repo_name': 'gentoo\n' });
   const job = { id: 'job-1', pipeline: 'overlay', repo: 'https://example.org/overlay.git' } as JobDescriptor;
-  return { dir, gentoo, job, trees: { workdir, basedir, basis: base, merged: head } };
+  return { dir, gentoo, job, trees: preparedTrees(path.join(dir, 'job'), { workdir, basedir, basis: base, merged: head, gitDir: repo }) };
 }
 
 test('with the master configured: its categories count, the move and the bump are recorded, the old name is scanned in the base', async (t) => {

@@ -9,6 +9,7 @@ import { RefciError } from '../../src/errors.ts';
 import { workerHooks } from '../../src/run/kinds.ts';
 import { detectSandbox, sandboxArgv, type SandboxProbe } from '../../src/host/sandbox.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { preparedTrees } from '../helpers/trees.ts';
 import { STANDIN_BIN } from './helpers.ts';
 
 const WORKING: SandboxProbe = { available: true, bwrap: '/usr/bin/bwrap', version: 'bubblewrap 0.8.0', userns: true, reason: 'works' };
@@ -33,13 +34,24 @@ test('auto without bwrap runs unsandboxed and says why; required refuses', (t) =
   t.regex(error?.hint ?? '', /install bubblewrap/);
 });
 
-test('the bwrap command line: no network, read-only /, tmpfs /tmp before the writable binds', (t) => {
+test('the bwrap command line: no network, no capabilities, only the system folders, tmpfs /tmp before the writable binds', (t) => {
+  const probe: SandboxProbe = {
+    ...WORKING,
+    system: [
+      { kind: 'ro-bind', path: '/usr' },
+      { kind: 'symlink', target: 'usr/bin', path: '/bin' },
+      { kind: 'ro-bind', path: '/etc/passwd' },
+    ],
+    prlimit: '/usr/bin/prlimit',
+  };
   const wrapped = sandboxArgv(['pkgcheck', 'scan', '-R', 'JsonStream'], {
     mode: 'auto',
-    probe: WORKING,
+    probe,
     writable: ['/tmp/job/merged', '/tmp/job/merged'],
+    readable: ['/opt/pkgcheck'],
     cwd: '/tmp/job/merged',
     env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', GITHUB_TOKEN: 'ghp_secret' },
+    limits: { processes: 8192, memoryMB: 4096 },
   });
   t.true(wrapped.sandboxed);
   t.deepEqual(wrapped.argv, [
@@ -50,15 +62,28 @@ test('the bwrap command line: no network, read-only /, tmpfs /tmp before the wri
     '--unshare-ipc',
     '--unshare-pid',
     '--unshare-uts',
+    '--cap-drop',
+    'ALL',
     '--ro-bind',
-    '/',
-    '/',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--ro-bind',
+    '/etc/passwd',
+    '/etc/passwd',
     '--dev',
     '/dev',
     '--proc',
     '/proc',
     '--tmpfs',
     '/tmp',
+    '--tmpfs',
+    '/var/tmp',
+    '--ro-bind-try',
+    '/opt/pkgcheck',
+    '/opt/pkgcheck',
     '--bind',
     '/tmp/job/merged',
     '/tmp/job/merged',
@@ -83,12 +108,19 @@ test('the bwrap command line: no network, read-only /, tmpfs /tmp before the wri
     '--chdir',
     '/tmp/job/merged',
     '--',
+    '/usr/bin/prlimit',
+    '--nproc=8192:8192',
+    `--as=${4096 * 1024 * 1024}:${4096 * 1024 * 1024}`,
+    '--',
     'pkgcheck',
     'scan',
     '-R',
     'JsonStream',
   ]);
-  t.is(wrapped.reason, 'bwrap: no network, read-only system, writable: /tmp/job/merged');
+  t.is(wrapped.reason, 'bwrap: no network, system folders read-only, writable: /tmp/job/merged; limits: 8192 processes, 4096 MB of memory');
+  const noPrlimit = sandboxArgv(['true'], { mode: 'auto', probe: { ...probe, prlimit: undefined }, writable: ['/w'], limits: { processes: 100 } });
+  t.is(noPrlimit.argv.at(-2), '--', 'the command follows bwrap directly');
+  t.regex(noPrlimit.reason, /no process or memory limits: prlimit is not on PATH \(install util-linux\)/);
 });
 
 test('uid, gid, cache folder and extra environment', (t) => {
@@ -191,8 +223,7 @@ real(`the pkgcheck stand-in runs in the sandbox${why}`, async (t) => {
 (userns ? test : test.skip)(`sandboxUid in the configuration: the worker's sandboxed steps run as that uid${userns ? '' : ' [skipped: no bwrap or no user namespaces]'}`, async (t) => {
   const config = { ...defaultConfig(), sandbox: 'required' as const, sandboxUid: 65534 };
   const hooks = await workerHooks(config, tempDir(t));
-  const work = tempDir(t);
-  const wrapped = hooks.wrap(['id', '-u'], { name: 'who', run: ['id', '-u'], timeoutSec: 10, sandbox: true }, { workdir: work, basedir: work });
+  const wrapped = hooks.wrap(['id', '-u'], { name: 'who', run: ['id', '-u'], timeoutSec: 10, sandbox: true }, preparedTrees(tempDir(t)));
   t.true(wrapped.sandboxed);
   const out = await execa(wrapped.argv[0]!, wrapped.argv.slice(1));
   t.is(out.stdout, '65534');
@@ -201,9 +232,10 @@ real(`the pkgcheck stand-in runs in the sandbox${why}`, async (t) => {
 real(`a sandboxed step sees only the allow-listed environment: no token of the worker's${why}`, async (t) => {
   const config = { ...defaultConfig(), sandbox: 'required' as const };
   const hooks = await workerHooks(config, tempDir(t));
-  const work = tempDir(t);
+  const trees = preparedTrees(tempDir(t));
+  const work = trees.workdir;
   const step = { name: 'env', run: ['env'], timeoutSec: 10, sandbox: true, env: { STEP_VAR: 'from the step' } };
-  const wrapped = hooks.wrap(['env'], step, { workdir: work, basedir: work });
+  const wrapped = hooks.wrap(['env'], step, trees);
   t.true(wrapped.sandboxed);
   // The worker's own environment, as runStep gives it to bwrap: tokens included.
   const out = await execa(wrapped.argv[0]!, wrapped.argv.slice(1), {

@@ -7,6 +7,8 @@ import type { PipelineConfig } from '../../src/config/types.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { runPipeline } from '../../src/run/pipeline.ts';
 import type { Workspace } from '../../src/run/workspace.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { preparedTrees } from '../helpers/trees.ts';
 
 function runArgs(pipeline: PipelineConfig) {
   return {
@@ -111,7 +113,7 @@ test('a {targets} step with nothing to scan is reported as skipped, never as pas
         { name: 'after', run: node('0'), timeoutSec: 60 },
       ],
     }),
-    workspace: { prepare: async () => ({ workdir: os.tmpdir(), basedir: os.tmpdir(), basis: 'a'.repeat(40), merged: 'c'.repeat(40) }) } as unknown as Workspace,
+    workspace: { prepare: async () => preparedTrees(tempDir(t)), release: () => undefined } as unknown as Workspace,
     beforeSteps: async () => ({ values: {}, details: {}, scans: { merged: [], base: [] } }),
   });
   t.is(result.status, 'success', result.reason);

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PipelineConfig } from '../config/types.ts';
+import type { StepReport } from '../protocol/result.ts';
+import { removeFolder } from '../host/remove-folder.ts';
+import { repoKey } from './workspace.ts';
+
+const CACHE = path.join('metadata', 'md5-cache');
+
+/**
+ * The regenerated metadata cache of a source repository, kept between jobs so
+ * that `pmaint regen` only redoes what changed (a full regen of ::gentoo takes
+ * many minutes). Each job's trees are fresh copies, so the cache is copied in
+ * before the steps and taken back only from the base tree after its regen
+ * passed: the base is the repository's own commit, never the PR's code, so a
+ * PR cannot plant entries that later jobs would trust. A tree that commits its
+ * own cache keeps it.
+ */
+export function metadataCacheOf(stateDir: string, repo: string): string {
+  return path.join(stateDir, 'metadata-cache', repoKey(repo), 'md5-cache');
+}
+
+/** Copies the kept cache into each tree that has none; symlinks are never copied. */
+export function seedMetadataCache(kept: string, trees: string[]): void {
+  if (!fs.existsSync(kept)) return;
+  for (const tree of trees) {
+    const target = path.join(tree, CACHE);
+    if (fs.existsSync(target)) continue;
+    fs.cpSync(kept, target, { recursive: true, filter: (source) => !fs.lstatSync(source).isSymbolicLink() });
+  }
+}
+
+/** Replaces the kept cache with the base tree's, when every regen of the base passed. */
+export function keepMetadataCache(kept: string, basedir: string, pipeline: PipelineConfig, steps: StepReport[]): void {
+  const regens = pipeline.steps.filter((step) => step.tree === 'base' && path.basename(step.run[0] ?? '') === 'pmaint' && step.run.includes('regen'));
+  if (regens.length === 0) return;
+  const passed = regens.every((step) => steps.some((report) => report.name === step.name && report.exitCode === 0));
+  const source = path.join(basedir, CACHE);
+  if (!passed || !fs.existsSync(source)) return;
+  const fresh = `${kept}.new-${randomBytes(4).toString('hex')}`;
+  fs.mkdirSync(path.dirname(kept), { recursive: true });
+  fs.cpSync(source, fresh, { recursive: true, filter: (file) => !fs.lstatSync(file).isSymbolicLink() });
+  removeFolder(kept);
+  fs.renameSync(fresh, kept);
+}

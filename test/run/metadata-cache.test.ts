@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { defaultConfig } from '../../src/config/defaults.ts';
+import type { StepReport } from '../../src/protocol/result.ts';
+import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from '../../src/run/metadata-cache.ts';
+import { tempDir } from '../helpers/temp.ts';
+
+const gentoo = defaultConfig().pipelines.gentoo;
+const report = (name: string, exitCode: number) => ({ name, exitCode }) as StepReport;
+
+function tree(root: string, entries: Record<string, string>): string {
+  for (const [file, text] of Object.entries(entries)) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), text);
+  }
+  return root;
+}
+
+test('the base tree\'s cache is kept only when its regen passed, and seeds the next job\'s trees', (t) => {
+  const dir = tempDir(t);
+  const kept = metadataCacheOf(path.join(dir, 'state'), 'https://example.org/gentoo.git');
+  t.is(kept, metadataCacheOf(path.join(dir, 'state'), 'https://example.org/gentoo'), 'one cache per repository, however its URL is spelled');
+  const base = tree(path.join(dir, 'base'), { 'metadata/md5-cache/app-misc/hello-1': '_eclasses_=\n' });
+  fs.symlinkSync('/etc/passwd', path.join(base, 'metadata/md5-cache/app-misc/link-1'));
+
+  keepMetadataCache(kept, base, gentoo, [report('regen', 0), report('regen-base', 1)]);
+  t.false(fs.existsSync(kept), 'a failed base regen keeps nothing');
+  keepMetadataCache(kept, base, gentoo, [report('regen', 1)]);
+  t.false(fs.existsSync(kept), 'a base regen that never ran keeps nothing');
+  keepMetadataCache(kept, base, gentoo, [report('regen', 1), report('regen-base', 0)]);
+  t.deepEqual(fs.readdirSync(path.join(kept, 'app-misc')), ['hello-1'], 'kept, without symlinks');
+
+  const merged = path.join(dir, 'next', 'merged');
+  const own = tree(path.join(dir, 'next', 'own'), { 'metadata/md5-cache/x/y-1': 'committed\n' });
+  fs.mkdirSync(merged, { recursive: true });
+  seedMetadataCache(kept, [merged, own]);
+  t.is(fs.readFileSync(path.join(merged, 'metadata/md5-cache/app-misc/hello-1'), 'utf8'), '_eclasses_=\n');
+  t.deepEqual(fs.readdirSync(path.join(own, 'metadata/md5-cache')), ['x'], 'a tree that commits its cache keeps it');
+  // A step writing the seeded copy changes nothing kept.
+  fs.writeFileSync(path.join(merged, 'metadata/md5-cache/app-misc/hello-1'), 'poisoned\n');
+  t.is(fs.readFileSync(path.join(kept, 'app-misc/hello-1'), 'utf8'), '_eclasses_=\n');
+});
