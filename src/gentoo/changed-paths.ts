@@ -3,11 +3,11 @@
  * tree's metadata cache says (files). The decisions are in scope.ts.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { diffNameStatus } from '../git/diff.ts';
 import { inheritedEclasses } from './inherit-lines.ts';
+import { isTreeDir, listTreeDir, readTreeFile } from './tree-files.ts';
 import { layoutMasters } from './layout-conf.ts';
 import { parseUpdateMoves } from './package-moves.ts';
 import type { PackageMove } from '../qa/moves.ts';
@@ -73,12 +73,13 @@ function malformed(code: string): RefciError {
 export async function readEclassMap(worktree: string): Promise<Map<string, string[]>> {
   const root = path.join(worktree, 'metadata', 'md5-cache');
   const files: CacheFile[] = [];
-  for (const category of await listDir(root)) {
+  for (const category of await listTreeDir(worktree, root)) {
     const dir = path.join(root, category);
-    if (!(await isDir(dir))) continue;
-    for (const pf of await listDir(dir)) {
+    if (!(await isTreeDir(worktree, dir))) continue;
+    for (const pf of await listTreeDir(worktree, dir)) {
       const file = path.join(dir, pf);
-      const text = await fs.readFile(file, 'utf8');
+      const text = await readTreeFile(worktree, file);
+      if (text === undefined) continue;
       files.push({ cpv: `${category}/${pf}`, entry: parseMd5CacheEntry(text, path.relative(worktree, file)) });
     }
   }
@@ -91,7 +92,7 @@ function eclassInheritsReader(worktree: string): (name: string) => Promise<strin
   return async (name) => {
     let direct = cache.get(name);
     if (!direct) {
-      direct = await inheritsOf(path.join(worktree, 'eclass', `${name}.eclass`));
+      direct = await inheritsOf(worktree, path.join(worktree, 'eclass', `${name}.eclass`));
       cache.set(name, direct);
     }
     return direct;
@@ -112,7 +113,7 @@ export async function readInheritMap(worktree: string, categories?: ReadonlySet<
     const dir = path.join(worktree, atom);
     const seen = new Set<string>();
     const queue: string[] = [];
-    for (const file of (await listDir(dir)).filter((name) => name.endsWith('.ebuild'))) queue.push(...(await inheritsOf(path.join(dir, file))));
+    for (const file of (await listTreeDir(worktree, dir)).filter((name) => name.endsWith('.ebuild'))) queue.push(...(await inheritsOf(worktree, path.join(dir, file))));
     while (queue.length > 0) {
       const name = queue.shift()!;
       if (seen.has(name)) continue;
@@ -125,8 +126,8 @@ export async function readInheritMap(worktree: string, categories?: ReadonlySet<
 }
 
 /** Eclass names on the `inherit` commands of one ebuild or eclass (none if the file is missing). */
-async function inheritsOf(file: string): Promise<string[]> {
-  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+async function inheritsOf(worktree: string, file: string): Promise<string[]> {
+  const text = await readTreeFile(worktree, file);
   return text === undefined ? [] : inheritedEclasses(text);
 }
 
@@ -157,11 +158,12 @@ export async function readInheritance(worktree: string): Promise<Inheritance> {
     const [category] = atom.split('/');
     const seen = new Set<string>();
     const queue: string[] = [];
-    for (const file of (await listDir(path.join(worktree, atom))).filter((name) => name.endsWith('.ebuild'))) {
-      const text = await fs.readFile(path.join(worktree, atom, file), 'utf8');
+    for (const file of (await listTreeDir(worktree, path.join(worktree, atom))).filter((name) => name.endsWith('.ebuild'))) {
+      const text = await readTreeFile(worktree, path.join(worktree, atom, file));
+      if (text === undefined) continue;
       const pf = file.slice(0, -'.ebuild'.length);
       const cacheRel = path.join('metadata', 'md5-cache', category, pf);
-      const cached = await fs.readFile(path.join(worktree, cacheRel), 'utf8').catch(() => undefined);
+      const cached = await readTreeFile(worktree, path.join(worktree, cacheRel));
       const entry = cached === undefined ? undefined : parseMd5CacheEntry(cached, cacheRel);
       if (entry && entry.md5 === createHash('md5').update(text).digest('hex')) {
         fromCache += 1;
@@ -188,14 +190,14 @@ export async function readInheritance(worktree: string): Promise<Inheritance> {
 export async function readUpdateMoves(worktree: string): Promise<PackageMove[]> {
   const dir = path.join(worktree, 'profiles', 'updates');
   const moves: PackageMove[] = [];
-  for (const name of await listDir(dir)) moves.push(...parseUpdateMoves(await fs.readFile(path.join(dir, name), 'utf8').catch(() => '')));
+  for (const name of await listTreeDir(worktree, dir)) moves.push(...parseUpdateMoves((await readTreeFile(worktree, path.join(dir, name))) ?? ''));
   return moves;
 }
 
 /** The masters `metadata/layout.conf` of a worktree names (none without the file). */
 export async function readLayoutMasters(worktree: string): Promise<string[]> {
-  const text = await fs.readFile(path.join(worktree, 'metadata', 'layout.conf'), 'utf8').catch(() => '');
-  return layoutMasters(text, (await fs.readFile(path.join(worktree, 'profiles', 'repo_name'), 'utf8').catch(() => '')).trim() || undefined);
+  const text = (await readTreeFile(worktree, path.join(worktree, 'metadata', 'layout.conf'))) ?? '';
+  return layoutMasters(text, ((await readTreeFile(worktree, path.join(worktree, 'profiles', 'repo_name'))) ?? '').trim() || undefined);
 }
 
 /**
@@ -225,12 +227,8 @@ export async function readCategoriesWithMasters(worktree: string, masters: Reado
 
 /** Categories listed in `profiles/categories` (comments and blanks skipped); undefined without the file. */
 export async function readCategories(worktree: string): Promise<Set<string> | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(worktree, 'profiles', 'categories'), 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = await readTreeFile(worktree, path.join(worktree, 'profiles', 'categories'));
+  if (text === undefined) return undefined;
   const names = text
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim())
@@ -241,32 +239,14 @@ export async function readCategories(worktree: string): Promise<Set<string> | un
 /** `cat/pkg` folders holding at least one ebuild: the packages present in a worktree. */
 export async function listPackages(worktree: string, categories?: ReadonlySet<string>): Promise<Set<string>> {
   const out = new Set<string>();
-  const cats = categories ? [...categories] : (await listDir(worktree)).filter((name) => !name.startsWith('.'));
+  const cats = categories ? [...categories] : (await listTreeDir(worktree, worktree)).filter((name) => !name.startsWith('.'));
   for (const category of cats) {
     const catDir = path.join(worktree, category);
-    if (!(await isDir(catDir))) continue;
-    for (const pkg of await listDir(catDir)) {
-      const entries = await listDir(path.join(catDir, pkg));
+    if (!(await isTreeDir(worktree, catDir))) continue;
+    for (const pkg of await listTreeDir(worktree, catDir)) {
+      const entries = await listTreeDir(worktree, path.join(catDir, pkg));
       if (entries.some((name) => name.endsWith('.ebuild'))) out.add(`${category}/${pkg}`);
     }
   }
   return out;
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return (await fs.readdir(dir)).sort();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw error;
-  }
-}
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { RefciError } from '../../src/errors.ts';
-import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap, readInheritance, readInheritMap } from '../../src/gentoo/changed-paths.ts';
+import { changedPaths, listPackages, parseNameStatusZ, readCategories, readEclassMap, readInheritance, readInheritMap, readLayoutMasters } from '../../src/gentoo/changed-paths.ts';
 import { createSampleEbuildRepo, type SampleRepo } from '../../src/demo/sample-repo.ts';
 import { addWorktree, commitAll, standin } from './helpers.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 test('parses name-status -z output, renames and copies included', (t) => {
   const out = ['M', 'app-misc/hello/Manifest', 'A', 'dir with space/new\nline', 'R087', 'a/old', 'b/new', 'C100', 'x/src', 'x/copy', 'T', 'link', 'D', 'gone', ''].join('\0');
@@ -148,4 +149,28 @@ test('readInheritance on the regenerated sample gives the map readEclassMap give
   t.deepEqual(after.fromLines, []);
   t.deepEqual(after.map, await readEclassMap(dir));
   t.deepEqual(before.map, after.map);
+});
+
+test('symlinks of a PR that lead out of the tree read as absent: no host file reaches the scope', async (t) => {
+  const outside = tempDir(t);
+  fs.writeFileSync(path.join(outside, 'layout.conf'), 'masters = host-secret\n');
+  fs.writeFileSync(path.join(outside, 'categories'), 'host-category\n');
+  fs.mkdirSync(path.join(outside, 'pkg'));
+  fs.writeFileSync(path.join(outside, 'pkg', 'pkg-1.ebuild'), 'inherit host-eclass\n');
+  const tree = tempDir(t);
+  fs.mkdirSync(path.join(tree, 'metadata'));
+  fs.mkdirSync(path.join(tree, 'profiles'));
+  fs.mkdirSync(path.join(tree, 'app-misc', 'hello'), { recursive: true });
+  fs.writeFileSync(path.join(tree, 'app-misc', 'hello', 'hello-1.ebuild'), 'EAPI=8\n');
+  fs.symlinkSync(path.join(outside, 'layout.conf'), path.join(tree, 'metadata', 'layout.conf'));
+  fs.symlinkSync('../../' + path.relative('/', path.join(outside, 'categories')), path.join(tree, 'profiles', 'categories'));
+  fs.symlinkSync(outside, path.join(tree, 'host-cat'));
+  fs.symlinkSync(path.join(outside, 'pkg'), path.join(tree, 'app-misc', 'pkg'));
+  // A symlink inside the tree is followed as usual.
+  fs.symlinkSync('hello', path.join(tree, 'app-misc', 'alias'));
+  t.deepEqual(await readLayoutMasters(tree), []);
+  t.is(await readCategories(tree), undefined);
+  t.deepEqual([...(await listPackages(tree))].sort(), ['app-misc/alias', 'app-misc/hello']);
+  const inheritance = await readInheritance(tree);
+  t.deepEqual([...inheritance.map.keys()].sort(), ['app-misc/alias', 'app-misc/hello']);
 });
