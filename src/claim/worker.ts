@@ -11,6 +11,8 @@ import { isoOf, type Clock } from '../host/clock.ts';
 import type { JobRunner } from '../protocol/job-run.ts';
 import { heartbeatIntervalMs } from '../protocol/lease.ts';
 import { drainRef, liveRefspecs } from '../protocol/refs.ts';
+import { drainWorker } from '../coord/drain.ts';
+import { clearStreak, noteJobEnd, quarantineReason } from './quarantine.ts';
 import { infrastructureReason, type Claimable } from '../protocol/sweep.ts';
 import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { closeJob } from '../coord/close-job.ts';
@@ -338,6 +340,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
     }
     if (outcome.infrastructure) {
       noteHostProblem(run, job.pipeline, outcome.infrastructure);
+      await quarantineIfDue(run, outcome.infrastructure, config.quarantineAfter);
       if (attempt < job.maxAttempts) {
         const handed = await lease.handBack(outcome.infrastructure);
         options.log(
@@ -350,6 +353,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       // The last attempt: the job ends, and its reason names every host problem that stopped it.
       result = { ...result, reason: infrastructureReason([...(lease.claim.infrastructure ?? []), outcome.infrastructure], attempt, job.maxAttempts) };
     }
+    if (!outcome.infrastructure) noteJobEnd(options.stateDir, undefined);
     const published = await closeJob(lease.clone, {
       result,
       artifacts: outcome.artifacts,
@@ -368,5 +372,20 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
     clearInterval(heartbeat);
     clearTimeout(timeout);
     options.stop?.removeEventListener('abort', onStop);
+  }
+}
+
+/** Counts a job the host could not run; at the configured streak the worker drains itself (quarantine.ts). */
+async function quarantineIfDue(run: WorkerRun, infrastructure: string, after: number): Promise<void> {
+  const { options } = run;
+  const reason = quarantineReason(noteJobEnd(options.stateDir, infrastructure), after);
+  if (!reason) return;
+  try {
+    await drainWorker({ clone: run.clone, clock: options.clock, by: options.workerId }, options.workerId, reason);
+    clearStreak(options.stateDir);
+    options.log(`${reason}; refci worker undrain ${options.workerId} resumes`);
+  } catch (error) {
+    // The next failure tries again: the streak is kept.
+    options.log(`could not quarantine this worker: ${(error as Error).message}`);
   }
 }

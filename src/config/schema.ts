@@ -168,6 +168,12 @@ export const fleetConfigSchema = z
         memoryMB: z.number().int().min(256).max(16 * 1024 * 1024).optional(),
       })
       .default({ processes: 8192 }),
+    /**
+     * A worker whose last this many jobs all failed because of its host (CI
+     * infrastructure problems, handed back unjudged) drains itself until an
+     * operator runs `refci worker undrain`; 0 never.
+     */
+    quarantineAfter: z.number().int().min(0).max(100).default(3),
     /** A worker renews its presence ref at most this often (and when what it can do changes). */
     presenceSec: z.number().int().min(10).max(24 * 3600).default(180),
     /** Limit for one run of a tool's update command. */

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultConfig } from '../../src/config/defaults.ts';
@@ -16,14 +16,15 @@ const lockJson = async (coord: string, spec: string) => JSON.parse((await git(['
  * back, counted, taken at once by the next worker, and given up as the
  * fleet's problem once its attempts are used; other jobs are untouched.
  */
-test('a step whose tool cannot start hands the job back; after the last attempt it ends as a CI infrastructure problem', async (t) => {
+/** A sample repository, a coordination repository, and workers with and without pmaint on the steps' PATH. */
+async function fleet(t: ExecutionContext, settings: Record<string, unknown> = {}) {
   const dir = tempDir(t);
   const coord = path.join(dir, 'coord.git');
   const sample = await createSampleEbuildRepo(path.join(dir, 'gentoo'));
   const config = defaultConfig();
   config.tools.pmaint = { versionCommand: [path.join(STANDIN_BIN, 'pmaint'), '--version'] };
   const configFile = path.join(dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ ...config, sandbox: 'off' }));
+  fs.writeFileSync(configFile, JSON.stringify({ ...config, sandbox: 'off', ...settings }));
   t.is((await refci(['init', coord])).exitCode, 0);
   const onlyPkgcheck = path.join(dir, 'only-pkgcheck');
   fs.mkdirSync(onlyPkgcheck);
@@ -34,9 +35,14 @@ test('a step whose tool cannot start hands the job back; after the last attempt 
     const args = ['enqueue', '--coord', coord, '--repo', sample.path, '--base', 'master', '--head', `pr/${pr}`, '--pr', String(pr), '--pipeline', 'gentoo', '--max-attempts', '2', '--priority', String(10 - pr)];
     return (await refci(args, { env: healthy })).stdout.trim();
   };
+  const work = (id: string, env: Record<string, string>) => refci(['work', '--coord', coord, '--once', '--pipelines', 'gentoo', '--worker-id', id, '--config', configFile], { env });
+  return { dir, coord, broken, healthy, enqueue, work };
+}
+
+test('a step whose tool cannot start hands the job back; after the last attempt it ends as a CI infrastructure problem', async (t) => {
+  const { coord, broken, healthy, enqueue, work } = await fleet(t);
   const first = await enqueue(2);
   const second = await enqueue(4);
-  const work = (id: string, env: Record<string, string>) => refci(['work', '--coord', coord, '--once', '--pipelines', 'gentoo', '--worker-id', id, '--config', configFile], { env });
 
   const b1 = await work('b1', broken('b1'));
   t.is(b1.exitCode, 9, 'after the failure it serves nothing it can run');
@@ -63,4 +69,22 @@ test('a step whose tool cannot start hands the job back; after the last attempt 
   t.is(ok.exitCode, 0, ok.stdout + ok.stderr);
   const other = JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${second}:result.json`], { cwd: coord })).stdout);
   t.like(other, { worker: 'healthy', attempt: 1, status: 'success' });
+});
+
+test('a worker whose jobs keep failing because of its host drains itself, says why, and claims again after undrain', async (t) => {
+  const { coord, broken, healthy, enqueue, work } = await fleet(t, { quarantineAfter: 1 });
+  const first = await enqueue(2);
+  const b1 = await work('b1', broken('b1'));
+  t.regex(b1.stdout, /quarantined: the last 1 jobs failed on this host, not because of their pull requests: CI infrastructure problem: step regen could not start pmaint.*; refci worker undrain b1 resumes/);
+  const drain = JSON.parse((await git(['cat-file', 'blob', 'refs/ci/drain/b1:drain.json'], { cwd: coord })).stdout);
+  t.like(drain, { worker: 'b1', by: 'b1' });
+  t.regex(drain.reason, /^quarantined: /);
+  const status = JSON.parse((await refci(['status', '--coord', coord, '--json'], { env: healthy })).stdout);
+  t.regex(status.workers.find((w: { id: string }) => w.id === 'b1').drainReason, /^quarantined: /);
+  const again = await work('b1', broken('b1'));
+  t.regex(again.stdout, /drained: claiming no more jobs \(refci worker undrain b1 resumes\)/);
+  t.regex(again.stdout, /ran 0 job\(s\)/);
+  t.regex((await refci(['worker', 'undrain', 'b1', '--coord', coord], { env: healthy })).stdout, /undrained b1/);
+  const ok = await work('healthy', healthy);
+  t.regex(ok.stdout, new RegExp(`${first}: success`), ok.stdout);
 });
