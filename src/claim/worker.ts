@@ -18,7 +18,7 @@ import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { closeJob } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
-import { waitForWork } from '../coord/wait.ts';
+import { WorkSignal } from '../coord/wait.ts';
 
 export interface WorkerOptions {
   coord: string;
@@ -100,20 +100,27 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const summary: WorkerSummary = { ran: 0, published: 0, lost: 0, handedBack: 0, serves: [], blocked: {} };
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let idleMs = poll.min;
-  while (!options.stop?.aborted) {
-    const claimed = await claimNext(run);
-    if (claimed) {
-      idleMs = poll.min;
-      summary.ran += 1;
-      const ended = await runClaimed(claimed, run);
-      if (ended === 'published') summary.published += 1;
-      else if (ended === 'handed-back') summary.handedBack += 1;
-      else summary.lost += 1;
-      continue;
+  const work = options.once ? undefined : await WorkSignal.open(options.coord);
+  try {
+    while (!options.stop?.aborted) {
+      // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
+      work?.arm();
+      const claimed = await claimNext(run);
+      if (claimed) {
+        idleMs = poll.min;
+        summary.ran += 1;
+        const ended = await runClaimed(claimed, run);
+        if (ended === 'published') summary.published += 1;
+        else if (ended === 'handed-back') summary.handedBack += 1;
+        else summary.lost += 1;
+        continue;
+      }
+      if (!work) break;
+      await work.wait(idleMs, options.stop);
+      idleMs = Math.min(poll.max, idleMs * 2);
     }
-    if (options.once) break;
-    await waitForWork(options.coord, idleMs, options.stop);
-    idleMs = Math.min(poll.max, idleMs * 2);
+  } finally {
+    await work?.close();
   }
   if (run.round) {
     summary.serves = run.round.allowed;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { sweepLive } from '../coord/sweep.ts';
-import { waitForWork } from '../coord/wait.ts';
+import { WorkSignal } from '../coord/wait.ts';
 import { ConfigSource } from '../coord/config-source.ts';
 import { CoordClone } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
@@ -56,12 +56,18 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
   const poll = options.pollMs ?? { min: 1000, max: 30_000 };
   let archived = 0;
   let idleMs = poll.min;
-  while (!options.stop?.aborted) {
-    const done = await collectOnce(clone, source, roundFor, options, said);
-    archived += done;
-    if (options.once) break;
-    idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
-    await waitForWork(options.coord, idleMs, options.stop);
+  const work = options.once ? undefined : await WorkSignal.open(options.coord);
+  try {
+    while (!options.stop?.aborted) {
+      work?.arm();
+      const done = await collectOnce(clone, source, roundFor, options, said);
+      archived += done;
+      if (!work) break;
+      idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
+      await work.wait(idleMs, options.stop);
+    }
+  } finally {
+    await work?.close();
   }
   return { archived };
 }

@@ -1,31 +1,94 @@
 import chokidar from 'chokidar';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
- * Sleeps between polls. When the coordination repository is a local path, a
- * change to its refs wakes the worker at once (chokidar) instead of waiting
- * out the backoff.
+ * Sleeps between a daemon's rounds, and wakes it early when the coordination
+ * repository changes. When that repository is on this host (a path or a
+ * `file://` URL) a watcher on its refs runs for the daemon's whole life, so a
+ * ref that lands while a round is busy still counts: the next wait returns at
+ * once instead of sleeping out the backoff. Elsewhere it is a plain sleep.
+ *
+ * Use: `arm()` at the start of each round (what lands after it wakes the next
+ * wait), `wait(ms)` after the round, `close()` when the daemon stops.
  */
-export async function waitForWork(coord: string, ms: number, stop?: AbortSignal): Promise<void> {
-  // An abort that came before this call fires no event: without this check the wait would run its full length.
-  if (stop?.aborted) return;
-  const refsDir = path.join(coord, 'refs', 'ci');
-  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(coord) && fs.existsSync(path.join(coord, 'HEAD'));
-  let watcher: ReturnType<typeof chokidar.watch> | undefined;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stop?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stop?.addEventListener('abort', done, { once: true });
-    if (local) {
-      watcher = chokidar.watch([refsDir, path.join(coord, 'packed-refs')], { ignoreInitial: true, depth: 3 });
-      watcher.on('all', done);
+export class WorkSignal {
+  private changed = false;
+  private wake?: () => void;
+
+  private constructor(private readonly watcher?: ReturnType<typeof chokidar.watch>) {
+    watcher?.on('all', () => {
+      this.changed = true;
+      this.wake?.();
+    });
+  }
+
+  /** Starts watching when `coord` is a repository on this host; resolves once the watcher is ready. */
+  static async open(coord: string): Promise<WorkSignal> {
+    const dir = localRepository(coord);
+    if (!dir) return new WorkSignal();
+    const watcher = chokidar.watch([path.join(dir, 'refs', 'ci'), path.join(dir, 'refs', 'heads'), path.join(dir, 'packed-refs')], { ignoreInitial: true, depth: 3 });
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    return new WorkSignal(watcher);
+  }
+
+  get watching(): boolean {
+    return this.watcher !== undefined;
+  }
+
+  /** Forgets changes seen so far: the round about to start reads them. */
+  arm(): void {
+    this.changed = false;
+  }
+
+  /** Sleeps `ms`, or less when the repository changed since `arm()` or `stop` fires. */
+  async wait(ms: number, stop?: AbortSignal): Promise<void> {
+    // A stop or a change that came before this call fires no event: without these checks the wait would run its full length.
+    if (stop?.aborted || this.changed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop?.removeEventListener('abort', done);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stop?.addEventListener('abort', done, { once: true });
+      this.wake = done;
+    });
+  }
+
+  /** Closed before a daemon returns: a watcher still open keeps its event loop alive. */
+  async close(): Promise<void> {
+    await this.watcher?.close();
+  }
+}
+
+/** The folder of a coordination repository on this host (`/srv/coord.git`, `file:///srv/coord.git`), or undefined. */
+export function localRepository(coord: string): string | undefined {
+  let dir: string;
+  if (/^file:\/\//i.test(coord)) {
+    try {
+      dir = fileURLToPath(coord);
+    } catch {
+      return undefined;
     }
-  });
-  // Closed before returning: a watcher still open keeps a stopping daemon's event loop alive.
-  await watcher?.close();
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(coord) || /^[^/]+:/.test(coord)) {
+    return undefined;
+  } else {
+    dir = coord;
+  }
+  return fs.existsSync(path.join(dir, 'HEAD')) ? dir : undefined;
+}
+
+/** One wait without a daemon around it: a plain sleep, woken by changes of a local repository. */
+export async function waitForWork(coord: string, ms: number, stop?: AbortSignal): Promise<void> {
+  if (stop?.aborted) return;
+  const signal = await WorkSignal.open(coord);
+  try {
+    await signal.wait(ms, stop);
+  } finally {
+    await signal.close();
+  }
 }
