@@ -47,12 +47,15 @@ export type EndedJobLogs = { state: 'finished'; logs: JobLogs } | { state: 'arch
  * (`refci logs --follow`) is enough.
  */
 export async function readJobLogState(clone: CoordClone, id: string, options: { history: boolean }): Promise<JobLogState> {
-  const resultOid = await clone.ref(resultRef(id));
+  // One look at the job's refs; a tip that is not a commit (pushed by hand) counts as absent, as every host treats it.
+  const refs = await clone.typedRefs(`refs/ci/*/${id}`);
+  const tip = (ref: string) => (refs.get(ref)?.type === 'commit' ? refs.get(ref)!.oid : undefined);
+  const resultOid = tip(resultRef(id));
   if (resultOid) {
     const logs = await readResultLogs(clone, id, resultOid, 'live');
     if (logs) return { state: 'finished', logs };
   }
-  const [jobOid, lockOid, cancelOid] = await Promise.all([clone.ref(jobRef(id)), clone.ref(lockRef(id)), clone.ref(cancelRef(id))]);
+  const [jobOid, lockOid, cancelOid] = [tip(jobRef(id)), tip(lockRef(id)), tip(cancelRef(id))];
   if (jobOid && lockOid) {
     const live = await readLiveLogs(clone, id, lockOid);
     if (live) return { state: 'running', live };
