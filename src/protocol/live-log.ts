@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeRecord, type Decoded } from './codec.ts';
+import { decodeRecord, encodeRecord, type Decoded } from './codec.ts';
 import { NAME_PATTERN } from './ids.ts';
 
 /**
@@ -111,7 +111,7 @@ export class LiveLogTails {
       files[log] = content;
       index.steps.push({ name, log, from, to: tail.total, done });
     }
-    files[LIVE_LOGS_FILE] = `${JSON.stringify(index)}\n`;
+    files[LIVE_LOGS_FILE] = encodeRecord(index);
     this.last = files;
     this.changed = false;
     return files;
