@@ -2,6 +2,7 @@ import { readFiles } from '../git/cat-file.ts';
 import type { Summary } from '../protocol/history.ts';
 import { decodeLiveLogIndex, LIVE_LOGS_FILE, MAX_LIVE_LOG_BYTES, type LiveLogStep } from '../protocol/live-log.ts';
 import { LOCK, type LockRecord } from '../protocol/lock.ts';
+import { decodeAs } from '../protocol/record-kind.ts';
 import { MAX_RECORD_BYTES } from '../protocol/codec.ts';
 import { cancelRef, jobRef, lockRef, resultRef } from '../protocol/refs.ts';
 import { RESULT, type ResultRecord } from '../protocol/result.ts';
@@ -72,11 +73,13 @@ export async function readJobLogState(clone: CoordClone, id: string, options: { 
 async function readResultLogs(clone: CoordClone, id: string, resultOid: string, source: JobLogs['source']): Promise<JobLogs | undefined> {
   const result = await readRecord(clone.gitdir, RESULT, resultOid);
   if (!result || result.job !== id) return undefined;
-  const steps: JobLogs['steps'] = [];
-  for (const step of result.steps) {
-    const log = step.log ? await clone.readFile(resultOid, step.log, MAX_LOG_BYTES) : undefined;
-    steps.push({ name: step.name, exitCode: step.exitCode, durationMs: step.durationMs, timedOut: step.timedOut, logBytes: step.logBytes, logTruncated: step.logTruncated, log });
-  }
+  const specs = result.steps.flatMap((step) => (step.log ? [`${resultOid}:${step.log}`] : []));
+  const files = await readFiles(clone.gitdir, specs, MAX_LOG_BYTES);
+  const steps = result.steps.map((step) => {
+    const file = step.log ? files.get(`${resultOid}:${step.log}`) : undefined;
+    const log = file?.kind === 'ok' ? file.content : undefined;
+    return { name: step.name, exitCode: step.exitCode, durationMs: step.durationMs, timedOut: step.timedOut, logBytes: step.logBytes, logTruncated: step.logTruncated, log };
+  });
   return { source, result, steps };
 }
 
@@ -86,10 +89,14 @@ async function readResultLogs(clone: CoordClone, id: string, resultOid: string, 
  * the length the index gives, is left out rather than shown wrong.
  */
 export async function readLiveLogs(clone: CoordClone, id: string, lockOid: string): Promise<LiveJobLogs | undefined> {
-  const lock = await readRecord(clone.gitdir, LOCK, lockOid);
-  if (!lock || lock.job !== id) return undefined;
-  const indexFile = await clone.readFile(lockOid, LIVE_LOGS_FILE, MAX_RECORD_BYTES);
-  const index = indexFile ? decodeLiveLogIndex(indexFile) : undefined;
+  const [lockSpec, indexSpec] = [`${lockOid}:${LOCK.file}`, `${lockOid}:${LIVE_LOGS_FILE}`];
+  const records = await readFiles(clone.gitdir, [lockSpec, indexSpec], MAX_RECORD_BYTES);
+  const lockFile = records.get(lockSpec);
+  const decoded = lockFile?.kind === 'ok' ? decodeAs(LOCK, lockFile.content) : undefined;
+  if (!decoded?.ok || decoded.value.job !== id) return undefined;
+  const lock = decoded.value;
+  const indexFile = records.get(indexSpec);
+  const index = indexFile?.kind === 'ok' ? decodeLiveLogIndex(indexFile.content) : undefined;
   const listed = index?.ok ? index.value.steps : [];
   const files = await readFiles(clone.gitdir, listed.map((step) => `${lockOid}:${step.log}`), MAX_LIVE_LOG_BYTES);
   const steps: LiveJobLogs['steps'] = [];

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { decodeRecord, encodeRecord, type Decoded } from './codec.ts';
-import { NAME_PATTERN } from './ids.ts';
 
 /**
  * The live log of a running job, carried by its holder's heartbeat commits on
@@ -15,10 +14,13 @@ import { NAME_PATTERN } from './ids.ts';
  */
 export const LIVE_LOGS_FILE = 'live-logs.json';
 
+/** A step's name in a result: a configured name, with `-<n>` for each run of a step run once per list of targets. */
+const STEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 export const liveLogStepSchema = z.strictObject({
-  name: z.string().regex(NAME_PATTERN),
+  name: z.string().regex(STEP_NAME),
   /** The file in the same tree holding bytes `from` to `to` of the step's output. */
-  log: z.string().regex(/^logs\/[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.log$/),
+  log: z.string().regex(/^logs\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.log$/),
   from: z.number().int().min(0),
   to: z.number().int().min(0),
   /** The step has ended: `to` is its whole output. */

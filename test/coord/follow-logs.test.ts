@@ -236,3 +236,18 @@ test('refci logs without --follow shows a running job\'s live log as of its last
   t.is(unknown.code, 5);
   t.regex(unknown.err, /no job nope in the coordination repository/);
 });
+
+test('a follow that is stopped while the job waits ends quietly', async (t) => {
+  const hand = await handWorker(t);
+  const stop = new AbortController();
+  const lines: string[] = [];
+  const ended = await followJobLogs({
+    clone: await hand.follower(),
+    id: hand.job.id,
+    view: new LogPrinter(hand.job.id, (line) => lines.push(line), { follow: true }),
+    wait: async () => stop.abort(),
+    stop: stop.signal,
+  });
+  t.is(ended, 'stopped');
+  t.deepEqual(lines, [`${hand.job.id}: queued, waiting for a worker`]);
+});
