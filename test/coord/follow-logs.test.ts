@@ -232,9 +232,12 @@ test('refci logs without --follow shows a running job\'s live log as of its last
   await hand.heartbeat();
   const running = await logs([id]);
   t.is(running.out, `${id}: running, attempt 1 by w1 (live log as of its last heartbeat; --follow follows it)\n== build (running) ==\none\ntwo`);
-  const unknown = await logs(['nope']);
-  t.is(unknown.code, 5);
-  t.regex(unknown.err, /no job nope in the coordination repository/);
+  for (const args of [['nope'], ['nope', '--follow']]) {
+    const unknown = await logs(args);
+    t.is(unknown.code, 5);
+    t.regex(unknown.err, /^refci logs: no job nope in the coordination repository: not queued, running or archived/);
+    t.is(unknown.err.split('\n').length, 1);
+  }
 });
 
 test('a follow that is stopped while the job waits ends quietly', async (t) => {
