@@ -108,13 +108,15 @@ export class Lease {
    * `failed` with git's cause and keeps its heartbeat commit: the next renewal
    * pushes the same commit again, so one that landed although git reported a
    * failure is recognised (the remote is already at it) instead of looking
-   * like a lost swap.
+   * like a lost swap. `files` go into the heartbeat commit's tree beside
+   * `lock.json`: the live log (protocol/live-log.ts).
    */
-  async renew(): Promise<{ state: 'held' | 'lost' | 'cancelled' } | { state: 'failed'; cause: string }> {
+  async renew(files?: Record<string, string | Uint8Array>): Promise<{ state: 'held' | 'lost' | 'cancelled' } | { state: 'failed'; cause: string }> {
     if (await this.cancelRequested()) return { state: 'cancelled' };
     if (!this.pending) {
       const record = lockRecord(this.worker, this.jobId, 'heartbeat', this.claim.attempt, this.clock.now());
-      this.pending = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()) });
+      const author = signatureFor('worker', this.worker.id, this.clock.now());
+      this.pending = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author, artifacts: files });
     }
     const oid = this.pending;
     const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });

@@ -9,6 +9,7 @@ import { CoordClone } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { JobRunner } from '../protocol/job-run.ts';
+import { LiveLogTails } from '../protocol/live-log.ts';
 import { heartbeatIntervalMs } from '../protocol/lease.ts';
 import { drainRef, liveRefspecs } from '../protocol/refs.ts';
 import { drainWorker } from '../coord/drain.ts';
@@ -281,10 +282,12 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
   };
   let lost = false;
   let renewing: Promise<void> = Promise.resolve();
+  // The steps' output so far rides on each heartbeat (the live log); a heartbeat when nothing new came carries the same files again.
+  const liveLog = config.liveLogBytes > 0 ? new LiveLogTails(config.liveLogBytes) : undefined;
   const heartbeat = setInterval(() => {
     renewing = renewing.then(async () => {
       try {
-        const renewed = await lease.renew();
+        const renewed = await lease.renew(liveLog?.files());
         if (renewed.state === 'failed') {
           // Not lost: nobody took the lock. The next beat (leaseSec / 3 later) tries again, twice before the lease runs out.
           options.log(`${job.id}: heartbeat failed, will retry: ${renewed.cause}`);
@@ -324,6 +327,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       now: () => options.clock.now(),
       abortReason: () => abortReason,
       abortStatus: () => abortStatus,
+      output: liveLog,
     });
     // The result names the configuration it ran under, not the one the job was enqueued under.
     const { configCommit: _enqueuedUnder, ...rest } = outcome.result;

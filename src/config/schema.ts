@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NAME_PATTERN } from '../protocol/ids.ts';
+import { MAX_LIVE_LOG_BYTES } from '../protocol/live-log.ts';
 import { validateKeywordClasses } from '../qa/classes.ts';
 import { validateExcludes } from '../qa/excludes.ts';
 import { isRefciError } from '../errors.ts';
@@ -147,6 +148,11 @@ export const fleetConfigSchema = z
      */
     queueTimeoutSec: z.number().int().min(60).max(365 * 24 * 3600).default(24 * 3600),
     logCapBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+    /**
+     * A running job's heartbeats carry the last this many bytes of each
+     * step's log (the live log `refci logs --follow` shows); 0 carries none.
+     */
+    liveLogBytes: z.number().int().min(0).max(MAX_LIVE_LOG_BYTES).default(64 * 1024),
     artifactCapBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
     /**

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { scrubBytes, SecretScrubber } from '../protocol/scrub.ts';
 import { CappedBuffer } from './capped-buffer.ts';
 
 export interface StepRun {
@@ -15,6 +16,8 @@ export interface StepRun {
   /** Fed to the step's standard input; without it, standard input is closed. */
   input?: string | Uint8Array;
   now: () => number;
+  /** Each piece of the log as it is kept (scrubbed, in order), for a live view; the same bytes the outcome's log is cut from. */
+  onLog?: (chunk: Buffer) => void;
 }
 
 export interface StepOutcome {
@@ -35,11 +38,20 @@ export interface StepOutcome {
  * Runs one step in its own process group, so a timeout or a cancel kills the
  * whole tree it started (a tool's helpers included), not just the first
  * process. Output is captured with caps: the log interleaves stdout and
- * stderr; stdout is kept apart when it is an artifact.
+ * stderr line by line; stdout is kept apart when it is an artifact. The log
+ * is scrubbed of secret shapes line by line before it is kept
+ * (protocol/scrub.ts); an artifact is the tool's output as it is.
  */
 export async function runStep(run: StepRun): Promise<StepOutcome> {
   const started = run.now();
   const log = new CappedBuffer(run.logCap);
+  // One scrubber per stream: a line of stderr arriving in the middle of a stdout line must not split a secret in two.
+  const scrubbers = { stdout: new SecretScrubber(), stderr: new SecretScrubber() };
+  const keep = (scrubbed: Buffer) => {
+    if (scrubbed.length === 0) return;
+    log.push(scrubbed);
+    run.onLog?.(scrubbed);
+  };
   const stdout = run.stdoutCap === undefined ? undefined : new CappedBuffer(run.stdoutCap);
   let timedOut = false;
   let cancelled = false;
@@ -72,16 +84,18 @@ export async function runStep(run: StepRun): Promise<StepOutcome> {
   run.signal.addEventListener('abort', onAbort, { once: true });
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout?.push(chunk);
-    if (!stdout) log.push(chunk);
+    if (!stdout) keep(scrubbers.stdout.push(chunk));
   });
-  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => keep(scrubbers.stderr.push(chunk)));
   const result = await child;
   clearTimeout(timer);
   run.signal.removeEventListener('abort', onAbort);
   // Anything the step left behind in its group goes too.
   killTree();
   const spawnError = result.failed && result.exitCode === undefined && !result.signal ? result.originalMessage || result.message : undefined;
-  if (spawnError) log.push(Buffer.from(`[refci: could not start ${run.argv[0]}: ${spawnError}]\n`));
+  keep(scrubbers.stdout.end());
+  keep(scrubbers.stderr.end());
+  if (spawnError) keep(scrubBytes(Buffer.from(`[refci: could not start ${run.argv[0]}: ${spawnError}]\n`)));
   return {
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,

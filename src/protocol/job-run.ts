@@ -21,6 +21,18 @@ export interface JobRun {
   /** How a run the signal stopped ends: `error` when the job's own timeout fired, `cancelled` otherwise (cancel, lost lease, shutdown). */
   abortStatus?: () => 'cancelled' | 'error';
   now: () => number;
+  /** Receives each step's log as it is written (scrubbed), for the live log the holder's heartbeats carry; absent when nobody watches. */
+  output?: StepOutput;
+}
+
+/**
+ * A running job's output, step by step: the run stage writes, the claim
+ * stage reads it at each heartbeat (protocol/live-log.ts). `step` is the name
+ * the step's log has in the result (`logs/<step>.log`).
+ */
+export interface StepOutput {
+  write(step: string, chunk: Uint8Array): void;
+  end(step: string): void;
 }
 
 /** Files stored beside the result record in the result commit (logs, scan outputs). */

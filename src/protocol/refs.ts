@@ -67,11 +67,24 @@ export function ignoredLiveRef(ref: string, type: string): string | undefined {
 /** The configuration branch alone (a pattern, as below). */
 export const CONFIG_REFSPEC = `+${CONFIG_REF}*:${CONFIG_REF}*`;
 
+/** The history branch alone (a pattern: fetching a single ref that does not exist is an error). */
+export const HISTORY_REFSPEC = `+${HISTORY_REF}*:${HISTORY_REF}*`;
+
+/**
+ * Fetch refspecs for one job's live refs, for a host that watches one job
+ * (`refci logs --follow`). Patterns, so that refs the job does not have yet
+ * are no error; they also match the few ids that start with this one, which
+ * the reader ignores.
+ */
+export function jobRefspecs(id: string): string[] {
+  return LIVE_KINDS.map((kind) => `+${NAMESPACE}/${kind}/${id}*:${NAMESPACE}/${kind}/${id}*`);
+}
+
 /** Fetch refspecs that mirror the live namespace (and optionally history, presence, drain flags and the configuration branch) into a private clone. */
 export function liveRefspecs(options: { history?: boolean; workers?: boolean; drain?: boolean; config?: boolean } = {}): string[] {
   const specs = LIVE_KINDS.map((kind) => `+${NAMESPACE}/${kind}/*:${NAMESPACE}/${kind}/*`);
   // A pattern, not the plain name: fetching a single ref that does not exist yet is an error.
-  if (options.history) specs.push(`+${HISTORY_REF}*:${HISTORY_REF}*`);
+  if (options.history) specs.push(HISTORY_REFSPEC);
   if (options.workers) specs.push(`+${WORKERS_PREFIX}*:${WORKERS_PREFIX}*`);
   if (options.drain) specs.push(`+${DRAIN_PREFIX}*:${DRAIN_PREFIX}*`);
   if (options.config) specs.push(CONFIG_REFSPEC);

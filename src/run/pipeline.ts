@@ -6,6 +6,7 @@ import { isRefciError } from '../errors.ts';
 import { isoOf } from '../host/clock.ts';
 import type { FileTree } from '../git/objects.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
+import type { StepOutput } from '../protocol/job-run.ts';
 import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
 import { tmpdirOf } from '../host/env.ts';
 import { runStep, type StepOutcome } from '../host/process.ts';
@@ -65,6 +66,8 @@ export interface PipelineRun {
   onStep?: (event: StepProgress) => void;
   /** The environment steps start from (and whose TMPDIR holds their scratch folder); process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /** Each step's log as it is written, under the name its log has in the result. */
+  output?: StepOutput;
 }
 
 export interface PipelineOutcome {
@@ -171,7 +174,9 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
           stdoutCap: step.stdoutArtifact ? run.config.artifactCapBytes : undefined,
           input,
           now: run.now,
+          onLog: run.output ? (chunk) => run.output!.write(name, chunk) : undefined,
         });
+        run.output?.end(name);
         run.onStep?.({ ...progress, phase: 'end', exitCode: outcome.exitCode, durationMs: outcome.durationMs });
         const logPath = `logs/${name}.log`;
         artifacts[logPath] = outcome.log;

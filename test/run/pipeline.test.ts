@@ -120,3 +120,29 @@ test('a {targets} step with nothing to scan is reported as skipped, never as pas
   t.is(result.reason, '1 of 2 steps passed; skipped: scan (nothing to scan)');
   t.deepEqual(result.details.skippedSteps, ['scan']);
 });
+
+test('each step\'s log reaches the live output under its result name as it is written, and each step ends there', async (t) => {
+  const events: string[] = [];
+  const written = new Map<string, Buffer[]>();
+  const { result, artifacts } = await runPipeline({
+    ...runArgs({
+      kind: 'steps',
+      checkout: false,
+      steps: [
+        { name: 'first', run: node('console.log("a"); console.error("b")'), timeoutSec: 60 },
+        { name: 'second', run: node('console.log("token ghp_' + 'x'.repeat(36) + '")'), timeoutSec: 60 },
+      ],
+    }),
+    output: {
+      write: (step, chunk) => {
+        if (events.at(-1) !== `write ${step}`) events.push(`write ${step}`);
+        written.set(step, [...(written.get(step) ?? []), Buffer.from(chunk)]);
+      },
+      end: (step) => void events.push(`end ${step}`),
+    },
+  });
+  t.is(result.status, 'success', result.reason);
+  t.deepEqual(events, ['write first', 'end first', 'write second', 'end second']);
+  for (const name of ['first', 'second']) t.deepEqual(Buffer.concat(written.get(name)!), Buffer.from(artifacts[`logs/${name}.log`]!));
+  t.is(String(artifacts['logs/second.log']), 'token ghp_[redacted]\n');
+});

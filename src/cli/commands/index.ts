@@ -44,7 +44,7 @@ export const commands: CommandListing[] = [
   },
   {
     name: 'logs',
-    summary: 'the step logs of a finished job, live or archived',
+    summary: 'a job\'s step logs: finished, archived, or running (--follow prints them as they come)',
     load: async () => (await import('./logs.ts')).logsCommand,
   },
   {
