@@ -4,7 +4,8 @@
  * Figures are ratios measured in the same run; write them to docs/benchmarks.md.
  * BENCH_JOBS (default 1000) sets the drain size, BENCH_HISTORY (default 10000)
  * the archived jobs; BENCH_ONLY=writes measures only the record writes,
- * BENCH_ONLY=startup only the CLI's start-up against `node -e 0`.
+ * BENCH_ONLY=startup only the CLI's start-up against `node -e 0`,
+ * BENCH_ONLY=latency only enqueue-to-archive with daemons (BENCH_LATENCY_RUNS, default 50).
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ import { encodeAs, messageOf } from '../src/protocol/record-kind.ts';
 import { newJob, type JobDescriptor } from '../src/protocol/job.ts';
 import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
 import { startupTimes } from './startup.ts';
+import { enqueueToArchive } from './latency.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
@@ -159,6 +161,15 @@ async function main() {
     say(`start-up, medians of 20: node -e 0 ${start.node.toFixed(1)} ms; refci --help ${vsNode(start.help)}; refci status on an empty coordination repository ${vsNode(start.status)}`);
   }
   if (only === 'startup') return fs.rmSync(root, { recursive: true, force: true });
+
+  if (!only || only === 'latency') {
+    const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 50);
+    for (const transport of ['path', 'file://'] as const) {
+      const l = await enqueueToArchive(root, bin, transport, runs);
+      say(`enqueue to archived, idle daemon worker and collector, ${transport}: median ${(l.median / 1000).toFixed(2)} s, 90th percentile ${(l.p90 / 1000).toFixed(2)} s (${l.runs} runs)`);
+    }
+  }
+  if (only === 'latency') return fs.rmSync(root, { recursive: true, force: true });
 
   const writes = await recordWrites();
   say(`record commit written in process (isomorphic-git) ${writes.inProcess.toFixed(1)} ms, with three git processes ${writes.cli.toFixed(1)} ms (${(writes.cli / writes.inProcess).toFixed(1)}x)`);
