@@ -236,6 +236,15 @@ export async function readCategories(worktree: string): Promise<Set<string> | un
   return new Set(names);
 }
 
+/** Those of `atoms` (`cat/pkg`) whose folder in the worktree holds at least one ebuild. */
+export async function packagesAmong(worktree: string, atoms: Iterable<string>): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const atom of atoms) {
+    if ((await listTreeDir(worktree, path.join(worktree, atom))).some((name) => name.endsWith('.ebuild'))) out.add(atom);
+  }
+  return out;
+}
+
 /** `cat/pkg` folders holding at least one ebuild: the packages present in a worktree. */
 export async function listPackages(worktree: string, categories?: ReadonlySet<string>): Promise<Set<string>> {
   const out = new Set<string>();

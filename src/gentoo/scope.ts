@@ -315,3 +315,21 @@ export function scanArgs(scope: Scope, options: ScanArgsOptions = {}): ScanInvoc
   if (scope.repoLevel) runs.push({ label: 'repo-level', args: [REPO_WIDE_TARGET, '-s', 'repo,cat'] });
   return runs;
 }
+
+/**
+ * What the scope needs to read of the tree for these changes: the eclass map
+ * of every package only when an eclass changed (its inheritors are scanned);
+ * otherwise only whether the touched `cat/pkg` folders hold ebuilds. On
+ * ::gentoo (31,000 ebuilds) that is the difference between reading the whole
+ * tree and a few folders, for the common pull request that bumps a package.
+ */
+export function scopeNeeds(changes: readonly ChangedPath[]): { eclassMap: boolean; packages: string[] } {
+  const paths = changes.flatMap((change) => (change.oldPath ? [change.path, change.oldPath] : [change.path]));
+  const eclassMap = paths.some((file) => file.startsWith('eclass/'));
+  const packages = new Set<string>();
+  for (const file of paths) {
+    const parts = file.split('/');
+    if (parts.length >= 3) packages.add(`${parts[0]}/${parts[1]}`);
+  }
+  return { eclassMap, packages: [...packages].sort() };
+}

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
 import { recordNamedMasters } from '../fleet/masters-gate.ts';
-import { changedPaths, listPackages, readCategoriesWithMasters, readInheritance, readLayoutMasters, readUpdateMoves } from '../gentoo/changed-paths.ts';
+import { changedPaths, listPackages, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readUpdateMoves } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
-import { addedVersions, computeScope, scanArgs, type Scope } from '../gentoo/scope.ts';
+import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
 import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { BeforeSteps } from './pipeline.ts';
 
@@ -35,12 +35,14 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
     const changes = await changedPaths(trees.gitDir, trees.basis, trees.merged);
     const categories = await readCategoriesWithMasters(trees.workdir, masters);
-    const inheritance = await readInheritance(trees.workdir);
+    // The whole tree is read only when an eclass changed: its inheritors are then scanned.
+    const needs = scopeNeeds(changes);
+    const inheritance = needs.eclassMap ? await readInheritance(trees.workdir) : undefined;
     const scope = computeScope({
       changes,
-      eclassesByPackage: inheritance.map,
+      eclassesByPackage: inheritance?.map ?? new Map(),
       // Every folder with ebuilds, listed or not: a package in an unknown category is scanned and flagged.
-      existingPackages: await listPackages(trees.workdir),
+      existingPackages: needs.eclassMap ? await listPackages(trees.workdir) : await packagesAmong(trees.workdir, needs.packages),
       categories,
       maxTargets: config.gentoo.maxTargets,
     });
@@ -73,7 +75,9 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
         moves,
         // Findings of these versions that the base has at another version are "carried over".
         addedVersions: addedVersions(changes),
-        inheritance: { fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) },
+        inheritance: inheritance
+          ? { fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) }
+          : { notRead: 'no eclass changed' },
       },
     };
   };

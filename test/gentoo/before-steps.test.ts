@@ -6,6 +6,7 @@ import test from 'ava';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import type { JobDescriptor } from '../../src/protocol/job.ts';
 import { namedMasters } from '../../src/fleet/masters-gate.ts';
+import { scopeNeeds } from '../../src/gentoo/scope.ts';
 import { gentooBeforeSteps } from '../../src/run/gentoo.ts';
 import { git } from '../../src/git/runner.ts';
 import { tempDir } from '../helpers/temp.ts';
@@ -64,8 +65,8 @@ test('with the master configured: its categories count, the move and the bump ar
   // profiles/updates changed: the repository-level run too.
   const repoLevel = ['*/*', '-s', 'repo,cat'];
   t.deepEqual(out.scans, { merged: [['app-misc/hello', 'app-misc/new'], repoLevel], base: [['app-misc/hello', 'app-misc/old'], repoLevel] });
-  // No metadata cache yet: every ebuild's inherit lines were read.
-  t.deepEqual(details.inheritance, { fromCache: 0, fromLines: 3, fromLinesFirst: ['app-misc/hello-1.0', 'app-misc/hello-1.1', 'app-misc/new-1'] });
+  // No eclass changed: the tree's eclass map is not read at all.
+  t.deepEqual(details.inheritance, { notRead: 'no eclass changed' });
 });
 
 test('without the master configured: one line naming it and the fix, and the worker remembers it', async (t) => {
@@ -77,4 +78,12 @@ test('without the master configured: one line naming it and the fix, and the wor
     message: "metadata/layout.conf of pipeline overlay's repository names master gentoo, which the configuration does not give; set pipelines.overlay.masters.gentoo.path to the master's checkout (docs/deploy.md, Overlays)",
   });
   t.deepEqual(namedMasters(state, 'overlay'), ['gentoo']);
+});
+
+test('scopeNeeds: the whole tree only when an eclass changed, otherwise the touched packages', (t) => {
+  t.deepEqual(scopeNeeds([{ status: 'M', path: 'app-misc/hello/hello-1.ebuild' }, { status: 'A', path: 'profiles/updates/1Q-2026' }, { status: 'M', path: 'metadata/layout.conf' }]), {
+    eclassMap: false,
+    packages: ['app-misc/hello', 'profiles/updates'],
+  });
+  t.deepEqual(scopeNeeds([{ status: 'R', path: 'eclass/new.eclass', oldPath: 'dev-libs/x/files/old.eclass' }]), { eclassMap: true, packages: ['dev-libs/x'] });
 });
