@@ -87,6 +87,10 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
     trimmed: false,
     abort,
     timeout: { block: limits.stallMs },
+    // simple-git ends a call 50 ms after git exits even when its output is not read to the end yet:
+    // on a loaded host that lost porcelain lines and rev-parse answers. Wait for the pipes to close;
+    // only a process whose pipes a lingering child keeps open (an ssh ControlMaster) waits the 5 s.
+    completion: { onClose: true, onExit: 5000 },
     input: () => options.input,
     allowEnvironment: Object.keys(env).filter((name) => name.startsWith('GIT_')),
     // The ssh command and a global configuration file are the deployment's own choices (docs/deploy.md).
