@@ -3,9 +3,10 @@ import isogit from 'isomorphic-git';
 
 /**
  * Objects written in the host's private clone, in process with isomorphic-git
- * (no process start on the claim path). Reads of many small files go through
- * `git cat-file --batch` (cat-file.ts). Transport never goes through
- * isomorphic-git: it cannot push with a lease or atomically.
+ * (no process start on the claim path but ssh-keygen, for a worker that
+ * signs). Reads of many small files go through `git cat-file --batch`
+ * (cat-file.ts). Transport never goes through isomorphic-git: it cannot push
+ * with a lease or atomically.
  */
 
 export interface Signature {
