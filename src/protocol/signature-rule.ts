@@ -19,7 +19,8 @@ import type { SignatureKind } from './signed-commit.ts';
  * is there and checkable must be good. When it is on, a judged result must be
  * signed. `error` and `cancelled` results may stay unsigned either way: any
  * host's sweep writes them (a lease that ran out, a malformed job), they are
- * never green, and a signature on one must still be good.
+ * never green, and a signature on one must still be good when the worker it
+ * names has a key listed.
  */
 
 export const JUDGED_STATUSES: ReadonlyArray<ResultRecord['status']> = ['success', 'failure'];
@@ -69,7 +70,8 @@ export function signaturePlan(facts: SignatureFacts): SignaturePlan {
     return { kind: 'refuse', reason: `the result commit of worker ${worker} is not signed, and requireSignatures is on` };
   }
   if (keysOf(facts.signers, worker).length === 0) {
-    if (!requireSignatures) return { kind: 'accept' };
+    // Nothing to check it against: taken as an unsigned result would be.
+    if (!requireSignatures || !judged) return { kind: 'accept' };
     return { kind: 'refuse', reason: `it is signed, but allowed_signers on refs/heads/config has no key for worker ${worker} (${ADD_KEY(worker)})` };
   }
   const checks: SignatureCheck[] = [{ oid: facts.resultOid, what: 'result', worker }];

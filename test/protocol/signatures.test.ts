@@ -182,6 +182,8 @@ test('the rule: requireSignatures decides unsigned judged results; error and can
   const stranger = { result: { worker: 'w9', attempt: 1, status: 'success' as const }, holder: { last: lock('w9', 'claim'), start: lock('w9', 'claim'), startOid: 'C', startSignature: 'ssh' as const } };
   t.deepEqual(signaturePlan(facts({ ...stranger, requireSignatures: false })), { kind: 'accept' });
   t.like(signaturePlan(facts(stranger)), { kind: 'refuse', reason: 'it is signed, but allowed_signers on refs/heads/config has no key for worker w9 (refci worker add w9 <public key> adds it)' });
+  // A sweep's error result signed by a worker whose key is not listed keeps its own reason.
+  t.deepEqual(signaturePlan(facts({ ...stranger, result: { worker: 'w9', attempt: 1, status: 'error' } })), { kind: 'accept' });
   // An unsigned claim: fine while signatures are optional, refused when required.
   const unsignedClaim = { holder: { last: lock('w1', 'claim'), start: lock('w1', 'claim'), startOid: 'C', startSignature: 'unsigned' as const } };
   t.deepEqual(signaturePlan(facts({ ...unsignedClaim, requireSignatures: false })), { kind: 'verify', checks: [{ oid: 'R', what: 'result', worker: 'w1' }] });
