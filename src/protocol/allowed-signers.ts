@@ -77,15 +77,18 @@ export function workersOfKey(signers: AllowedSigner[] | undefined, key: PublicKe
  */
 export function withSigner(text: string, worker: string, key: PublicKey, comment: string, replace: boolean): { text: string; changed: boolean } {
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
-  const mine = (line: string) => {
-    if (!isEntry(line)) return false;
+  /** The key of one of the worker's lines, undefined for any other line. */
+  const keyOn = (line: string): PublicKey | undefined => {
+    if (!isEntry(line)) return undefined;
     const parsed = parseLine(line);
-    return parsed.ok && parsed.signer.worker === worker;
+    return parsed.ok && parsed.signer.worker === worker ? parsed.signer.key : undefined;
   };
-  const has = lines.some((line) => mine(line) && (parseLine(line) as { signer: AllowedSigner }).signer.key.blob === key.blob);
-  const others = lines.filter((line) => mine(line) && (parseLine(line) as { signer: AllowedSigner }).signer.key.blob !== key.blob);
+  const mine = lines.map(keyOn).filter((listed): listed is PublicKey => listed !== undefined);
+  const has = mine.some((listed) => sameKey(listed, key));
+  const others = mine.filter((listed) => !sameKey(listed, key));
   if (has && (!replace || others.length === 0)) return { text, changed: false };
-  const kept = replace ? lines.filter((line) => !mine(line)) : lines;
   const entry = `${worker} ${key.type} ${key.blob}${comment ? ` ${comment}` : ''}`;
-  return { text: `${[...kept, ...(has && !replace ? [] : [entry])].join('\n')}\n`, changed: true };
+  // With replace, the worker's lines go, but the one with this key, which stays where it was.
+  const kept = replace ? lines.filter((line) => keyOn(line) === undefined || (has && sameKey(keyOn(line)!, key))) : lines;
+  return { text: `${[...kept, ...(has ? [] : [entry])].join('\n')}\n`, changed: true };
 }
