@@ -103,6 +103,7 @@ export async function writeCommit(
     // isomorphic-git hands the commit without signature to onSign and stores the answer as the
     // `gpgsig` header, indented as git writes it; `git verify-commit` checks that same payload.
     // The ref is only named so that isomorphic-git does not read HEAD; it is never written.
+    // isomorphic-git calls onSign only when signingKey is set: the key itself is the signer's.
     return isogit.commit({
       fs,
       gitdir,
