@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CoordClone } from '../coord/clone.ts';
 import { writeRecord } from '../coord/records.ts';
+import type { CommitSigner } from '../git/objects.ts';
 import type { Clock } from '../host/clock.ts';
 import { isoOf } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
@@ -13,6 +14,8 @@ export interface WorkerIdentity {
   host: string;
   leaseSec: number;
   tools: Record<string, string>;
+  /** Signs the worker's lock and result commits with its own key (--signing-key); unsigned without one. */
+  sign?: CommitSigner;
 }
 
 export function newNonce(): string {
@@ -62,7 +65,7 @@ export class Lease {
     const event: LockEvent = claim.expect === null ? 'claim' : 'takeover';
     const record = lockRecord(worker, claim.id, event, claim.attempt, clock.now(), claim.previousWorker);
     const parent = claim.expect ?? claim.jobOid;
-    const oid = await writeRecord(clone.gitdir, LOCK, record, { parents: [parent], author: signatureFor('worker', worker.id, clock.now()) });
+    const oid = await writeRecord(clone.gitdir, LOCK, record, { parents: [parent], author: signatureFor('worker', worker.id, clock.now()), sign: worker.sign });
     const pushed = await clone.push([{ ref: lockRef(claim.id), newOid: oid, expect: claim.expect }], { mirror: false });
     return pushed.won ? new Lease(clone, worker, claim, oid, clock) : undefined;
   }
@@ -95,7 +98,7 @@ export class Lease {
   async handBack(reason: string): Promise<boolean> {
     const reasons = [...(this.claim.infrastructure ?? []), reason].slice(-100);
     const record = lockRecord(this.worker, this.jobId, 'release', this.claim.attempt, this.clock.now(), undefined, reasons);
-    const oid = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()) });
+    const oid = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()), sign: this.worker.sign });
     const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });
     if (pushed.won) this.tip = oid;
     return pushed.won;
@@ -116,7 +119,7 @@ export class Lease {
     if (!this.pending) {
       const record = lockRecord(this.worker, this.jobId, 'heartbeat', this.claim.attempt, this.clock.now());
       const author = signatureFor('worker', this.worker.id, this.clock.now());
-      this.pending = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author, artifacts: files });
+      this.pending = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author, artifacts: files, sign: this.worker.sign });
     }
     const oid = this.pending;
     const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });

@@ -5,6 +5,8 @@ import { ConfigSource, type CurrentConfig } from '../coord/config-source.ts';
 import { Presence, type PresenceState } from '../coord/presence.ts';
 import { allowedPipelines, hostKindOf } from '../fleet/rules.ts';
 import { ToolGate, type GateResult } from '../fleet/tool-gate.ts';
+import { signingState } from '../fleet/signing-gate.ts';
+import type { SigningKey } from '../git/ssh-signature.ts';
 import { CoordClone } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
@@ -46,6 +48,12 @@ export interface WorkerOptions {
   runJob: JobRunner;
   /** The environment tool version and update commands run with; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * This host's own key (--signing-key): every lock and result commit the
+   * worker writes is signed with it. Never taken from the coordination
+   * repository.
+   */
+  signingKey?: SigningKey;
 }
 
 /** What the worker knows at the start of a round: configuration, what it may and can run, whether it is drained. */
@@ -169,7 +177,9 @@ async function startRound(run: WorkerRun): Promise<WorkerRound> {
   );
   // A drained worker leaves its tools alone: the operator may be working on the host.
   const checked = drained && run.round ? run.round.gate : await run.tools.check(config, allowed, kind);
-  const gate = withHostProblems(checked, loadHostProblems(options.stateDir, options.clock.now()), options.clock.now());
+  const signing = signingState(config, options.workerId, options.signingKey?.publicKey);
+  sayOnce(run, 'signing', `${signing.block ?? ''}|${signing.note ?? ''}`, signing.note);
+  const gate = withSigning(withHostProblems(checked, loadHostProblems(options.stateDir, options.clock.now()), options.clock.now()), signing.block);
   for (const pipeline of allowed) {
     const why = gate.blocked[pipeline];
     sayOnce(run, `blocked:${pipeline}`, why ?? '', why ? `not claiming pipeline ${pipeline} jobs: ${why}` : run.said.get(`blocked:${pipeline}`) ? `pipeline ${pipeline}: its tools and masters are ready, claiming again` : undefined);
@@ -198,9 +208,10 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const { options, clone } = run;
   const round = await startRound(run);
   const { config } = round.current;
-  const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions };
+  const sign = options.signingKey ? (payload: string) => options.signingKey!.sign(payload) : undefined;
+  const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions, sign };
   const snapshot = await readSnapshot(clone);
-  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: worker.id, log: options.log });
+  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: worker.id, sign, log: options.log });
   if (round.drained) return undefined;
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
@@ -243,6 +254,14 @@ function loadHostProblems(stateDir: string, nowMs: number): HostProblems {
 function noteHostProblem(run: WorkerRun, pipeline: string, reason: string): void {
   const now = run.options.clock.now();
   saveStateFile(run.options.stateDir, HOST_PROBLEMS_FILE, { ...loadHostProblems(run.options.stateDir, now), [pipeline]: { reason, untilMs: now + HOST_PROBLEM_MS } });
+}
+
+/** The gate with every pipeline blocked while the worker's signing does not fit the configuration (its results would be refused). */
+function withSigning(gate: GateResult, block: string | undefined): GateResult {
+  if (!block) return gate;
+  const blocked = { ...gate.blocked };
+  for (const pipeline of gate.runnable) blocked[pipeline] = block;
+  return { ...gate, runnable: [], blocked };
 }
 
 /** The gate, with the pipelines this host recently failed to run moved to `blocked`. */
@@ -372,6 +391,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       lockTip: lease.tip,
       actor: lease.worker.id,
       clock: options.clock,
+      sign: lease.worker.sign,
     });
     options.log(
       published

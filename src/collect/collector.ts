@@ -12,6 +12,8 @@ import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protoc
 import { archiveJob, archiveLeftovers } from '../coord/archive.ts';
 import type { PushResult } from '../git/push.ts';
 import { archivedIds } from '../coord/history.ts';
+import { signatureRefusal } from '../coord/result-signature.ts';
+import { refusalReason } from '../protocol/signature-rule.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, type Decider, type Decision } from './verdict.ts';
 
@@ -37,6 +39,8 @@ export interface CollectorOptions {
   /** A job no publisher can take now (its forge has no settings here); it stays live. Also logged, once per reason and run. */
   onUnpublishable?: (error: Error) => void;
   pollMs?: { min: number; max: number };
+  /** The environment ssh-keygen checks signatures with (PATH, TMPDIR); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const ARTIFACT_LIMIT = 64 * 1024 * 1024;
@@ -139,7 +143,19 @@ async function collectOnce(
       options.onUnpublishable?.(blocked);
       continue;
     }
-    let verdict = await decide(clone, live, round);
+    let refused: string | undefined;
+    try {
+      refused = await signatureRefusal(clone, live, round.config, options.env ?? process.env);
+    } catch (error) {
+      // This host cannot check signatures (no ssh-keygen): nothing is decided, the job waits.
+      const line = `${live.id}: left live, its signatures cannot be checked on this host: ${(error as Error).message}`;
+      if (!said.has(line)) options.log(line);
+      said.add(line);
+      options.onPublishError?.(error);
+      continue;
+    }
+    // A refused result is never decided nor published: the job is archived as an error naming the signature problem.
+    let verdict = refused ? { status: 'error' as const, reason: refusalReason(refused), reports: {} } : await decide(clone, live, round);
     let summary: Summary;
     try {
       for (const publisher of round.publishers) {

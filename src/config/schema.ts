@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NAME_PATTERN } from '../protocol/ids.ts';
 import { MAX_LIVE_LOG_BYTES } from '../protocol/live-log.ts';
+import { ALLOWED_SIGNERS_FILE, parseAllowedSigners, type AllowedSigner } from '../protocol/allowed-signers.ts';
 import { validateKeywordClasses } from '../qa/classes.ts';
 import { validateExcludes } from '../qa/excludes.ts';
 import { isRefciError } from '../errors.ts';
@@ -191,6 +192,13 @@ export const fleetConfigSchema = z
     /** Worker id (or pattern with `*`) to rule; an exact id wins over patterns, patterns match in order. */
     workers: z.record(workerPattern, workerRuleSchema).default({}),
     gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false, countCarriedOver: false }),
+    /**
+     * Judged results (success, failure) must be signed by the worker that
+     * holds the job's lock, with a key listed in allowed_signers; the
+     * collector sets aside any that is not (docs/protocol.md 2.9). Off: an
+     * unsigned result is accepted, a bad signature is still refused.
+     */
+    requireSignatures: z.boolean().default(false),
     /** Main host settings per forge. */
     forges: z.strictObject({ github: forgeSettingsSchema.optional(), codeberg: forgeSettingsSchema.optional() }).default({}),
   })
@@ -239,6 +247,8 @@ export interface ConfigProblem {
 export type ConfigCheck = { ok: true; config: FleetConfig } | { ok: false; problems: ConfigProblem[] };
 
 export function describeProblem(problem: ConfigProblem): string {
+  // allowed_signers has lines, not fields.
+  if (/^line \d+$/.test(problem.field)) return `${problem.file} ${problem.field}: ${problem.reason}`;
   return `${problem.file} field ${problem.field}: ${problem.reason}`;
 }
 
@@ -267,7 +277,7 @@ export interface ParseOptions {
    * are added to the defaults by name (a local `--config FILE`).
    */
   mode?: 'whole' | 'overlay';
-  /** Reads a file named by `gentoo.classes` or `gentoo.excludes`; undefined when it does not exist. */
+  /** Reads a file beside config.json (named by `gentoo.classes` or `gentoo.excludes`, or allowed_signers); undefined when it does not exist. */
   readFile?: (name: string) => string | undefined;
 }
 
@@ -311,7 +321,10 @@ export function referencedFiles(raw: unknown): string[] {
   return [gentoo.classes, gentoo.excludes].filter((value): value is string => typeof value === 'string' && relativePath.safeParse(value).success);
 }
 
-/** Replaces file names in `gentoo.classes` and `gentoo.excludes` by the checked contents of those files. */
+/**
+ * Replaces file names in `gentoo.classes` and `gentoo.excludes` by the checked
+ * contents of those files, and reads allowed_signers when it is there.
+ */
 function resolveConfig(raw: RawFleetConfig, file: string, readFile?: (name: string) => string | undefined): ConfigCheck {
   const problems: ConfigProblem[] = [];
   const load = (field: 'classes' | 'excludes'): unknown => {
@@ -343,11 +356,23 @@ function resolveConfig(raw: RawFleetConfig, file: string, readFile?: (name: stri
   };
   const classes = validate('classes', load('classes'), validateKeywordClasses);
   const excludes = validate('excludes', load('excludes'), validateExcludes);
+  const allowedSigners = readSigners(readFile, problems);
   if (problems.length > 0) return { ok: false, problems };
   const { classes: _c, excludes: _e, ...gentoo } = raw.gentoo;
   const config: FleetConfig = {
     ...raw,
     gentoo: { ...gentoo, ...(classes ? { classes } : {}), ...(excludes ? { excludes } : {}) },
+    ...(allowedSigners ? { allowedSigners } : {}),
   };
   return { ok: true, config };
+}
+
+/** The allowed_signers file beside config.json, checked line by line; undefined when there is none. */
+function readSigners(readFile: ((name: string) => string | undefined) | undefined, problems: ConfigProblem[]): AllowedSigner[] | undefined {
+  const text = readFile?.(ALLOWED_SIGNERS_FILE);
+  if (text === undefined) return undefined;
+  const parsed = parseAllowedSigners(text);
+  if (parsed.ok) return parsed.signers;
+  problems.push(...parsed.problems.map((problem) => ({ file: ALLOWED_SIGNERS_FILE, field: `line ${problem.line}`, reason: problem.reason })));
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { CoordClone } from './clone.ts';
-import type { FileTree } from '../git/objects.ts';
+import type { CommitSigner, FileTree } from '../git/objects.ts';
 import type { RefUpdate } from '../git/push.ts';
 import { writeRecord } from './records.ts';
 import type { Clock } from '../host/clock.ts';
@@ -16,14 +16,15 @@ import type { Snapshot } from '../protocol/snapshot.ts';
  * (created for a job that was never locked). The lock ref stays until the job
  * is archived, so a worker with an older view can never claim a finished job
  * again; a worker whose lease was taken over fails the swap and publishes
- * nothing.
+ * nothing. With `sign`, the result commit carries the writer's signature,
+ * which the collector checks before it publishes (docs/protocol.md 2.9).
  */
 export async function closeJob(
   clone: CoordClone,
-  options: { result: ResultRecord; artifacts: FileTree; parent: string; lockTip?: string; actor: string; clock: Clock },
+  options: { result: ResultRecord; artifacts: FileTree; parent: string; lockTip?: string; actor: string; clock: Clock; sign?: CommitSigner },
 ): Promise<boolean> {
   const author = signatureFor('worker', options.actor, options.clock.now());
-  const oid = await writeRecord(clone.gitdir, RESULT, options.result, { parents: [options.parent], author, artifacts: options.artifacts });
+  const oid = await writeRecord(clone.gitdir, RESULT, options.result, { parents: [options.parent], author, artifacts: options.artifacts, sign: options.sign });
   const updates: RefUpdate[] = [
     { ref: resultRef(options.result.job), newOid: oid, expect: null },
     { ref: lockRef(options.result.job), newOid: oid, expect: options.lockTip ?? null },
@@ -59,6 +60,7 @@ export async function applySweepAction(
   action: SweepAction,
   actor: string,
   clock: Clock,
+  sign?: CommitSigner,
 ): Promise<boolean> {
   const live = snapshot.get(action.id);
   if (!live?.job) return false;
@@ -66,9 +68,9 @@ export async function applySweepAction(
     const lockOid = action.kind === 'reject' ? action.lockOid : undefined;
     const result = closingResult(action.id, 'error', action.reason, actor, 0, clock.now());
     // On a lock, the result extends the lock's chain (which reaches the job), so no lock commit is left unreachable.
-    return closeJob(clone, { result, artifacts: {}, parent: lockOid ?? live.job.oid, lockTip: lockOid, actor, clock });
+    return closeJob(clone, { result, artifacts: {}, parent: lockOid ?? live.job.oid, lockTip: lockOid, actor, clock, sign });
   }
   const status = action.kind === 'expire' ? 'error' : 'cancelled';
   const result = closingResult(action.id, status, action.reason, actor, action.attempt, clock.now());
-  return closeJob(clone, { result, artifacts: {}, parent: action.lockOid, lockTip: action.lockOid, actor, clock });
+  return closeJob(clone, { result, artifacts: {}, parent: action.lockOid, lockTip: action.lockOid, actor, clock, sign });
 }

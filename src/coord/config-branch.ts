@@ -4,6 +4,7 @@ import { writeRecordCommit } from '../git/objects.ts';
 import { createRef, setSymbolicRef } from '../git/refs.ts';
 import type { Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
+import { ALLOWED_SIGNERS_FILE } from '../protocol/allowed-signers.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from '../config/schema.ts';
@@ -31,9 +32,9 @@ export async function readConfigCommit(gitdir: string, commit: string): Promise<
     return { ok: false, problems: [{ file: CONFIG_FILE, field: '(top level)', reason: `${outcome.size} bytes, more than the limit of ${MAX_CONFIG_BYTES}` }] };
   }
   const text = outcome.content.toString('utf8');
-  let names: string[] = [];
+  let names: string[] = [ALLOWED_SIGNERS_FILE];
   try {
-    names = referencedFiles(JSON.parse(text));
+    names = [...referencedFiles(JSON.parse(text)), ALLOWED_SIGNERS_FILE];
   } catch {
     // checkConfigText reports the JSON problem.
   }

@@ -4,6 +4,7 @@ import { checkConfigValue, describeProblems } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
 import type { CoordClone } from './clone.ts';
 import { loadStateFile, saveStateFile } from './state-file.ts';
+import { ALLOWED_SIGNERS_FILE, formatAllowedSigners } from '../protocol/allowed-signers.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
 
 export interface CurrentConfig {
@@ -70,13 +71,16 @@ export class ConfigSource {
 
   /** The last valid configuration this host used, checked again: a newer refci may read it differently. */
   private loadCache(): CurrentConfig | undefined {
-    const cached = loadStateFile<{ commit?: unknown; config?: unknown }>(this.stateDir, CACHE_FILE, () => ({}));
+    const cached = loadStateFile<{ commit?: unknown; config?: unknown; allowedSigners?: unknown }>(this.stateDir, CACHE_FILE, () => ({}));
     if (typeof cached.commit !== 'string') return undefined;
-    const checked = checkConfigValue(cached.config, { file: CACHE_FILE });
+    const signers = typeof cached.allowedSigners === 'string' ? cached.allowedSigners : undefined;
+    const checked = checkConfigValue(cached.config, { file: CACHE_FILE, readFile: (name) => (name === ALLOWED_SIGNERS_FILE ? signers : undefined) });
     return checked.ok ? { config: checked.config, commit: cached.commit, source: 'branch' } : undefined;
   }
 
+  /** The allowed signers are kept as the file's text, read back like the branch's file. */
   private saveCache(current: CurrentConfig): void {
-    saveStateFile(this.stateDir, CACHE_FILE, { commit: current.commit, config: current.config });
+    const { allowedSigners, ...config } = current.config;
+    saveStateFile(this.stateDir, CACHE_FILE, { commit: current.commit, config, ...(allowedSigners ? { allowedSigners: formatAllowedSigners(allowedSigners) } : {}) });
   }
 }

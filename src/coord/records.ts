@@ -1,4 +1,4 @@
-import { writeRecordCommit, type FileTree, type Signature } from '../git/objects.ts';
+import { writeRecordCommit, type CommitSigner, type FileTree, type Signature } from '../git/objects.ts';
 import { readFiles } from '../git/cat-file.ts';
 import { MAX_RECORD_BYTES, type Decoded } from '../protocol/codec.ts';
 import { decodeAs, encodeAs, messageOf, type RecordKind } from '../protocol/record-kind.ts';
@@ -8,19 +8,21 @@ import { decodeAs, encodeAs, messageOf, type RecordKind } from '../protocol/reco
  * its kind (plus artifacts, for results) in the tree, the kind's subject and
  * trailers as the message, the parents that chain it (job <- claim <-
  * heartbeat ... <- result). Archiving one commit that reaches the result keeps
- * all of it.
+ * all of it. With `sign`, the commit carries the writer's SSH signature
+ * (workers sign their lock and result commits, docs/protocol.md 2.9).
  */
 export function writeRecord<T>(
   gitdir: string,
   kind: RecordKind<T>,
   record: T,
-  options: { parents: string[]; author: Signature; artifacts?: FileTree },
+  options: { parents: string[]; author: Signature; artifacts?: FileTree; sign?: CommitSigner },
 ): Promise<string> {
   return writeRecordCommit(gitdir, {
     files: { ...options.artifacts, [kind.file]: encodeAs(kind, record) },
     parents: options.parents,
     message: messageOf(kind, record),
     author: options.author,
+    sign: options.sign,
   });
 }
 

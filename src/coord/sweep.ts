@@ -1,4 +1,5 @@
 import type { CoordClone } from './clone.ts';
+import type { CommitSigner } from '../git/objects.ts';
 import type { Clock } from '../host/clock.ts';
 import { observeLocks } from '../protocol/lease.ts';
 import type { Snapshot } from '../protocol/snapshot.ts';
@@ -12,8 +13,10 @@ export interface SweepLiveOptions {
   leaseSec: number;
   /** Queued jobs older than this end as errors (the configuration's queueTimeoutSec). */
   queueTimeoutSec?: number;
-  /** Who signs the closing results: a worker or the collector. */
+  /** Who writes the closing results (their author and `worker`): a worker or the collector. */
   actor: string;
+  /** Signs the closing results with this host's key (a worker started with --signing-key). */
+  sign?: CommitSigner;
   log?: (line: string) => void;
 }
 
@@ -32,7 +35,7 @@ export async function sweepLive(clone: CoordClone, snapshot: Snapshot, options: 
   const plan = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: options.leaseSec, queueTimeoutSec: options.queueTimeoutSec });
   let closed = false;
   for (const action of plan.actions) {
-    if (await applySweepAction(clone, snapshot, action, options.actor, options.clock)) {
+    if (await applySweepAction(clone, snapshot, action, options.actor, options.clock, options.sign)) {
       closed = true;
       options.log?.(`${action.id}: ${action.reason}`);
     }

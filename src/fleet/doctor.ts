@@ -18,6 +18,7 @@ import { CONFIG_REF, DOCTOR_PREFIX, drainRef, liveRefspecs } from '../protocol/r
 import { detectSandbox } from '../host/sandbox.ts';
 import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
 import { mastersProblems } from './masters-gate.ts';
+import { checkCollectorSigning, checkWorkerSigning } from './doctor-signing.ts';
 import { toolVersions } from './tool-versions.ts';
 import { allowedPipelines, hostKindOf } from './rules.ts';
 import { readinessProblem, toolsOf, toolsOfAll, updateCommand, versionProblem } from './versions.ts';
@@ -43,6 +44,8 @@ export interface DoctorOptions {
   configFile?: string;
   pipelines?: string[];
   hostKind?: string;
+  /** This worker's signing key (--signing-key, REFCI_SIGNING_KEY), as refci work would use it. */
+  signingKey?: string;
   /** The main host: forge tokens instead of tools and sandbox. */
   main?: boolean;
   /** Where GITHUB_TOKEN and CODEBERG_TOKEN are looked up (the main host), and what tools and the sandbox probe run with; process.env by default. */
@@ -81,6 +84,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     checks.push({ name: 'coordination repository', status: 'warn', detail: 'not checked', fix: 'pass --coord URL to check access and the configuration branch' });
   }
   if (options.main) checks.push(...(await checkForgeTokens(config ?? defaultConfig(), env)));
+  if (options.main) checks.push(...(await checkCollectorSigning(config ?? defaultConfig(), env)));
+  else checks.push(...(await checkWorkerSigning(config ?? defaultConfig(), options.workerId, options.signingKey, env)));
   if (!options.main) {
     const used = config ?? defaultConfig();
     const pipelines = allowedPipelines(used, options.workerId, options.pipelines);

@@ -3,9 +3,10 @@ import isogit from 'isomorphic-git';
 
 /**
  * Objects written in the host's private clone, in process with isomorphic-git
- * (no process start on the claim path). Reads of many small files go through
- * `git cat-file --batch` (cat-file.ts). Transport never goes through
- * isomorphic-git: it cannot push with a lease or atomically.
+ * (no process start on the claim path but ssh-keygen, for a worker that
+ * signs). Reads of many small files go through `git cat-file --batch`
+ * (cat-file.ts). Transport never goes through isomorphic-git: it cannot push
+ * with a lease or atomically.
  */
 
 export interface Signature {
@@ -80,9 +81,15 @@ export async function commitTree(gitdir: string, commitOid: string): Promise<str
   return commit.tree;
 }
 
+/**
+ * Makes the armored SSH signature of a commit payload (ssh-signature.ts):
+ * records a worker writes are signed with its own key.
+ */
+export type CommitSigner = (payload: string) => Promise<string>;
+
 export async function writeCommit(
   gitdir: string,
-  options: { tree: string; parents: string[]; message: string; author: Signature },
+  options: { tree: string; parents: string[]; message: string; author: Signature; sign?: CommitSigner },
 ): Promise<string> {
   const person = {
     name: options.author.name,
@@ -90,18 +97,57 @@ export async function writeCommit(
     timestamp: Math.floor(options.author.timeMs / 1000),
     timezoneOffset: 0,
   };
+  const message = `${options.message}\n`;
+  const sign = options.sign;
+  if (sign) {
+    // isomorphic-git hands the commit without signature to onSign and stores the answer as the
+    // `gpgsig` header, indented as git writes it; `git verify-commit` checks that same payload.
+    // The ref is only named so that isomorphic-git does not read HEAD; it is never written.
+    // isomorphic-git calls onSign only when signingKey is set: the key itself is the signer's.
+    return isogit.commit({
+      fs,
+      gitdir,
+      tree: options.tree,
+      parent: options.parents,
+      message,
+      author: person,
+      committer: person,
+      ref: 'refs/refci/signed-record',
+      noUpdateBranch: true,
+      signingKey: 'refci',
+      onSign: async ({ payload }) => ({ signature: await sign(payload) }),
+    });
+  }
   return isogit.writeCommit({
     fs,
     gitdir,
-    commit: { tree: options.tree, parent: options.parents, message: `${options.message}\n`, author: person, committer: person },
+    commit: { tree: options.tree, parent: options.parents, message, author: person, committer: person },
   });
 }
 
 /** Writes the files as a tree and commits it: the shape of every record refci stores. */
 export async function writeRecordCommit(
   gitdir: string,
-  options: { files: FileTree; parents: string[]; message: string; author: Signature },
+  options: { files: FileTree; parents: string[]; message: string; author: Signature; sign?: CommitSigner },
 ): Promise<string> {
   const tree = await writeFileTree(gitdir, options.files);
-  return writeCommit(gitdir, { tree, parents: options.parents, message: options.message, author: options.author });
+  return writeCommit(gitdir, { tree, parents: options.parents, message: options.message, author: options.author, sign: options.sign });
+}
+
+/** A commit object's text as stored (headers, a signature if any, the message), for checking its signature. */
+export async function readCommitText(gitdir: string, oid: string): Promise<string> {
+  const { type, object } = await isogit.readObject({ fs, gitdir, oid, format: 'content' });
+  if (type !== 'commit') throw new Error(`${oid} is a ${type}, not a commit`);
+  return Buffer.from(object as Uint8Array).toString('utf8');
+}
+
+/**
+ * A tree equal to `baseTree` with the file `name` at its top set to
+ * `content` (the configuration branch's allowed_signers, changed by refci
+ * worker add); every other entry is kept as it is.
+ */
+export async function withTopFile(gitdir: string, baseTree: string, name: string, content: string): Promise<string> {
+  const entries = (await readTreeEntries(gitdir, baseTree)).filter((entry) => entry.path !== name);
+  entries.push({ mode: '100644', path: name, oid: await writeBlob(gitdir, content), type: 'blob' });
+  return writeTreeEntries(gitdir, entries);
 }

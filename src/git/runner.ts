@@ -44,9 +44,14 @@ const PASSED_GIT_VARIABLES = new Set([
 /** Programs git would start for a person (editors, pagers, password prompts): refci never wants one. */
 const INTERACTIVE_VARIABLES = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX']);
 
-function environment(extra: Record<string, string> | undefined): Record<string, string> {
+/**
+ * The environment git and the tools git itself would start (ssh-keygen) run
+ * with: the host's, without interactive programs and without GIT_ variables a
+ * deployment did not set on purpose, never prompting, in the C locale.
+ */
+export function gitEnvironment(extra: Record<string, string> | undefined, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
+  for (const [name, value] of Object.entries(base)) {
     if (value === undefined || INTERACTIVE_VARIABLES.has(name)) continue;
     if (!name.startsWith('GIT_') || PASSED_GIT_VARIABLES.has(name)) env[name] = value;
   }
@@ -72,7 +77,7 @@ function environment(extra: Record<string, string> | undefined): Record<string, 
  * a value that reached argv by mistake cannot run a command.
  */
 export async function git(args: string[], options: GitOptions = {}): Promise<GitOutput> {
-  const env = environment(options.env);
+  const env = gitEnvironment(options.env);
   const timeout = AbortSignal.timeout(options.timeoutMs ?? limits.timeoutMs);
   const abort = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   let finished: { exitCode: number; stdOut: Buffer[]; stdErr: Buffer[] } | undefined;
@@ -82,6 +87,10 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
     trimmed: false,
     abort,
     timeout: { block: limits.stallMs },
+    // simple-git ends a call 50 ms after git exits even when its output is not read to the end yet:
+    // on a loaded host that lost porcelain lines and rev-parse answers. Wait for the pipes to close;
+    // only a process whose pipes a lingering child keeps open (an ssh ControlMaster) waits the 5 s.
+    completion: { onClose: true, onExit: 5000 },
     input: () => options.input,
     allowEnvironment: Object.keys(env).filter((name) => name.startsWith('GIT_')),
     // The ssh command and a global configuration file are the deployment's own choices (docs/deploy.md).

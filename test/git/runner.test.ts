@@ -89,3 +89,13 @@ test('the log gives trailers, not subjects, as data', async (t) => {
     ],
   );
 });
+
+test('output that arrives after git exited is read to the end (a loaded host delays it the same way)', async (t) => {
+  const dir = tempDir(t);
+  const config = path.join(dir, 'gitconfig');
+  // The alias exits at once; what it started writes half a second later, on the same pipe.
+  fs.writeFileSync(config, '[alias]\n\tlate = "!sh -c \'(sleep 0.5; echo late) & exit 0\'"\n');
+  const out = await git(['late'], { cwd: dir, env: { GIT_CONFIG_GLOBAL: config } });
+  t.is(out.exitCode, 0);
+  t.is(out.stdout.trim(), 'late');
+});

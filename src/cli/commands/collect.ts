@@ -72,6 +72,7 @@ export const collectCommand: Command = {
       stop: stop.signal,
       onPublishError: (error) => errors.push(error),
       onUnpublishable: (error) => unpublishable.push(error),
+      env: context.env,
     }).finally(() => stop.dispose());
     // Under cron every line is mail: a round that archived nothing says nothing unless asked.
     if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);

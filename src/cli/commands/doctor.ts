@@ -5,12 +5,14 @@ import { systemClock } from '../../host/clock.ts';
 import { isValidName } from '../../protocol/ids.ts';
 import { integer, type Command } from '../command.ts';
 import { coordHelp, coordOptions } from '../context.ts';
+import { signingKeyPath } from '../signing-key.ts';
 
 export const doctorCommand: Command = {
-  usage: 'refci doctor [--coord URL] [--worker-id ID] [--main] [--pipelines a,b] [--config FILE] [--json]',
+  usage: 'refci doctor [--coord URL] [--worker-id ID] [--signing-key FILE] [--main] [--pipelines a,b] [--config FILE] [--json]',
   help: [
     ...coordHelp,
     '--worker-id ID      the worker to check for (default: the host name), as refci work would run it',
+    '--signing-key FILE  as refci work --signing-key (also REFCI_SIGNING_KEY): the key, ssh-keygen, allowed_signers',
     '--pipelines a,b     check only the tools of these pipelines',
     '--host-kind KIND    as refci work --host-kind',
     '--main              the main host: check its forge tokens (GITHUB_TOKEN, CODEBERG_TOKEN, configured token files), not tools and sandbox',
@@ -22,6 +24,7 @@ export const doctorCommand: Command = {
   options: {
     ...coordOptions,
     'worker-id': { type: 'string' },
+    'signing-key': { type: 'string' },
     pipelines: { type: 'string' },
     'host-kind': { type: 'string' },
     main: { type: 'boolean' },
@@ -45,6 +48,7 @@ export const doctorCommand: Command = {
       pipelines: typeof flags.pipelines === 'string' ? flags.pipelines.split(',').filter(Boolean) : undefined,
       hostKind: flags['host-kind'] as string | undefined,
       main,
+      signingKey: signingKeyPath(flags, io.env),
       env: io.env,
       minFreeBytes: (integer(flags, 'min-free', 'doctor') ?? 2) * 1024 ** 3,
     });

@@ -54,7 +54,7 @@ export const commands: CommandListing[] = [
   },
   {
     name: 'worker',
-    summary: 'drain a worker (it finishes its job and claims no more) or undrain it',
+    summary: 'drain a worker (it finishes its job and claims no more) or undrain it; add its signing key to allowed_signers',
     load: async () => (await import('./worker.ts')).workerCommand,
   },
   {

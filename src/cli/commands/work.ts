@@ -2,6 +2,7 @@ import { runWorker } from '../../claim/worker.ts';
 import { loadConfigFile } from '../../config/load.ts';
 import { RefciError } from '../../errors.ts';
 import { isValidName } from '../../protocol/ids.ts';
+import { signingKeyOf } from '../signing-key.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import { pipelineRunner } from '../../run/job-runner.ts';
 import { integer, type Command } from '../command.ts';
@@ -20,11 +21,12 @@ function allowLocalRepos(flags: Record<string, unknown>, env: NodeJS.ProcessEnv)
 }
 
 export const workCommand: Command = {
-  usage: 'refci work --coord URL [--once] [--worker-id ID] [--pipelines a,b] [--host-kind KIND] [--config FILE] [--allow-local-repos]',
+  usage: 'refci work --coord URL [--once] [--worker-id ID] [--signing-key FILE] [--pipelines a,b] [--host-kind KIND] [--config FILE] [--allow-local-repos]',
   help: [
     ...coordHelp,
     '--once              take what is free, then exit (for cron)',
     '--worker-id ID      this worker\'s name in locks, presence and the audit trail (default: the host name)',
+    '--signing-key FILE  sign lock and result commits with this ssh private key (also REFCI_SIGNING_KEY); refci worker add lists its .pub',
     '--pipelines a,b     run only these of the pipelines the configuration gives this worker',
     '--host-kind KIND    which update commands fit this host (default: the configuration\'s workers rule, else "default")',
     '--poll-max SEC      longest sleep between looks at the queue when idle (default 30)',
@@ -35,6 +37,7 @@ export const workCommand: Command = {
     ...coordOptions,
     once: { type: 'boolean' },
     'worker-id': { type: 'string' },
+    'signing-key': { type: 'string' },
     config: { type: 'string' },
     pipelines: { type: 'string' },
     'host-kind': { type: 'string' },
@@ -56,6 +59,7 @@ export const workCommand: Command = {
     for (const name of config ? (pipelines ?? []) : []) {
       if (!config!.pipelines[name]) throw new RefciError('usage', `no pipeline named ${name}`, `configured: ${Object.keys(config!.pipelines).join(', ')}`);
     }
+    const signingKey = await signingKeyOf(flags, context.env);
     const progress = progressDisplay(io, context.clock, lineLogger(io, context.clock, workerId));
     const stop = stopOnSignals(io, progress.log);
     try {
@@ -73,6 +77,7 @@ export const workCommand: Command = {
         pollMs: pollMax === undefined ? undefined : { min: Math.min(1000, pollMax * 1000), max: pollMax * 1000 },
         runJob: pipelineRunner({ stateDir: context.stateDir, onStep: progress.onStep, env: context.env, allowLocalRepos: allowLocalRepos(flags, context.env) }),
         env: context.env,
+        signingKey,
       });
       progress.dispose();
       io.out(`${workerId}: ran ${summary.ran} job(s), published ${summary.published}, lost ${summary.lost}${summary.handedBack ? `, handed back ${summary.handedBack}` : ''}`);
