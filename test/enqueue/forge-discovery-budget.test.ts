@@ -5,7 +5,9 @@
  */
 import test from 'ava';
 import { positionBand } from '../../src/forge/queue-position.ts';
+import type { RecordedRequest } from '../helpers/fake-forge.ts';
 import { forgeCoord, type ForgeCoord } from '../helpers/forge-coord.ts';
+import { ManualClock } from '../helpers/temp.ts';
 
 const positionOf = (description: string | null) => Number(/position (\d+)/.exec(description ?? '')?.[1]);
 
@@ -15,8 +17,12 @@ function postedSince(f: ForgeCoord, from: number): Array<[number, number]> {
   return f.fake.statuses.slice(from).map((status) => [prOfHead.get(status.sha)!, positionOf(status.description)]);
 }
 
-test.serial('30 queued pull requests: each poll posts positions within the hour\'s budget, once per pull request, only when a step is crossed', async (t) => {
-  const f = await forgeCoord(t, 'github');
+test.serial('30 queued pull requests: each poll posts positions within the hour\'s budget, once per pull request, only when a step is crossed, a second apart', async (t) => {
+  // The forge client has a clock of its own, moved only by its waits: the fake forge's moves by itself at each write.
+  const clientClock = new ManualClock(Date.parse('2025-03-01T10:00:00Z'));
+  const f = await forgeCoord(t, 'github', { retry: { now: () => clientClock.now(), sleep: async (ms) => clientClock.advance(ms) } });
+  const sentAt = new Map<RecordedRequest, number>();
+  f.fake.onRequest = (request) => sentAt.set(request, clientClock.now());
   for (let i = 0; i < 30; i++) f.fake.openPull();
   const options = { queuedStatuses: 30, writeBudget: { writesPerHour: 100, progressPerHour: 10 } };
   const last = new Map<number, number>();
@@ -64,6 +70,11 @@ test.serial('30 queued pull requests: each poll posts positions within the hour\
   t.true(posted.length <= 10);
   t.deepEqual(posted.slice(0, 4), [[5, 1], [6, 2], [7, 3], [8, 4]], 'crossing 1, 2, 3 and 5');
   t.false(posted.some(([pr]) => pr === 10), '10 -> 6 stays between 5 and 10: not posted');
+
+  // Every write a second or more after the one before, on the client's clock.
+  const writes = f.fake.requests.filter((r) => r.method === 'POST').map((r) => sentAt.get(r)!);
+  t.true(writes.length >= 25);
+  for (let i = 1; i < writes.length; i++) t.true(writes[i]! - writes[i - 1]! >= 1000, `write ${i}: ${writes[i]! - writes[i - 1]!} ms after the one before`);
 
   // Over the whole test, no hour held more than the progress share.
   const times = f.fake.statuses.map((status) => Date.parse(status.createdAt));
