@@ -1,4 +1,8 @@
-/** Publishing on the fake forges through the real collector and a real coordination repository. */
+/**
+ * Publishing on the fake forges through the real collector and a real coordination repository.
+ * Serial, as the discovery tests: run at once on a loaded machine, a push now and then reads as
+ * failed (git exits 0 without its porcelain lines), on main as well.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +35,7 @@ async function summaryOf(f: ForgeCoord, id: string) {
 }
 
 for (const flavor of FLAVORS) {
-  test(`${flavor}: a verdict becomes a status with the report link and one comment; a crash before archiving publishes again without a second comment`, async (t) => {
+  test.serial(`${flavor}: a verdict becomes a status with the report link and one comment; a crash before archiving publishes again without a second comment`, async (t) => {
     const f = await forgeCoord(t, flavor);
     const pull = { ...f.fake.openPull() };
     const [entry] = (await f.poll()).enqueued;
@@ -75,7 +79,7 @@ for (const flavor of FLAVORS) {
     t.false(notice!.body.includes('refci:report'), 'the notice is never taken for the report comment');
   });
 
-  test(`${flavor}: a head that moved during the run gets nothing published, and the history says superseded`, async (t) => {
+  test.serial(`${flavor}: a head that moved during the run gets nothing published, and the history says superseded`, async (t) => {
     const f = await forgeCoord(t, flavor);
     const oldHead = f.fake.openPull().headSha;
     const [entry] = (await f.poll()).enqueued;
@@ -92,7 +96,7 @@ for (const flavor of FLAVORS) {
   });
 }
 
-test('running on <worker> once per claim; a job whose worker died after its attempts ends in error, never pending', async (t) => {
+test.serial('running on <worker> once per claim; a job whose worker died after its attempts ends in error, never pending', async (t) => {
   const f = await forgeCoord(t, 'github');
   const pull = f.fake.openPull();
   const [entry] = (await f.poll({ maxAttempts: 1 })).enqueued;
@@ -117,7 +121,7 @@ test('running on <worker> once per claim; a job whose worker died after its atte
   t.regex(botComments(f)[0]!.body, /## ⚠️ The check could not be completed/);
 });
 
-test('a cancelled job: error on an open pull request; nothing on a closed one or one labelled noci', async (t) => {
+test.serial('a cancelled job: error on an open pull request; nothing on a closed one or one labelled noci', async (t) => {
   const f = await forgeCoord(t, 'github');
   for (let i = 0; i < 3; i++) f.fake.openPull();
   const jobs = (await f.poll()).enqueued;
@@ -134,7 +138,7 @@ test('a cancelled job: error on an open pull request; nothing on a closed one or
   t.is(botComments(f).length, 0);
 });
 
-test('jobs of other repositories, other forges and without a pull request are left alone', async (t) => {
+test.serial('jobs of other repositories, other forges and without a pull request are left alone', async (t) => {
   const f = await forgeCoord(t, 'github');
   const forgePublisher = publisher(f);
   const web = f.fake.webUrl;
@@ -148,7 +152,7 @@ test('jobs of other repositories, other forges and without a pull request are le
   t.true(sameRepository('/srv/git/gentoo.git', '/srv/git/gentoo'));
 });
 
-test('a forge that fails leaves the job live; the next round publishes and archives it', async (t) => {
+test.serial('a forge that fails leaves the job live; the next round publishes and archives it', async (t) => {
   const f = await forgeCoord(t, 'github');
   f.fake.openPull();
   const [entry] = (await f.poll()).enqueued;
