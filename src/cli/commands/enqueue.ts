@@ -79,6 +79,8 @@ export const enqueueCommand: Command = {
         if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, 'see refci enqueue --help');
       }
     }
+    // Read before any git, so a wrong number is a usage error at once.
+    const writeBudget = forgeMode ? writeBudgetFlags(flags, 'enqueue') : undefined;
     const maxAttempts = integer(flags, 'max-attempts', 'enqueue');
     const timeoutSec = integer(flags, 'timeout', 'enqueue');
     const priority = integer(flags, 'priority', 'enqueue');
@@ -114,7 +116,7 @@ export const enqueueCommand: Command = {
         pipeline: common.pipeline,
         statusContext: found.settings.statusContext,
         queuedStatuses: integer(flags, 'queued-statuses', 'enqueue') ?? DEFAULT_QUEUED_STATUSES,
-        writeBudget: writeBudgetFlags(flags, 'enqueue'),
+        writeBudget,
         priority: { normal: common.priority ?? 0, high: integer(flags, 'high-priority', 'enqueue') ?? PRIORITY_CI },
         maxAttempts: common.maxAttempts,
         timeoutSec: common.timeoutSec,
