@@ -1,7 +1,10 @@
 /** Flags shared by `refci enqueue` and `refci collect` to reach a forge. */
 import type { FleetConfig, ForgeSettings } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
-import { createForge, resolveToken, TOKEN_ENV, type Forge, type ForgeKind } from '../forge/index.ts';
+import { createForge, DEFAULT_RETRY, resolveToken, TOKEN_ENV, type Forge, type ForgeKind } from '../forge/index.ts';
+import { WritePacer } from '../forge/pacer.ts';
+import { writeBudgetLimits, type WriteBudgetLimits } from '../forge/write-budget.ts';
+import { integer } from './command.ts';
 import type { Io } from './command.ts';
 
 export const forgeOptions = {
@@ -12,6 +15,8 @@ export const forgeOptions = {
   'status-context': { type: 'string' },
   login: { type: 'string' },
   'allow-http-api': { type: 'boolean' },
+  'writes-per-hour': { type: 'string' },
+  'progress-per-hour': { type: 'string' },
 } as const;
 
 export const forgeHelp = [
@@ -25,9 +30,37 @@ export const forgeHelp = [
   '                    configuration (forges.github, forges.codeberg); a flag wins',
   '--status-context NAME   commit status context, also names the report comment (default gentoo-ci)',
   '--login NAME        the token user\'s login when GET /user cannot tell (a GitHub App: <app>[bot])',
+  '--writes-per-hour N     statuses and comments this command posts on the forge in any hour (default 300;',
+  '                    GitHub allows 500); verdicts first, progress statuses only within --progress-per-hour',
+  '--progress-per-hour N   "queued, position N" and "running on" statuses in any hour (default 60)',
 ];
 
+/** The write budget from --writes-per-hour and --progress-per-hour; the defaults for what is not given. */
+export function writeBudgetFlags(flags: Record<string, unknown>, command: string): WriteBudgetLimits {
+  const read = (name: string) => {
+    const value = integer(flags, name, command);
+    if (value !== undefined && value < 0) throw new RefciError('usage', `--${name} must be 0 or more, not ${value}`, `see refci ${command} --help`);
+    return value;
+  };
+  return writeBudgetLimits({ writesPerHour: read('writes-per-hour'), progressPerHour: read('progress-per-hour') });
+}
+
 const PER_FORGE = ['api-url', 'token-file', 'login'] as const;
+
+/** The write pacer of each forge in this process: clients of one forge (one token) share it, so all their writes are spaced. */
+export type ForgePacers = (kind: ForgeKind) => WritePacer;
+
+export function processPacers(): ForgePacers {
+  const made = new Map<ForgeKind, WritePacer>();
+  return (kind) => {
+    let pacer = made.get(kind);
+    if (!pacer) {
+      pacer = new WritePacer(DEFAULT_RETRY.writeGapMs, DEFAULT_RETRY);
+      made.set(kind, pacer);
+    }
+    return pacer;
+  };
+}
 
 /**
  * The forges named by --github / --codeberg (none when neither is given). `both` allows one of
@@ -38,7 +71,7 @@ export async function forgesFromFlags(
   flags: Record<string, unknown>,
   io: Io,
   command: string,
-  options: { both: boolean; log?: (line: string) => void; forges?: FleetConfig['forges'] },
+  options: { both: boolean; log?: (line: string) => void; forges?: FleetConfig['forges']; pacers?: ForgePacers },
 ): Promise<Array<{ forge: Forge; settings: ForgeSettings }>> {
   const kinds = (['github', 'codeberg'] as const).filter((name) => typeof flags[name] === 'string');
   if (kinds.length === 0) {
@@ -58,7 +91,7 @@ export async function forgesFromFlags(
     const settings = forgeSettings(flags, kind, io.env, options.forges, options.log ?? ((line) => io.err(line)));
     const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
     const allowHttp = allowHttpApi(flags, io.env);
-    const forge = createForge(kind, { repo: flags[kind] as string, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log: options.log });
+    const forge = createForge(kind, { repo: flags[kind] as string, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log: options.log, pacer: options.pacers?.(kind) });
     forges.push({ forge, settings });
   }
   return forges;
@@ -81,11 +114,12 @@ export async function forgeForJobs(
   io: Io,
   configured: FleetConfig['forges'] = {},
   log?: (line: string) => void,
+  pacers?: ForgePacers,
 ): Promise<{ forge: Forge; settings: ForgeSettings }> {
   const settings = forgeSettings(flags, kind, io.env, configured, log ?? ((line) => io.err(line)));
   const token = await resolveToken({ forge: kind, env: io.env, tokenFile: settings.tokenFile });
   const allowHttp = allowHttpApi(flags, io.env);
-  return { forge: createForge(kind, { repo, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log }), settings };
+  return { forge: createForge(kind, { repo, token, apiUrl: settings.apiUrl, allowHttp, login: settings.login, log, pacer: pacers?.(kind) }), settings };
 }
 
 /**

@@ -119,10 +119,6 @@ async function collectOnce(
   const { closed } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: options.collectorId, log: options.log });
   if (closed) snapshot = await readSnapshot(clone);
 
-  for (const publisher of round.publishers) {
-    await publisher.observe?.(snapshot).catch((error: unknown) => options.log(`live statuses not published: ${(error as Error).message}`));
-  }
-
   let archived = 0;
   const done = [...snapshot.values()].filter((live) => ['finished', 'cancelled', 'orphan'].includes(stateOf(live)));
   const inHistory = await archivedIds(clone, done.map((live) => live.id));
@@ -163,7 +159,15 @@ async function collectOnce(
         if (note) verdict = { ...verdict, reason: `${verdict.reason} (${note})` };
       }
       summary = summarise(live, verdict, options.clock.now());
-      for (const publisher of round.publishers) await publisher.publish(descriptorOf(live), summary, verdict);
+      for (const [index, publisher] of round.publishers.entries()) {
+        const note = await publisher.publish(descriptorOf(live), summary, verdict);
+        if (!note) continue;
+        // Given up for good (the forge kept refusing): the archive says why, and so do the
+        // publishers already told (publishing twice is harmless).
+        verdict = { ...verdict, reason: `${verdict.reason} (${note})` };
+        summary = summarise(live, verdict, options.clock.now());
+        for (const earlier of round.publishers.slice(0, index)) await earlier.publish(descriptorOf(live), summary, verdict);
+      }
     } catch (error) {
       // Not archived: the next round publishes it again.
       options.log(`${live.id}: publishing failed, left for the next round: ${(error as Error).message}`);
@@ -178,6 +182,10 @@ async function collectOnce(
       options.log(`${live.id}: not archived, trying again next round: ${notWon(pushed)}`);
       await clone.fetch(liveRefspecs({ history: true }));
     }
+  }
+  // After the verdicts, which come first in the hour's write budget: "running on <worker>".
+  for (const publisher of options.stop?.aborted ? [] : round.publishers) {
+    await publisher.observe?.(snapshot).catch((error: unknown) => options.log(`live statuses not published: ${(error as Error).message}`));
   }
   return archived;
 }

@@ -2,11 +2,31 @@ import type { FleetConfig } from '../config/types.ts';
 import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { nothingToCheck, nothingToCheckDecision } from './nothing-to-check.ts';
-import { plainReport, type Decider, type Decision } from './verdict.ts';
+import { checkFacts, plainReport, type Decider, type Decision } from './verdict.ts';
 
 /** A list of strings from a result's details, or undefined when it is not one. */
 function stringList(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+
+/**
+ * Packages the pull request changes itself, from the scope the worker recorded: those with a
+ * changed or removed file (`changed: …`, `package removed …`), not those scanned because they
+ * inherit a changed eclass. Undefined when the result does not say (an older worker).
+ */
+export function touchedPackages(result: { details: Record<string, unknown> }): string[] | undefined {
+  const scope = result.details.scope as { reasons?: unknown } | undefined;
+  if (!scope || typeof scope !== 'object' || !Array.isArray(scope.reasons)) return undefined;
+  const touched = new Set<string>();
+  for (const reason of scope.reasons as Array<{ target?: unknown; why?: unknown }>) {
+    if (typeof reason?.target !== 'string' || typeof reason.why !== 'string') continue;
+    if (/^[^/\s]+\/[^/\s]+$/.test(reason.target) && /^(changed:|package removed)/.test(reason.why)) touched.add(reason.target);
+  }
+  for (const version of stringList(result.details.addedVersions) ?? []) {
+    const [category, pkg] = version.split('/');
+    if (category && pkg) touched.add(`${category}/${pkg}`);
+  }
+  return [...touched].sort();
 }
 
 /** Deciders by pipeline kind; kinds without one use the pipeline's own status. */
@@ -23,10 +43,11 @@ export function qaDecider(config: FleetConfig): Decider {
   return async ({ job, result, readArtifact, reportUrl }): Promise<Decision> => {
     if (result.status !== 'success') {
       const status = result.status === 'cancelled' ? 'cancelled' : 'error';
-      return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result) } };
+      return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result, reportUrl) } };
     }
     const unmapped = nothingToCheck(result);
-    if (unmapped) return nothingToCheckDecision(job, unmapped);
+    if (unmapped) return nothingToCheckDecision(job, unmapped, result, reportUrl);
+    const facts = checkFacts(job, result, reportUrl);
     const [head, base, headMessages, baseMessages] = await Promise.all(
       ['outputs/head.jsonl', 'outputs/base.jsonl', 'outputs/head.messages.jsonl', 'outputs/base.messages.jsonl'].map(readArtifact),
     );
@@ -44,10 +65,9 @@ export function qaDecider(config: FleetConfig): Decider {
       classes: config.gentoo.classes,
       excludes: config.gentoo.excludes,
       moves: movesFromDetails(result.details.moves),
-      headSha: job?.head,
-      baseSha: typeof result.details.basis === 'string' ? result.details.basis : job?.base,
+      ...facts,
       jobId: result.job,
-      reportUrl,
+      touchedPackages: touchedPackages(result),
     });
     return {
       status: report.verdict.status,

@@ -77,10 +77,10 @@ export class ForgeRouter implements Publisher {
     return publisher?.precheck(job, verdict);
   }
 
-  async publish(job: JobDescriptor | undefined, summary: Summary, verdict: Decision): Promise<void> {
+  async publish(job: JobDescriptor | undefined, summary: Summary, verdict: Decision): Promise<string | undefined> {
     const publisher = await this.#for(job);
     if (publisher instanceof Error) throw publisher;
-    await publisher?.publish(job, summary, verdict);
+    return publisher?.publish(job, summary, verdict);
   }
 
   /** "running on <worker>" through the publisher of each running job's forge. */

@@ -1,5 +1,8 @@
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord } from '../protocol/result.ts';
+import { clip, escapeMarkdown } from '../qa/escape.ts';
+import { factsBlock, headingLine } from '../qa/report-facts.ts';
+import { checkFacts } from './verdict.ts';
 
 /** The shape of `details.scope` the gentoo pipeline records (src/run/gentoo.ts). */
 interface ScopeDetails {
@@ -30,13 +33,12 @@ export function nothingToCheck(result: ResultRecord): string[] | undefined {
     .map((reason) => `${reason.target}: ${reason.why}`);
 }
 
-/** The neutral verdict's one line and its report. */
-export function nothingToCheckDecision(job: JobDescriptor | undefined, files: string[]) {
+/** The neutral verdict's one line and its report, in the layout of the other comments. */
+export function nothingToCheckDecision(job: JobDescriptor | undefined, files: string[], result?: ResultRecord, reportUrl?: string) {
   const shown = files.slice(0, 5).join('; ');
   const more = files.length > 5 ? `; and ${files.length - 5} more` : '';
   const reason = `nothing to check: no change maps to a package, an eclass or a repository-level check${files.length ? ` (${shown}${more})` : ''}`;
-  const lines = ['## refci: nothing to check', '', 'This pull request changes nothing pkgcheck scans: no package, no eclass, no repository-level file.', ''];
-  if (job) lines.push(`- job \`${job.id}\`, head \`${job.head}\` onto \`${job.base}\``, '');
-  if (files.length) lines.push('Files the scope did not map:', '', ...files.map((file) => `- ${file}`), '');
-  return { status: 'success' as const, reason, reports: { 'report.md': `${lines.join('\n')}\n` } };
+  const lines = [headingLine('success', 'Nothing to check'), 'This pull request changes nothing pkgcheck scans: no package, no eclass, no repository-level file.', ''];
+  if (files.length) lines.push('Files not scanned:', '', ...files.slice(0, 200).map((file) => `- ${escapeMarkdown(clip(file, 300))}`), '');
+  return { status: 'success' as const, reason, reports: { 'report.md': `${lines.join('\n')}${factsBlock(checkFacts(job, result, reportUrl))}` } };
 }

@@ -7,7 +7,12 @@ import type { Decision } from './verdict.ts';
 
 /** Somewhere a verdict is told: a folder, the terminal, a forge. Publishing twice must be harmless. */
 export interface Publisher {
-  publish(job: JobDescriptor | undefined, summary: Summary, verdict: Decision): Promise<void>;
+  /**
+   * Tells the verdict. A note returned means this publisher gave up on the job for good (the forge
+   * kept refusing it): the collector adds it to the verdict's reason, tells the publishers before
+   * this one again, and archives the job.
+   */
+  publish(job: JobDescriptor | undefined, summary: Summary, verdict: Decision): Promise<string | void>;
   /**
    * Called for each job before its summary is made. A note returned is added to the verdict's
    * reason (e.g. `superseded: …; nothing published` when the pull request moved on).

@@ -1,7 +1,8 @@
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { ResultRecord } from '../protocol/result.ts';
-
 import type { Verdict } from '../protocol/verdict.ts';
+import { clip, escapeMarkdown } from '../qa/escape.ts';
+import { factsBlock, headingLine, type CheckFacts, type CheckStatus } from '../qa/report-facts.ts';
 
 /** A verdict with its report files by name (report.md, report.html, qa.json), stored with the history entry. */
 export interface Decision extends Verdict {
@@ -20,25 +21,55 @@ export interface DecideInput {
 export type Decider = (input: DecideInput) => Promise<Decision>;
 
 /** The default decider: the pipeline's own status is the verdict. */
-export const statusDecider: Decider = async ({ job, result }) => ({
+export const statusDecider: Decider = async ({ job, result, reportUrl }) => ({
   status: result.status,
   reason: result.reason,
-  reports: { 'report.md': plainReport(job, result) },
+  reports: { 'report.md': plainReport(job, result, reportUrl) },
 });
 
-export function plainReport(job: JobDescriptor | undefined, result: ResultRecord): string {
-  const lines = [`## refci: ${result.status}`, '', result.reason, ''];
+/** The facts every comment ends with, from what the job and its result say. */
+export function checkFacts(job: JobDescriptor | undefined, result: ResultRecord | undefined, reportUrl?: string): CheckFacts {
+  const facts: CheckFacts = {};
   if (job) {
-    lines.push(`- job \`${job.id}\`, pipeline \`${job.pipeline}\`${job.pr ? `, PR #${job.pr}` : ''}`);
-    lines.push(`- head \`${job.head}\` onto \`${job.base}\``);
+    facts.headSha = job.head;
+    facts.baseSha = typeof result?.details.basis === 'string' ? result.details.basis : job.base;
+    if (job.baseRef) facts.baseRef = job.baseRef;
+    if (job.pr !== undefined) facts.pr = job.pr;
+    if (job.prUrl) facts.prUrl = job.prUrl;
   }
-  lines.push(`- worker \`${result.worker}\`, attempt ${result.attempt}, ${(result.durationMs / 1000).toFixed(1)}s`);
+  if (result) {
+    facts.checkedAt = result.finishedAt;
+    if (Object.keys(result.tools).length > 0) facts.tools = result.tools;
+  }
+  if (reportUrl) facts.reportUrl = reportUrl;
+  return facts;
+}
+
+const HEADINGS: Record<CheckStatus, string> = {
+  success: 'The check passed',
+  failure: 'The check failed',
+  error: 'The check could not be completed',
+};
+
+/**
+ * The comment of a run without a QA report (a pipeline that failed or did not finish, a kind
+ * without a decider): the same layout as the QA comment, the reason escaped, the steps that ran.
+ */
+export function plainReport(job: JobDescriptor | undefined, result: ResultRecord, reportUrl?: string): string {
+  const status: CheckStatus = result.status === 'cancelled' ? 'error' : result.status;
+  let text = `${headingLine(status, result.status === 'cancelled' ? 'The check was stopped' : HEADINGS[status])}\n${escapeMarkdown(clip(result.reason, 2000))}\n`;
   if (result.steps.length) {
-    lines.push('', '| step | exit | time |', '| --- | --- | --- |');
+    const rows = ['| Step | Result | Time |', '| --- | --- | --- |'];
     for (const step of result.steps) {
-      const exit = step.timedOut ? 'timed out' : step.exitCode ?? step.signal ?? '?';
-      lines.push(`| ${step.name} | ${exit} | ${(step.durationMs / 1000).toFixed(1)}s |`);
+      const exit = step.timedOut ? 'timed out' : step.exitCode !== null ? `exit ${step.exitCode}` : step.signal ? `stopped by ${step.signal}` : 'did not run';
+      rows.push(`| ${escapeMarkdown(step.name)} | ${escapeMarkdown(exit)} | ${(step.durationMs / 1000).toFixed(1)}s |`);
     }
+    text += `\n${rows.join('\n')}\n`;
   }
-  return `${lines.join('\n')}\n`;
+  return `${text}${factsBlock(checkFacts(job, result, reportUrl))}`;
+}
+
+/** The comment when there is no report at all (the result could not be read): heading, reason, what is known. */
+export function bareReport(job: JobDescriptor | undefined, status: CheckStatus, reason: string, reportUrl?: string): string {
+  return `${headingLine(status, HEADINGS[status])}\n${escapeMarkdown(clip(reason, 2000))}\n${factsBlock(checkFacts(job, undefined, reportUrl))}`;
 }

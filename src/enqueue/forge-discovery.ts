@@ -5,8 +5,9 @@
  * cancellations, the `noci` statuses and the "queued, position N" statuses.
  *
  * Between polls the host keeps, in its state dir, the pull-list ETag cache (an unchanged list
- * costs no rate limit), the comment cursor, the `noci` skips already posted and the queued
- * statuses already posted. No token is ever written there.
+ * costs no rate limit), the comment cursor, the `noci` skips already posted, the queued
+ * statuses already posted and the writes of the last hour (the write budget). No token is ever
+ * written there.
  */
 import type { CoordClone } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
@@ -24,6 +25,8 @@ import type { CancelRequest } from './plan.ts';
 import { forgeStateName, loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { claimOrder } from '../protocol/sweep.ts';
 import { isRefciError } from '../errors.ts';
+import { planPositionUpdates, postedPosition, type QueuedEntry } from '../forge/queue-position.ts';
+import { emptyWriteLog, recordWrite, roomFor, writeBudgetLimits, type WriteBudgetLimits, type WriteLog } from '../forge/write-budget.ts';
 
 export const DEFAULT_QUEUED_STATUSES = 20;
 export const PRIORITY_CI = 100;
@@ -39,8 +42,10 @@ export interface ForgeDiscoveryOptions {
   pipeline?: string;
   /** Commit status context (default gentoo-ci). */
   statusContext?: string;
-  /** "queued, position N" statuses are kept up to date for the first N queued jobs only (default 20; 0: none). */
+  /** "queued, position N" statuses are kept for the first N queued jobs only (default 20; 0: none). */
   queuedStatuses?: number;
+  /** Writes an hour on this forge, in all and for progress statuses (src/forge/write-budget.ts). */
+  writeBudget?: Partial<WriteBudgetLimits>;
   /** Job priority of a normal pull request (default 0) and of one labelled priority-ci (default 100). */
   priority?: { normal?: number; high?: number };
   labels?: { skip?: string; priority?: string };
@@ -64,6 +69,8 @@ export interface DiscoveryOutcome {
   ignored: DiscoveryPlan['ignored'];
   /** Pending statuses posted ("queued, position N"). */
   queuedStatuses: number;
+  /** Position updates that mattered but were left for a later poll (the hour's progress budget was spent). */
+  positionsDeferred: number;
 }
 
 interface DiscoveryState {
@@ -74,9 +81,11 @@ interface DiscoveryState {
   skipped: Record<string, string>;
   /** Last "queued, position N" description posted, by job id. */
   queued: Record<string, string>;
+  /** The writes of the last hour, for the write budget. */
+  writes: WriteLog;
 }
 
-const fresh = (): DiscoveryState => ({ version: 1, pullCache: emptyPullListCache(), skipped: {}, queued: {} });
+const fresh = (): DiscoveryState => ({ version: 1, pullCache: emptyPullListCache(), skipped: {}, queued: {}, writes: emptyWriteLog() });
 
 const REASONS: Record<string, string> = {
   'new-pr': 'new pull request',
@@ -94,6 +103,8 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   const priorities = { normal: options.priority?.normal ?? 0, high: options.priority?.high ?? PRIORITY_CI };
   const stateName = forgeStateName('discovery', forge.kind, forge.repo);
   const state = loadStateFile(options.stateDir, stateName, fresh);
+  const budget = writeBudgetLimits(options.writeBudget);
+  if (!state.writes || typeof state.writes !== 'object') state.writes = emptyWriteLog();
   const nowIso = isoOf(clock.now());
   // Saved after every step that must not repeat, so a poll that dies half way (a rate limit, a
   // lost connection) repeats nothing: not a /recheck already enqueued, not a status already posted.
@@ -185,7 +196,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   const reasons: Record<string, string> = { 'pr-closed': 'the pull request was closed', superseded: 'a newer head was pushed', noci: `the pull request has the ${options.labels?.skip ?? 'noci'} label` };
   const cancels: CancelRequest[] = plan.cancel.map((c) => ({ id: c.jobId, reason: (c.reason === 'pr-closed' ? closed.get(c.pr) : undefined) ?? reasons[c.reason] ?? c.reason }));
 
-  const outcome: DiscoveryOutcome = { openPulls: pulls.length, enqueued: [], cancelled: [], skipped: [], ignored: plan.ignored, queuedStatuses: 0 };
+  const outcome: DiscoveryOutcome = { openPulls: pulls.length, enqueued: [], cancelled: [], skipped: [], ignored: plan.ignored, queuedStatuses: 0, positionsDeferred: 0 };
   let after: Snapshot = snapshot;
   if (descriptors.length > 0 || cancels.length > 0) {
     const pushed = await enqueueJobs({ clone, clock, by: options.by }, descriptors, { cancel: cancels });
@@ -209,7 +220,12 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
 
   // noci: a success status once per head.
   for (const skip of plan.skip) {
+    if (roomFor('verdict', state.writes, budget, clock.now()) === 0) {
+      log(`PR #${skip.pr}: skip status left for a later poll: ${budget.writesPerHour} writes an hour at most`);
+      continue;
+    }
     await forge.setStatus(skip.headSha, skip.status);
+    recordWrite(state.writes, 'verdict', clock.now());
     state.skipped[skip.pr] = skip.headSha;
     save();
     outcome.skipped.push({ pr: skip.pr, head: skip.headSha });
@@ -218,19 +234,27 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   const open = new Set(pulls.map((pull) => String(pull.number)));
   for (const pr of Object.keys(state.skipped)) if (!open.has(pr)) delete state.skipped[pr];
 
-  // "queued, position N" for this repository's jobs among the first N of the whole queue.
+  // "queued, position N" for this repository's jobs among the first N of the whole queue: only
+  // when the position crosses a step that matters, once per pull request, within the hour's budget.
   const limit = options.queuedStatuses ?? DEFAULT_QUEUED_STATUSES;
   const queue = queuedInClaimOrder(after);
   const stillQueued = new Set(queue.map((job) => job.id));
   for (const id of Object.keys(state.queued)) if (!stillQueued.has(id)) delete state.queued[id];
-  for (const [index, job] of queue.slice(0, limit).entries()) {
-    if (!ours(job)) continue;
-    const description = `queued, position ${index + 1}`;
-    if (state.queued[job.id] === description) continue;
-    await forge.setStatus(job.head, { state: 'pending', context: statusContext, description });
-    state.queued[job.id] = description;
+  const entries: QueuedEntry[] = [];
+  for (const [index, job] of queue.slice(0, limit).entries()) if (ours(job)) entries.push({ jobId: job.id, pr: job.pr, head: job.head, position: index + 1 });
+  const posted = Object.fromEntries(Object.entries(state.queued).map(([id, description]) => [id, postedPosition(description)]));
+  const positions = planPositionUpdates(entries, posted, roomFor('progress', state.writes, budget, clock.now()));
+  for (const entry of positions.post) {
+    const description = `queued, position ${entry.position}`;
+    await forge.setStatus(entry.head, { state: 'pending', context: statusContext, description });
+    recordWrite(state.writes, 'progress', clock.now());
+    state.queued[entry.jobId] = description;
     save();
     outcome.queuedStatuses += 1;
+  }
+  outcome.positionsDeferred = positions.deferred.length;
+  if (positions.deferred.length > 0) {
+    verbose(`${positions.deferred.length} queue position(s) left for a later poll: ${budget.progressPerHour} progress statuses an hour at most`);
   }
 
   save();

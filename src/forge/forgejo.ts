@@ -19,6 +19,7 @@ import {
   type RawPull,
 } from './shared.ts';
 import { cutDescription, lastPage, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
+import { isMutating, WritePacer } from './pacer.ts';
 import { tokenValue } from './token.ts';
 import type { CommitStatus, Forge, ForgeOptions, IssueComment, PullListCache, PullRequest, UpsertResult } from './types.ts';
 
@@ -57,6 +58,7 @@ export class ForgejoForge implements Forge {
   readonly #perPage: number;
   readonly #errors: ErrorContext;
   readonly #retry: RetryContext;
+  readonly #pacer: WritePacer;
   readonly #userAgent: string;
   #login: string | undefined;
 
@@ -73,7 +75,9 @@ export class ForgejoForge implements Forge {
     this.#userAgent = options.userAgent ?? 'refci';
     const tokenSource = typeof options.token === 'string' ? 'CODEBERG_TOKEN or the token file' : options.token.source;
     this.#errors = { forgeName: 'Codeberg', repo: options.repo, tokenSource, secrets: [this.#token] };
-    this.#retry = { options: retryOptions(options.retry), forgeName: 'Codeberg', onWait: scrubLog(options.log, [this.#token]) };
+    const retryPolicy = retryOptions(options.retry);
+    this.#retry = { options: retryPolicy, forgeName: 'Codeberg', onWait: scrubLog(options.log, [this.#token]) };
+    this.#pacer = options.pacer ?? new WritePacer(retryPolicy.writeGapMs, retryPolicy);
   }
 
   async listOpenPulls(cache?: PullListCache): Promise<PullRequest[]> {
@@ -130,12 +134,17 @@ export class ForgejoForge implements Forge {
       if (!linkNext(answer.headers.get('link')) || answer.data.length === 0) break;
     }
     if (existing) {
-      if (sameBody(existing.body ?? '', wanted)) return { action: 'unchanged', commentId: existing.id, url: existing.html_url };
+      const previousBody = existing.body ?? '';
+      if (sameBody(previousBody, wanted)) return { action: 'unchanged', commentId: existing.id, url: existing.html_url, previousBody };
       const { data } = await this.#request<ForgejoComment>('PATCH', this.#repoPath(`/issues/comments/${existing.id}`), { body: { body: wanted } });
-      return { action: 'updated', commentId: data.id, url: data.html_url };
+      return { action: 'updated', commentId: data.id, url: data.html_url, previousBody };
     }
-    const { data } = await this.#request<ForgejoComment>('POST', this.#repoPath(`/issues/${prNumber}/comments`), { body: { body: wanted } });
-    return { action: 'created', commentId: data.id, url: data.html_url };
+    return { action: 'created', ...(await this.postComment(prNumber, wanted)) };
+  }
+
+  async postComment(prNumber: number, body: string): Promise<{ commentId: number; url: string }> {
+    const { data } = await this.#request<ForgejoComment>('POST', this.#repoPath(`/issues/${prNumber}/comments`), { body: { body } });
+    return { commentId: data.id, url: data.html_url };
   }
 
   async listCommentsSince(since: string): Promise<IssueComment[]> {
@@ -214,8 +223,10 @@ export class ForgejoForge implements Forge {
         what,
         async () => {
           let response: Response;
+          const send = () => fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), redirect: 'manual' });
           try {
-            response = await fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), redirect: 'manual' });
+            // Each attempt of a write, retries included, waits its turn behind the previous write.
+            response = await (isMutating(method) ? this.#pacer.pace(send) : send());
           } catch (error) {
             const cause = (error as { cause?: { code?: string; message?: string } }).cause;
             throw new HttpFailure(0, {}, cause?.code ?? cause?.message ?? (error as Error).message);

@@ -21,6 +21,7 @@ import {
 } from './shared.ts';
 import { cutDescription, lastPage, linkNext, sameBody, sameLogin, withMarker } from './text.ts';
 import { octokitLog } from './octokit-log.ts';
+import { isMutating, WritePacer } from './pacer.ts';
 import { tokenValue } from './token.ts';
 import type { CommitStatus, Forge, ForgeOptions, IssueComment, PullListCache, PullRequest, UpsertResult } from './types.ts';
 
@@ -67,13 +68,17 @@ export class GitHubForge implements Forge {
       userAgent: options.userAgent ?? 'refci',
       log: octokitLog(log),
     });
-    const retry: RetryContext = { options: retryOptions(options.retry), forgeName: 'GitHub', onWait: log };
+    const retryPolicy = retryOptions(options.retry);
+    const retry: RetryContext = { options: retryPolicy, forgeName: 'GitHub', onWait: log };
+    const pacer = options.pacer ?? new WritePacer(retryPolicy.writeGapMs, retryPolicy);
     this.#octokit.hook.wrap('request', (request, endpoint) => {
       // Pagination follows URLs the server sends: the token must still go only to the API's origin.
       const url = String(endpoint.url);
       assertApiOrigin(/^[a-z]+:\/\//i.test(url) ? url : `${String(endpoint.baseUrl ?? this.#apiUrl)}${url}`, api, 'GitHub');
       const what = `${endpoint.method} ${this.#pathOf(String(endpoint.url), endpoint as Record<string, unknown>)}`;
-      return withRetries(retry, what, async () => request(endpoint), inspect);
+      // Each attempt of a write, retries included, waits its turn behind the previous write.
+      const send = isMutating(String(endpoint.method)) ? () => pacer.pace(async () => request(endpoint)) : async () => request(endpoint);
+      return withRetries(retry, what, send, inspect);
     });
   }
 
@@ -151,7 +156,8 @@ export class GitHubForge implements Forge {
       return undefined;
     });
     if (existing) {
-      if (sameBody(existing.body ?? '', wanted)) return { action: 'unchanged', commentId: Number(existing.id), url: existing.html_url };
+      const previousBody = existing.body ?? '';
+      if (sameBody(previousBody, wanted)) return { action: 'unchanged', commentId: Number(existing.id), url: existing.html_url, previousBody };
       const { data } = await this.#call(`PATCH /repos/${this.repo}/issues/comments/${existing.id}`, () =>
         this.#octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
           owner: this.#owner,
@@ -160,17 +166,22 @@ export class GitHubForge implements Forge {
           body: wanted,
         }),
       );
-      return { action: 'updated', commentId: Number(data.id), url: data.html_url };
+      return { action: 'updated', commentId: Number(data.id), url: data.html_url, previousBody };
     }
+    const created = await this.postComment(prNumber, wanted);
+    return { action: 'created', ...created };
+  }
+
+  async postComment(prNumber: number, body: string): Promise<{ commentId: number; url: string }> {
     const { data } = await this.#call(`POST /repos/${this.repo}/issues/${prNumber}/comments`, () =>
       this.#octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
         owner: this.#owner,
         repo: this.#name,
         issue_number: prNumber,
-        body: wanted,
+        body,
       }),
     );
-    return { action: 'created', commentId: Number(data.id), url: data.html_url };
+    return { commentId: Number(data.id), url: data.html_url };
   }
 
   async listCommentsSince(since: string): Promise<IssueComment[]> {

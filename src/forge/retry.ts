@@ -1,5 +1,6 @@
-import { RefciError } from '../errors.ts';
+import { isRefciError, RefciError } from '../errors.ts';
 import { formatDuration } from '../protocol/duration.ts';
+import { DEFAULT_WRITE_GAP_MS } from './pacer.ts';
 
 /**
  * What both forge clients do when an answer is not a success:
@@ -23,6 +24,8 @@ export interface RetryOptions {
   sleep: (ms: number) => Promise<void>;
   /** Milliseconds since the epoch; the rate-limit reset header is compared with it. */
   now: () => number;
+  /** Least time between two mutating requests (POST, PATCH, PUT, DELETE); see pacer.ts. */
+  writeGapMs: number;
 }
 
 export const DEFAULT_RETRY: RetryOptions = {
@@ -33,6 +36,7 @@ export const DEFAULT_RETRY: RetryOptions = {
   maxRateLimitWaits: 2,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
+  writeGapMs: DEFAULT_WRITE_GAP_MS,
 };
 
 /** The parts of a failed answer the policy looks at. Status 0 means no answer (network). */
@@ -140,4 +144,17 @@ export async function withRetries<T>(
       await options.sleep(waitMs);
     }
   }
+}
+
+/**
+ * The HTTP status of a refusal that trying again will not change, or undefined: a 4xx other than
+ * 401 (the token, which concerns every pull request, not one), 408 and 429, and not a rate limit
+ * (those carry `retryAt`). 404 (a commit or pull request gone), 422 (the forge refuses the
+ * content) and 403 (a locked conversation, a permission) are the usual ones.
+ */
+export function permanentRefusal(error: unknown): number | undefined {
+  if (!isRefciError(error)) return undefined;
+  const status = error.details?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500 || [401, 408, 429].includes(status)) return undefined;
+  return error.details?.retryAt === undefined ? status : undefined;
 }

@@ -74,3 +74,13 @@ export function trailingNumber(url: string | null | undefined): number | undefin
 export function sameLogin(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
+
+/** The hidden line that tells which verdict a report comment shows, read back at the next report. */
+export function verdictMarker(status: string): string {
+  return `<!-- refci:verdict ${status.replace(/[^a-z-]/g, '')} -->`;
+}
+
+/** The verdict a report comment showed, from its marker; undefined for a comment without one. */
+export function markedVerdict(body: string | undefined): string | undefined {
+  return /<!-- refci:verdict ([a-z-]+) -->/.exec(body ?? '')?.[1];
+}

@@ -1,3 +1,4 @@
+import type { WritePacer } from './pacer.ts';
 import type { RetryOptions } from './retry.ts';
 import type { ForgeToken } from './token.ts';
 
@@ -74,6 +75,8 @@ export interface UpsertResult {
   action: 'created' | 'updated' | 'unchanged';
   commentId: number;
   url: string;
+  /** The body the comment had before ('updated', 'unchanged'); it tells the verdict it showed. */
+  previousBody?: string;
 }
 
 /**
@@ -129,6 +132,12 @@ export interface Forge {
   upsertComment(prNumber: number, marker: string, body: string): Promise<UpsertResult>;
 
   /**
+   * Posts a new comment (the forge notifies the pull request's participants, which an edit does
+   * not). refci uses it only for the short notice of a changed verdict.
+   */
+  postComment(prNumber: number, body: string): Promise<{ commentId: number; url: string }>;
+
+  /**
    * Repository-wide issue and pull-request comments updated at or after `since` (ISO 8601),
    * oldest update first; one request per page.
    */
@@ -155,6 +164,12 @@ export interface ForgeOptions {
   perPage?: number;
   /** Retry and rate-limit behaviour; tests inject sleep and clock here. */
   retry?: Partial<RetryOptions>;
+  /**
+   * Spaces this client's writes (POST, PATCH, PUT, DELETE). Pass one pacer to every client of
+   * a forge that uses the same token, so their writes are spaced together; without one each
+   * client has its own, gap `retry.writeGapMs` on the retry options' clock.
+   */
+  pacer?: WritePacer;
   /** Where warnings go (waits for rate limits, retries). Never given the token. */
   log?: (line: string) => void;
   userAgent?: string;

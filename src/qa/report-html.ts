@@ -1,15 +1,19 @@
 /**
  * The full report: one standalone HTML page (inline CSS and JS, no external
- * resource, a CSP that forbids loading any), with new, fixed and pre-existing
- * sections, each grouped by category and package, a filter by keyword class,
- * and new findings marked (CSS class `new` and a "new" label). Each package
- * has one anchor, `id="pkg-<category>/<package>"`, on its first heading in the
- * page (new findings come first). Everything is HTML-escaped.
+ * resource, a CSP that forbids loading any), with the sections of the comment
+ * (New problems, Carried over, Fixed, Already present before this PR, the last
+ * with the count in the packages the pull request touches), each grouped by
+ * category and package, a filter by keyword class, and new findings marked
+ * (CSS class `new` and a "new" label). Each package has one anchor,
+ * `id="pkg-<category>/<package>"`, on its first heading in the page (new
+ * findings come first). The commits checked (full ids), the time, the tool
+ * versions and the pull request are in the header. Everything is HTML-escaped.
  */
 import type { DiffEntry, FindingStatus } from './diff.ts';
 import { escapeHtml as h } from './escape.ts';
 import { entryPlace, groupEntries } from './grouping.ts';
-import { isHttpUrl, shortSha, type QaReport } from './report-model.ts';
+import { headingText, isHttpUrl, preExistingTouched, type QaReport } from './report-model.ts';
+import { STATUS_ICON } from './report-facts.ts';
 
 const CSS = `
 :root { color-scheme: light dark; --bg: #fff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --new: #fff1e5; --err: #cf222e; --ok: #1a7f37; --warn: #9a6700; }
@@ -56,14 +60,14 @@ const JS = `
 })();
 `;
 
-const LABEL: Record<FindingStatus, string> = { new: 'new', fixed: 'fixed', 'pre-existing': 'pre-existing', 'carried-over': 'carried over' };
+const LABEL: Record<FindingStatus, string> = { new: 'new', fixed: 'fixed', 'pre-existing': 'already present', 'carried-over': 'carried over' };
 
 function row(e: DiffEntry): string {
   const classes = ['finding', e.status];
   if (e.counts) classes.push('counts');
   if (e.excluded) classes.push('excluded');
   const badges = [`<span class="label label-${e.status}">${LABEL[e.status]}</span>`];
-  if (e.counts) badges.push('<span class="label label-counts">counts</span>');
+  if (e.counts && e.status !== 'pre-existing') badges.push(`<span class="label label-counts">${e.status === 'fixed' ? 'failed the check' : 'fails the check'}</span>`);
   if (e.excluded) badges.push('<span class="label label-excluded">excluded</span>');
   const cls = e.class === '' ? 'no class' : e.class;
   return (
@@ -75,9 +79,8 @@ function row(e: DiffEntry): string {
   );
 }
 
-function section(id: string, title: string, entries: readonly DiffEntry[], anchors: Set<string>): string {
-  const counting = entries.filter((e) => e.counts).length;
-  let out = `<section id="${id}"><h2>${h(title)} <span class="muted">(${entries.length}${counting > 0 ? `, ${counting} counting` : ''})</span></h2>`;
+function section(id: string, title: string, entries: readonly DiffEntry[], anchors: Set<string>, counts = `${entries.length}`): string {
+  let out = `<section id="${id}"><h2>${h(title)} <span class="muted">(${h(counts)})</span></h2>`;
   if (entries.length === 0) return `${out}<p class="muted">None.</p></section>`;
   for (const cat of groupEntries(entries)) {
     out += `<div class="category" data-category="${h(cat.category)}"><h3>${cat.category === '' ? 'Repository' : h(cat.category)}</h3>`;
@@ -97,7 +100,7 @@ function section(id: string, title: string, entries: readonly DiffEntry[], ancho
 
 export function renderHtml(report: QaReport): string {
   const { verdict, diff, meta = {} } = report;
-  const title = meta.title ?? 'refci QA';
+  const title = meta.title ? `${meta.title}: ` : '';
   const all = [...diff.new, ...diff.carriedOver, ...diff.fixed, ...diff.preExisting];
   const classCount = new Map<string, number>();
   for (const e of all) classCount.set(e.class, (classCount.get(e.class) ?? 0) + 1);
@@ -109,11 +112,23 @@ export function renderHtml(report: QaReport): string {
   });
 
   const facts: string[] = [];
-  if (meta.headSha) facts.push(`checked <code>${h(shortSha(meta.headSha))}</code>`);
-  if (meta.baseSha) facts.push(`against base <code>${h(shortSha(meta.baseSha))}</code>`);
-  if (meta.jobId) facts.push(`job <code>${h(meta.jobId)}</code>`);
-  if (report.formats) facts.push(`formats ${h(report.formats.base)} / ${h(report.formats.head)}`);
-  if (isHttpUrl(meta.reportUrl)) facts.push(`<a href="${h(meta.reportUrl)}">published copy</a>`);
+  if (meta.headSha) {
+    let checked = `Checked <code>${h(meta.headSha)}</code>`;
+    if (meta.baseSha) checked += ` merged onto <code>${h(meta.baseSha)}</code>`;
+    if (meta.baseRef) checked += ` (${h(meta.baseRef.replace(/^refs\/heads\//, ''))})`;
+    facts.push(checked);
+  }
+  if (meta.checkedAt) {
+    const ms = Date.parse(meta.checkedAt);
+    facts.push(`on ${h(Number.isNaN(ms) ? meta.checkedAt : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`)}`);
+  }
+  const tools = Object.entries(meta.tools ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (tools.length > 0) facts.push(`with ${tools.map(([name, version]) => `${h(name)} ${h(version)}`).join(', ')}`);
+  const links: string[] = [];
+  if (isHttpUrl(meta.prUrl)) links.push(`<a href="${h(meta.prUrl)}">pull request${meta.pr !== undefined ? ` #${meta.pr}` : ''}</a>`);
+  if (isHttpUrl(meta.reportUrl)) links.push(`<a href="${h(meta.reportUrl)}">published copy</a>`);
+  const touched = preExistingTouched(report);
+  const beforeCounts = `${diff.preExisting.length}${touched ? `, in packages you touched: ${touched.length}` : ''}`;
 
   const newIndex = groupEntries(diff.new)
     .flatMap((c) => c.packages)
@@ -131,13 +146,14 @@ export function renderHtml(report: QaReport): string {
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${h(`${title}: ${verdict.status}`)}</title>`,
+    `<title>${h(`${title}${headingText(report)}`)}</title>`,
     `<style>${CSS}</style></head><body>`,
-    `<header><h1 class="${verdict.status}" id="verdict">${h(title)}: ${verdict.status}</h1>`,
+    `<header><h1 class="${verdict.status}" id="verdict">${STATUS_ICON[verdict.status]} ${h(title)}${h(headingText(report))}</h1>`,
     `<p id="reason">${h(verdict.reason)}</p>`,
-    facts.length > 0 ? `<p class="meta">${facts.join(' · ')}</p>` : '',
-    `<p class="meta">${diff.new.length} new · ${diff.carriedOver.length} carried over · ${diff.fixed.length} fixed · ${diff.preExisting.length} pre-existing</p>`,
-    newIndex ? `<nav><strong>New findings in:</strong><ul>${newIndex}</ul></nav>` : '',
+    facts.length > 0 ? `<p class="meta">${facts.join(' ')}</p>` : '',
+    links.length > 0 ? `<p class="meta">${links.join(' · ')}</p>` : '',
+    `<p class="meta">${diff.new.length} new · ${diff.carriedOver.length} carried over · ${diff.fixed.length} fixed · ${diff.preExisting.length} already present before this pull request</p>`,
+    newIndex ? `<nav><strong>New problems in:</strong><ul>${newIndex}</ul></nav>` : '',
     '</header>',
     diff.warnings.length > 0 ? `<ul class="warnings">${diff.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>` : '',
     problems.length > 0
@@ -148,10 +164,11 @@ export function renderHtml(report: QaReport): string {
     `<fieldset id="class-filter"><legend>Show keyword classes</legend>${classes
       .map((c) => `<label><input type="checkbox" value="${h(c)}" checked> ${c === '' ? '(no class)' : h(c)} (${classCount.get(c)})</label>`)
       .join('')}</fieldset>`,
-    section('new', 'New findings', diff.new, anchors),
+    section('new', 'New problems', diff.new, anchors),
     section('carried-over', 'Carried over from older versions', diff.carriedOver, anchors),
     section('fixed', 'Fixed', diff.fixed, anchors),
-    section('pre-existing', 'Pre-existing', diff.preExisting, anchors),
+    section('pre-existing', 'Already present before this PR', diff.preExisting, anchors, beforeCounts),
+    report.formats ? `<p class="muted">pkgcheck output read: ${h(report.formats.base)} (base), ${h(report.formats.head)} (head)</p>` : '',
     `<script>${JS}</script>`,
     '</body></html>',
   ];

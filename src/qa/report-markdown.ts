@@ -1,15 +1,17 @@
 /**
- * The pull-request comment: verdict, the commit checked, new findings first
- * (grouped by package), then those a version bump carried over from an older
- * version (when there are any), then fixed ones, then a count of pre-existing ones
- * and a link to the full report. Hard-capped below GitHub's 65,536-character
- * comment limit; what does not fit is cut with a note saying how much and
- * where the rest is. Everything from pkgcheck is escaped.
+ * The pull-request comment, for a contributor who reads it in ten seconds: a heading saying
+ * what happened, the one-line reason, then "New problems" (grouped by package), "Carried over
+ * from older versions" (when a bump copied an old ebuild's problems), "Fixed", and "Already
+ * present before this PR" with the count and the ones in the packages the pull request touches;
+ * last the commits checked, the time, the tool versions and the links (report-facts.ts).
+ * Hard-capped below GitHub's 65,536-character comment limit; what does not fit is cut with a
+ * note saying how much and where the rest is. Everything from pkgcheck is escaped.
  */
 import type { DiffEntry } from './diff.ts';
 import { clip, codeSpan, escapeMarkdown } from './escape.ts';
 import { entryPlace, groupEntries } from './grouping.ts';
-import { isHttpUrl, shortSha, type QaReport } from './report-model.ts';
+import { factsBlock, fullReportRef, headingLine } from './report-facts.ts';
+import { headingText, preExistingTouched, type QaReport } from './report-model.ts';
 
 /** GitHub refuses comments over 65,536 characters; stay well below. */
 export const MARKDOWN_MAX_LENGTH = 60_000;
@@ -20,26 +22,13 @@ export interface MarkdownOptions {
   maxLength?: number;
 }
 
-const ICON = { success: '✅', failure: '❌', error: '⚠️' } as const;
-
-function link(url: string, text: string): string {
-  const dest = url.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-  return `[${escapeMarkdown(text)}](${dest})`;
-}
-
-function fullReport(report: QaReport): string {
-  const url = report.meta?.reportUrl;
-  if (isHttpUrl(url)) return link(url, 'full report');
-  if (url !== undefined && url !== '') return `the full report at ${codeSpan(url)}`;
-  return 'the full report';
-}
-
 function itemLine(e: DiffEntry): string {
-  const mark = e.status === 'fixed' ? (e.counts ? '✅ ' : '') : e.counts ? '❌ ' : '';
-  const cls = e.class === '' ? 'no class' : escapeMarkdown(e.class);
+  // Marked: what fails the check now, and what failed it before and is fixed. Problems already
+  // present are the base's, not this pull request's: no mark.
+  const mark = !e.counts || e.status === 'pre-existing' ? '' : e.status === 'fixed' ? '✅ ' : '❌ ';
   const place = entryPlace(e);
-  const extra = `${e.excluded ? ' · excluded' : ''}${e.carriedFrom !== undefined ? ` · carried over from ${codeSpan(e.carriedFrom)}` : ''}`;
-  return `- ${mark}${codeSpan(e.keyword)} · ${cls}${extra}${place ? ` · ${codeSpan(place)}` : ''}: ${escapeMarkdown(clip(e.message, MESSAGE_MAX))}`;
+  const extra = `${e.carriedFrom !== undefined ? ` (carried over from ${codeSpan(e.carriedFrom)})` : ''}${e.excluded ? ' (excluded)' : ''}`;
+  return `- ${mark}${codeSpan(e.keyword)}${place ? ` in ${codeSpan(place)}` : ''}${extra}: ${escapeMarkdown(clip(e.message, MESSAGE_MAX))}`;
 }
 
 /** The lines of one section: a bold heading per package, one bullet per finding; with the entry each bullet renders. */
@@ -59,37 +48,21 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 export function renderMarkdown(report: QaReport, options: MarkdownOptions = {}): string {
   const max = options.maxLength ?? MARKDOWN_MAX_LENGTH;
   const { verdict, diff, meta = {} } = report;
-  const title = meta.title ?? 'refci QA';
+  const fullReport = fullReportRef(meta.reportUrl);
 
-  let head = `## ${ICON[verdict.status]} ${escapeMarkdown(title)}: ${verdict.status}\n\n`;
-  head += `${escapeMarkdown(clip(verdict.reason, 2000))}\n\n`;
-  const facts: string[] = [];
-  if (meta.headSha) facts.push(`checked ${codeSpan(shortSha(meta.headSha))}`);
-  if (meta.baseSha) facts.push(`against base ${codeSpan(shortSha(meta.baseSha))}`);
-  if (meta.jobId) facts.push(`job ${codeSpan(meta.jobId)}`);
-  if (isHttpUrl(meta.reportUrl)) facts.push(link(meta.reportUrl, 'full report'));
-  if (facts.length > 0) head += `${facts.join(' · ')}\n`;
+  let head = `${headingLine(verdict.status, headingText(report), meta.title)}\n`;
+  head += `${escapeMarkdown(clip(verdict.reason, 2000))}\n`;
   const problemCount = (report.problems?.base.length ?? 0) + (report.problems?.head.length ?? 0);
-  if (problemCount > 0) head += `\n${escapeMarkdown(`${plural(problemCount, 'line')} of pkgcheck output could not be read`)}; see ${fullReport(report)}.\n`;
+  if (problemCount > 0) head += `\n${escapeMarkdown(`${plural(problemCount, 'line')} of pkgcheck output could not be read`)}; see ${fullReport}.\n`;
   for (const w of diff.warnings) head += `\n_${escapeMarkdown(clip(w, 500))}_\n`;
-
-  const preCount = diff.preExisting.length;
-  const preCounting = diff.preExisting.filter((e) => e.counts).length;
-  let tail = `\n### Pre-existing\n\n${plural(preCount, 'finding')} already in the base`;
-  tail += preCount > 0 ? ` (${preCounting} would count if new); listed in ${fullReport(report)}.\n` : '.\n';
+  const tail = factsBlock(meta);
 
   // Budget: the head and tail always go in; sections fill what is left, each
   // keeping room for its own "not shown" note.
   const NOTE_ROOM = 400;
   let body = '';
   const budget = (): number => max - head.length - tail.length - body.length - NOTE_ROOM * 2;
-  const section = (heading: string, entries: readonly DiffEntry[], what: string): void => {
-    const counting = entries.filter((e) => e.counts).length;
-    body += `\n### ${heading} (${entries.length}${counting > 0 ? `, ${counting} counting` : ''})\n`;
-    if (entries.length === 0) {
-      body += '\nNone.\n';
-      return;
-    }
+  const list = (entries: readonly DiffEntry[], what: string): void => {
     const lines = sectionLines(entries);
     let shown = 0;
     let i = 0;
@@ -103,16 +76,44 @@ export function renderMarkdown(report: QaReport, options: MarkdownOptions = {}):
     }
     if (shown < entries.length) {
       const rest = entries.length - shown;
-      const restCounting = lines.slice(i).filter((l) => l.entry?.counts).length;
-      body += `\n_… ${plural(rest, `more ${what} finding`)} not shown${restCounting > 0 ? ` (${restCounting} counting)` : ''}: the comment is capped at ${max} characters; see ${fullReport(report)}._\n`;
+      const restFailing = lines.slice(i).filter((l) => l.entry?.counts).length;
+      body += `\n_… ${plural(rest, `more ${what}`)} not shown${restFailing > 0 ? ` (${restFailing} of them fail the check)` : ''}: the comment is capped at ${max} characters; see ${fullReport}._\n`;
     }
   };
-  section('New findings', diff.new, 'new');
+  const section = (heading: string, entries: readonly DiffEntry[], what: string): void => {
+    body += `\n### ${heading} (${entries.length})\n`;
+    if (entries.length === 0) {
+      body += '\nNone.\n';
+      return;
+    }
+    const failing = entries.filter((e) => e.counts).length;
+    if (mixes(entries, failing)) body += `\n${entries[0]!.status === 'fixed' ? '✅ marks the fixed problems that failed the check before' : '❌ marks the problems that fail the check'}; the others are shown for information.\n`;
+    list(entries, what);
+  };
+  section('New problems', diff.new, 'new problem');
   // Right after the new ones: a bump copies the old ebuild's problems, which a
-  // reviewer should see even when they do not count.
-  if (diff.carriedOver.length > 0) section('Carried over from older versions', diff.carriedOver, 'carried-over');
-  section('Fixed', diff.fixed, 'fixed');
+  // reviewer should see even when they do not fail the check.
+  if (diff.carriedOver.length > 0) section('Carried over from older versions', diff.carriedOver, 'carried-over problem');
+  section('Fixed', diff.fixed, 'fixed problem');
+
+  const before = diff.preExisting.length;
+  const touched = preExistingTouched(report);
+  body += `\n### Already present before this PR (${before}${touched ? `, in packages you touched: ${touched.length}` : ''})\n`;
+  if (before === 0) body += '\nNone.\n';
+  else if (touched === undefined) body += `\nListed in ${fullReport}.\n`;
+  else {
+    if (touched.length > 0) list(touched, 'problem already present');
+    const others = before - touched.length;
+    const who = others === before ? (others === 1 ? 'It is' : `All ${others} are`) : others === 1 ? 'The other one is' : `The other ${others} are`;
+    if (others > 0) body += `\n${who} in packages this pull request does not change; see ${fullReport}.\n`;
+  }
+
   const out = `${head}${body}${tail}`;
   // The budget arithmetic keeps this true; a last guard in case a caller passes a tiny maxLength.
   return out.length <= max ? out : `${out.slice(0, Math.max(0, max - 40))}\n\n_… cut at ${max} characters._\n`;
+}
+
+/** A section mixes problems that fail the check with others: say what the mark means. */
+function mixes(entries: readonly DiffEntry[], failing: number): boolean {
+  return failing > 0 && failing < entries.length;
 }

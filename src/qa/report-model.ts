@@ -1,18 +1,23 @@
 /** What every report renderer takes: the verdict, the diff, and where it came from. */
-import type { QaDiff } from './diff.ts';
+import type { DiffEntry, QaDiff } from './diff.ts';
 import type { ParseProblem } from './types.ts';
+import type { CheckFacts } from './report-facts.ts';
 import type { Verdict } from './verdict.ts';
 
-export interface ReportMeta {
-  /** Commit that was checked (the pull request head, merged). */
-  headSha?: string;
-  /** Commit it was compared against. */
-  baseSha?: string;
+/**
+ * The facts of the check (commits, time, tools, pull request, full report: report-facts.ts),
+ * and what only the QA report uses.
+ */
+export interface ReportMeta extends CheckFacts {
+  /** Kept in the machine-readable report; comments and pages do not show it. */
   jobId?: string;
-  /** Where the full (HTML) report is published; http(s) only, anything else is shown as text. */
-  reportUrl?: string;
-  /** Heading prefix; default "refci QA". */
+  /** Heading prefix (`pkgcheck: 2 new problems`); none by default. */
   title?: string;
+  /**
+   * Packages the pull request changes itself (`cat/pkg`), not those scanned because they inherit
+   * a changed eclass. Problems already present before the pull request are listed for these.
+   */
+  touchedPackages?: string[];
 }
 
 export interface QaReport {
@@ -35,6 +40,20 @@ export function isHttpUrl(url: string | undefined): url is string {
   }
 }
 
-export function shortSha(sha: string): string {
-  return /^[0-9a-f]{13,}$/i.test(sha) ? sha.slice(0, 12) : sha;
+/** What the heading says: how many new problems fail the check, none, or that the check did not finish. */
+export function headingText(report: QaReport): string {
+  const { verdict, diff } = report;
+  if (verdict.status === 'error') return 'The check could not be completed';
+  const failing = [...diff.new, ...diff.carriedOver].filter((e) => e.counts).length;
+  if (verdict.status === 'failure') return `${Math.max(1, failing)} new ${failing > 1 ? 'problems' : 'problem'}`;
+  return 'No new problems';
 }
+
+/** Problems already present, in packages the pull request touches (undefined: not known). */
+export function preExistingTouched(report: QaReport): DiffEntry[] | undefined {
+  const touched = report.meta?.touchedPackages;
+  if (touched === undefined) return undefined;
+  const set = new Set(touched);
+  return report.diff.preExisting.filter((e) => e.location.category !== undefined && e.location.package !== undefined && set.has(`${e.location.category}/${e.location.package}`));
+}
+

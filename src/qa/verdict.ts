@@ -58,7 +58,7 @@ export function verdictOf(diff: QaDiff | null, options: VerdictOptions = {}): Ve
   }
   if (options.pipelineError !== undefined) {
     status = 'error';
-    parts.unshift(`pipeline failed: ${options.pipelineError}`);
+    parts.unshift(`the check failed: ${options.pipelineError}`);
   }
   return { status, reason: parts.join('; ') };
 }

@@ -22,7 +22,8 @@ test('a PR whose changes map to nothing pkgcheck scans gets a neutral "nothing t
   const decision = await qaDecider(defaultConfig())({ job: undefined, result: resultFor(['.github/workflows/ci.yml', 'README.md']), readArtifact: noArtifacts });
   t.is(decision.status, 'success');
   t.regex(decision.reason, /^nothing to check: no change maps to a package, an eclass or a repository-level check \(.*\.github\/workflows\/ci\.yml.*README\.md/);
-  t.regex(decision.reports['report.md']!, /Files the scope did not map:\n\n- /);
+  t.regex(decision.reports['report.md']!, /^## ✅ Nothing to check\n/);
+  t.regex(decision.reports['report.md']!, /Files not scanned:\n\n- \.github\/workflows\/ci\.yml: /);
 });
 
 test('a PR that touches a package is judged by its scans as before', async (t) => {

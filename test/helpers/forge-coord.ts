@@ -15,6 +15,7 @@ import type { Flavor } from './fake-forge.ts';
 import { harness, type Harness } from './fake-forge-client.ts';
 import { tempDir } from './temp.ts';
 import type { Clock } from '../../src/host/clock.ts';
+import type { ForgeOptions } from '../../src/forge/types.ts';
 
 export interface ForgeCoord extends Harness {
   dir: string;
@@ -33,8 +34,9 @@ export interface ForgeCoord extends Harness {
   finish(id: string, status?: ResultStatus, reason?: string): Promise<void>;
 }
 
-export async function forgeCoord(t: ExecutionContext, flavor: Flavor = 'github'): Promise<ForgeCoord> {
-  const h = await harness(flavor);
+/** `client` overrides the forge client's options (e.g. a clock of its own in `retry`). */
+export async function forgeCoord(t: ExecutionContext, flavor: Flavor = 'github', client: Partial<ForgeOptions> = {}): Promise<ForgeCoord> {
+  const h = await harness(flavor, {}, client);
   t.teardown(() => h.fake.close());
   const dir = tempDir(t);
   const coord = path.join(dir, 'coord.git');

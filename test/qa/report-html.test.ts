@@ -28,7 +28,10 @@ test('standalone page: no external resource, a CSP, grouped by category and pack
   t.regex(output, /<tr class="finding pre-existing" data-class="staging"/);
   t.true(output.includes('<input type="checkbox" value="err" checked>'));
   t.true(output.includes('<input type="checkbox" value="" checked> (no class)'));
-  t.true(output.includes(`<code>${'c'.repeat(12)}</code>`));
+  t.true(output.includes(`Checked <code>${'c'.repeat(40)}</code>`), 'the full commit id');
+  t.regex(output, /<h2>New problems <span class="muted">\(1\)<\/span><\/h2>/);
+  t.regex(output, /<h2>Already present before this PR <span class="muted">\(7\)<\/span><\/h2>/);
+  t.false(output.includes('j-1'), 'no internal id on the page');
 });
 
 test('everything from pkgcheck is HTML-escaped, in text and in attributes', (t) => {

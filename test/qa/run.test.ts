@@ -52,11 +52,11 @@ test('runQaDiff: unreadable lines make the verdict error unless tolerated; pipel
   const head = `${base}{"__class__": "Trunc`;
   const v = runQaDiff({ baseText: base, headText: head }).verdict;
   t.is(v.status, 'error');
-  t.regex(v.reason, /^pipeline failed: 1 unreadable line in the head pkgcheck output \(line 9: invalid JSON/);
+  t.regex(v.reason, /^the check failed: 1 unreadable line in the head pkgcheck output \(line 9: invalid JSON/);
   t.true(v.reason.endsWith('; no new errors'));
   t.deepEqual(runQaDiff({ baseText: base, headText: head, tolerateProblems: true }).verdict, { status: 'success', reason: 'no new errors' });
   const failed = runQaDiff({ baseText: base, headText: base, pipelineError: 'pmaint regen failed (exit 1)' }).verdict;
-  t.deepEqual(failed, { status: 'error', reason: 'pipeline failed: pmaint regen failed (exit 1); no new errors' });
+  t.deepEqual(failed, { status: 'error', reason: 'the check failed: pmaint regen failed (exit 1); no new errors' });
 });
 
 test('runQaDiff: countWarnings, classes and excludes are passed through', (t) => {

@@ -25,9 +25,9 @@ test('success says there is nothing new, and what was fixed', (t) => {
 test('error when told the pipeline failed, with or without a diff', (t) => {
   t.deepEqual(verdictOf(null, { pipelineError: 'pkgcheck scan timed out after 45 min' }), {
     status: 'error',
-    reason: 'pipeline failed: pkgcheck scan timed out after 45 min',
+    reason: 'the check failed: pkgcheck scan timed out after 45 min',
   });
   const v = verdictOf(diffFindings([], parse(jr(1))), { pipelineError: 'regen failed' });
   t.is(v.status, 'error');
-  t.is(v.reason, 'pipeline failed: regen failed; 1 new error: InvalidPN (dev-libs/p0)');
+  t.is(v.reason, 'the check failed: regen failed; 1 new error: InvalidPN (dev-libs/p0)');
 });

@@ -9,7 +9,7 @@ import { isRefciError, RefciError } from '../../errors.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
 import type { Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
-import { forgeForJobs, forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
+import { forgeForJobs, forgeHelp, forgeOptions, forgesFromFlags, processPacers, writeBudgetFlags } from '../forge-flags.ts';
 import { ForgeRouter } from '../../collect/forge-router.ts';
 import type { ForgeSettings } from '../../config/types.ts';
 import type { Forge, ForgeKind } from '../../forge/index.ts';
@@ -47,13 +47,16 @@ export const collectCommand: Command = {
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
     const log = lineLogger(io, context.clock, 'collector');
     const folder = new FolderPublisher(out);
+    // One pacer per forge for the whole run: publishers made for a new configuration keep the spacing.
+    const pacers = processPacers();
+    const writeBudget = writeBudgetFlags(flags, 'collect');
     // Made for each configuration the collector takes up: forge settings may live there.
     const publishers = async (current: FleetConfig): Promise<Publisher[]> => {
       const publisherOf = ({ forge, settings }: { forge: Forge; settings: ForgeSettings }) =>
-        new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log });
-      const fixed = (await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: current.forges })).map(publisherOf);
+        new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log, clock: context.clock, writeBudget });
+      const fixed = (await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: current.forges, pacers })).map(publisherOf);
       // Jobs name their forge: publish each there with this host's settings, without a flag.
-      const open = async (kind: ForgeKind, repo: string) => publisherOf(await forgeForJobs(kind, repo, flags, io, current.forges, log));
+      const open = async (kind: ForgeKind, repo: string) => publisherOf(await forgeForJobs(kind, repo, flags, io, current.forges, log, pacers));
       return [folder, new ForgeRouter({ fixed, open })];
     };
     const errors: unknown[] = [];

@@ -8,7 +8,7 @@ import { isoOf } from '../../host/clock.ts';
 import { MERGE_BASES, newJob } from '../../protocol/job.ts';
 import { integer, required, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext, openClone } from '../context.ts';
-import { forgeHelp, forgeOptions, forgesFromFlags } from '../forge-flags.ts';
+import { forgeHelp, forgeOptions, forgesFromFlags, writeBudgetFlags } from '../forge-flags.ts';
 import { branchConfig } from '../host-config.ts';
 import { lineLogger } from '../process.ts';
 
@@ -31,7 +31,8 @@ export const enqueueCommand: Command = {
     '',
     'pull requests of a forge (run from cron; only the main host holds a token):',
     ...forgeHelp,
-    '--queued-statuses N keep "queued, position N" statuses for the first N queued jobs (default 20; 0: none)',
+    '--queued-statuses N "queued, position N" statuses for the first N queued jobs (default 20; 0: none), posted',
+    '                    again only when the position crosses 1, 2, 3, 5, 10, 20, 50, …',
     '--high-priority N   priority of pull requests labelled priority-ci (default 100)',
     '',
     'pull requests without an API:',
@@ -74,10 +75,12 @@ export const enqueueCommand: Command = {
     const log = flags.json ? () => {} : lineLogger(io, context.clock, 'enqueue');
     const forgeMode = flags.github !== undefined || flags.codeberg !== undefined;
     if (!forgeMode) {
-      for (const flag of ['api-url', 'token-file', 'status-context', 'login', 'queued-statuses', 'high-priority']) {
+      for (const flag of ['api-url', 'token-file', 'status-context', 'login', 'queued-statuses', 'high-priority', 'writes-per-hour', 'progress-per-hour']) {
         if (flags[flag] !== undefined) throw new RefciError('usage', `--${flag} needs --github or --codeberg`, 'see refci enqueue --help');
       }
     }
+    // Read before any git, so a wrong number is a usage error at once.
+    const writeBudget = forgeMode ? writeBudgetFlags(flags, 'enqueue') : undefined;
     const maxAttempts = integer(flags, 'max-attempts', 'enqueue');
     const timeoutSec = integer(flags, 'timeout', 'enqueue');
     const priority = integer(flags, 'priority', 'enqueue');
@@ -113,6 +116,7 @@ export const enqueueCommand: Command = {
         pipeline: common.pipeline,
         statusContext: found.settings.statusContext,
         queuedStatuses: integer(flags, 'queued-statuses', 'enqueue') ?? DEFAULT_QUEUED_STATUSES,
+        writeBudget,
         priority: { normal: common.priority ?? 0, high: integer(flags, 'high-priority', 'enqueue') ?? PRIORITY_CI },
         maxAttempts: common.maxAttempts,
         timeoutSec: common.timeoutSec,
