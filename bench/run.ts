@@ -5,6 +5,7 @@
  * BENCH_JOBS (default 1000) sets the drain size, BENCH_HISTORY (default 10000)
  * the archived jobs; BENCH_ONLY=writes measures only the record writes,
  * BENCH_ONLY=startup only the CLI's start-up against `node -e 0`,
+ * BENCH_ONLY=scope only scoping on a tree of ::gentoo's size,
  * BENCH_ONLY=latency only enqueue-to-archive with daemons (BENCH_LATENCY_RUNS, default 50).
  */
 import { execa } from 'execa';
@@ -24,6 +25,7 @@ import { newJob, type JobDescriptor } from '../src/protocol/job.ts';
 import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
 import { startupTimes } from './startup.ts';
 import { enqueueToArchive } from './latency.ts';
+import { scopeAtGentooSize } from './scope.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
@@ -162,6 +164,11 @@ async function main() {
   }
   if (only === 'startup') return fs.rmSync(root, { recursive: true, force: true });
 
+  if (!only || only === 'scope') {
+    const f = await scopeAtGentooSize(root);
+    say(`scope at ::gentoo size (${f.packages} packages, ${f.ebuilds} ebuilds, generated in ${(f.generateMs / 1000).toFixed(1)} s): version bump ${f.bumpMs.toFixed(1)} ms; eclass change ${(f.eclassMs / 1000).toFixed(2)} s (${f.eclassTargets} inheritors, ${f.fromCache} ebuilds from the cache); eclass change / bump ${(f.eclassMs / f.bumpMs).toFixed(0)}x`);
+  }
+  if (only === 'scope') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'latency') {
     const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 50);
     for (const transport of ['path', 'file://'] as const) {

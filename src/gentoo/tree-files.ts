@@ -4,22 +4,27 @@
  * controls that tree, symlinks included (`metadata/layout.conf ->
  * /etc/shadow`, a category folder -> /root), so every read resolves the path
  * first and treats anything that leads outside the tree as absent.
+ *
+ * Synchronous on purpose: an eclass change reads every ebuild and cache entry
+ * of ::gentoo (60,000 small files), and each asynchronous call costs a trip
+ * through the thread pool that is longer than the read itself. The callers
+ * keep their promises, so nothing else changes if that ever needs revisiting.
  */
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const roots = new Map<string, string>();
 
-async function inside(root: string, target: string): Promise<boolean> {
+function inside(root: string, target: string): boolean {
   try {
     let base = roots.get(root);
     if (!base) {
-      base = await fs.realpath(root);
+      base = fs.realpathSync.native(root);
       roots.set(root, base);
       // Only a handful of trees per process: forget the oldest beyond that.
       if (roots.size > 64) roots.delete(roots.keys().next().value!);
     }
-    const real = await fs.realpath(target);
+    const real = fs.realpathSync.native(target);
     return real === base || real.startsWith(`${base}${path.sep}`);
   } catch {
     return false;
@@ -28,15 +33,19 @@ async function inside(root: string, target: string): Promise<boolean> {
 
 /** The file's text, or undefined when it is missing or leads outside `root`. */
 export async function readTreeFile(root: string, file: string): Promise<string | undefined> {
-  if (!(await inside(root, file))) return undefined;
-  return fs.readFile(file, 'utf8').catch(() => undefined);
+  if (!inside(root, file)) return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Entry names of a folder, sorted; none when it is missing, not a folder, or outside `root`. */
 export async function listTreeDir(root: string, dir: string): Promise<string[]> {
-  if (!(await inside(root, dir))) return [];
+  if (!inside(root, dir)) return [];
   try {
-    return (await fs.readdir(dir)).sort();
+    return fs.readdirSync(dir).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -45,6 +54,10 @@ export async function listTreeDir(root: string, dir: string): Promise<string[]> 
 }
 
 export async function isTreeDir(root: string, dir: string): Promise<boolean> {
-  if (!(await inside(root, dir))) return false;
-  return (await fs.stat(dir).catch(() => undefined))?.isDirectory() ?? false;
+  if (!inside(root, dir)) return false;
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
