@@ -16,6 +16,7 @@ import { signatureRefusal } from '../coord/result-signature.ts';
 import { refusalReason } from '../protocol/signature-rule.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, type Decider, type Decision } from './verdict.ts';
+import { stepLogs } from './step-logs.ts';
 
 export interface CollectorOptions {
   coord: string;
@@ -174,7 +175,7 @@ async function collectOnce(
       options.onPublishError?.(error);
       continue;
     }
-    const pushed = await archiveJob(clone, live, summary, verdict.reports, options.collectorId, options.clock);
+    const pushed = await archiveJob(clone, live, summary, { ...verdict.files, ...verdict.reports }, options.collectorId, options.clock);
     if (pushed.won) {
       archived += 1;
       options.log(`${live.id}: ${verdict.status}: ${verdict.reason}`);
@@ -221,7 +222,9 @@ async function decide(clone: CoordClone, live: LiveJob, round: CollectRound): Pr
   const readArtifact = (file: string) => clone.readFile(resultOid, file, ARTIFACT_LIMIT);
   try {
     const reportUrl = job ? round.publishers.map((publisher) => publisher.reportLink?.(job)).find(Boolean) : undefined;
-    return await decider({ job, result, readArtifact, reportUrl });
+    const decision = await decider({ job, result, readArtifact, reportUrl });
+    // Every verdict's steps' logs go beside its report, whatever the decider.
+    return { ...decision, files: { ...(await stepLogs(result, readArtifact)), ...decision.files } };
   } catch (error) {
     return { status: 'error', reason: `the verdict could not be computed: ${(error as Error).message}`, reports: {} };
   }
@@ -250,7 +253,7 @@ export function summarise(live: LiveJob, verdict: Decision, nowMs: number): Summ
     jobCommit: live.job?.oid,
     resultCommit: live.result?.oid,
     cancelCommit: live.cancel?.oid,
-    reports: Object.keys(verdict.reports).sort(),
+    reports: [...Object.keys(verdict.reports), ...Object.keys(verdict.files ?? {})].sort(),
   };
   return Object.fromEntries(Object.entries(summary).filter(([, v]) => v !== undefined)) as Summary;
 }

@@ -2,7 +2,7 @@ import type { FleetConfig } from '../config/types.ts';
 import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { nothingToCheck, nothingToCheckDecision } from './nothing-to-check.ts';
-import { checkFacts, plainReport, type Decider, type Decision } from './verdict.ts';
+import { checkFacts, plainDecision, type Decider, type Decision } from './verdict.ts';
 
 /** A list of strings from a result's details, or undefined when it is not one. */
 function stringList(value: unknown): string[] | undefined {
@@ -40,11 +40,10 @@ export function deciders(config: FleetConfig): Partial<Record<string, Decider>> 
  * with the run's own reason; the QA diff is only as good as both scans.
  */
 export function qaDecider(config: FleetConfig): Decider {
-  return async ({ job, result, readArtifact, reportUrl }): Promise<Decision> => {
-    if (result.status !== 'success') {
-      const status = result.status === 'cancelled' ? 'cancelled' : 'error';
-      return { status, reason: result.reason, reports: { 'report.md': plainReport(job, result, reportUrl) } };
-    }
+  return async (input): Promise<Decision> => {
+    const { job, result, readArtifact, reportUrl } = input;
+    // A run that did not finish is not judged: its own reason, the failed step's last lines.
+    if (result.status !== 'success') return plainDecision(input, result.status === 'cancelled' ? 'cancelled' : 'error');
     const unmapped = nothingToCheck(result);
     if (unmapped) return nothingToCheckDecision(job, unmapped, result, reportUrl);
     const facts = checkFacts(job, result, reportUrl);

@@ -36,7 +36,11 @@ export class FolderPublisher implements Publisher {
   async publish(_job: JobDescriptor | undefined, summary: Summary, verdict: Decision): Promise<void> {
     const target = path.join(this.dir, summary.job);
     fs.mkdirSync(target, { recursive: true });
-    for (const [name, content] of Object.entries(verdict.reports)) fs.writeFileSync(path.join(target, name), content);
+    // Names come from refci (reports) and from step names checked in step-logs.ts: none leaves the folder.
+    for (const [name, content] of Object.entries({ ...verdict.files, ...verdict.reports })) {
+      fs.mkdirSync(path.dirname(path.join(target, name)), { recursive: true });
+      fs.writeFileSync(path.join(target, name), content);
+    }
     fs.writeFileSync(path.join(target, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   }
 }

@@ -3,10 +3,14 @@ import type { ResultRecord } from '../protocol/result.ts';
 import type { Verdict } from '../protocol/verdict.ts';
 import { clip, escapeMarkdown } from '../qa/escape.ts';
 import { factsBlock, headingLine, type CheckFacts, type CheckStatus } from '../qa/report-facts.ts';
+import { plainHtmlReport } from './plain-html.ts';
+import { excerptMarkdown, failedStepExcerpt, type LogExcerpt } from './step-logs.ts';
 
 /** A verdict with its report files by name (report.md, report.html, qa.json), stored with the history entry. */
 export interface Decision extends Verdict {
   reports: Record<string, string>;
+  /** Files published beside the reports as they are (the steps' logs, `logs/<step>.log`). */
+  files?: Record<string, Uint8Array>;
 }
 
 /** What a decider may read: the job, its result and the result's artifacts. */
@@ -21,11 +25,20 @@ export interface DecideInput {
 export type Decider = (input: DecideInput) => Promise<Decision>;
 
 /** The default decider: the pipeline's own status is the verdict. */
-export const statusDecider: Decider = async ({ job, result, reportUrl }) => ({
-  status: result.status,
-  reason: result.reason,
-  reports: { 'report.md': plainReport(job, result, reportUrl) },
-});
+export const statusDecider: Decider = async (input) => plainDecision(input, input.result.status);
+
+/** A verdict told without a QA report: report.md (the comment) and report.html, with the failed step's last lines. */
+export async function plainDecision({ job, result, readArtifact, reportUrl }: DecideInput, status: Verdict['status']): Promise<Decision> {
+  const excerpt = await failedStepExcerpt(result, readArtifact);
+  return {
+    status,
+    reason: result.reason,
+    reports: {
+      'report.md': plainReport(job, result, reportUrl, excerpt),
+      'report.html': plainHtmlReport(result, checkFacts(job, result, reportUrl), excerpt),
+    },
+  };
+}
 
 /** The facts every comment ends with, from what the job and its result say. */
 export function checkFacts(job: JobDescriptor | undefined, result: ResultRecord | undefined, reportUrl?: string): CheckFacts {
@@ -55,7 +68,7 @@ const HEADINGS: Record<CheckStatus, string> = {
  * The comment of a run without a QA report (a pipeline that failed or did not finish, a kind
  * without a decider): the same layout as the QA comment, the reason escaped, the steps that ran.
  */
-export function plainReport(job: JobDescriptor | undefined, result: ResultRecord, reportUrl?: string): string {
+export function plainReport(job: JobDescriptor | undefined, result: ResultRecord, reportUrl?: string, excerpt?: LogExcerpt): string {
   const status: CheckStatus = result.status === 'cancelled' ? 'error' : result.status;
   let text = `${headingLine(status, result.status === 'cancelled' ? 'The check was stopped' : HEADINGS[status])}\n${escapeMarkdown(clip(result.reason, 2000))}\n`;
   if (result.steps.length) {
@@ -66,6 +79,7 @@ export function plainReport(job: JobDescriptor | undefined, result: ResultRecord
     }
     text += `\n${rows.join('\n')}\n`;
   }
+  if (excerpt) text += excerptMarkdown(excerpt, reportUrl);
   return `${text}${factsBlock(checkFacts(job, result, reportUrl))}`;
 }
 

@@ -1,4 +1,4 @@
-import { commitTree, replaceSubtree, writeCommit, writeFileTree } from '../git/objects.ts';
+import { commitTree, replaceSubtree, writeCommit, writeFileTree, type FileTree } from '../git/objects.ts';
 import type { PushResult, RefUpdate } from '../git/push.ts';
 import type { Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
@@ -20,7 +20,7 @@ export async function archiveJob(
   clone: CoordClone,
   live: LiveJob,
   summary: Summary,
-  reports: Record<string, string>,
+  reports: FileTree,
   actor: string,
   clock: Clock,
 ): Promise<PushResult> {

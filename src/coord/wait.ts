@@ -1,4 +1,4 @@
-import chokidar from 'chokidar';
+import chokidar, { type FSWatcher } from 'chokidar';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,20 +17,31 @@ export class WorkSignal {
   private changed = false;
   private wake?: () => void;
 
-  private constructor(private readonly watcher?: ReturnType<typeof chokidar.watch>) {
-    watcher?.on('all', () => {
+  private constructor(private readonly watcher?: FSWatcher, repo = '') {
+    watcher?.on('all', (_event, file) => {
+      // Of the repository folder's own entries only packed-refs counts (FETCH_HEAD, config and the like are not news).
+      const relative = path.relative(repo, file);
+      if (relative !== 'packed-refs' && !relative.startsWith(`refs${path.sep}`)) return;
       this.changed = true;
       this.wake?.();
     });
+    // A watcher that fails (the folder went away) leaves the daemon to its polls.
+    watcher?.on('error', () => undefined);
   }
 
-  /** Starts watching when `coord` is a repository on this host; resolves once the watcher is ready. */
+  /**
+   * Starts watching when `coord` is a repository on this host: `refs/` and
+   * every folder below it (loose refs), and the repository folder's own
+   * entries (`packed-refs` is replaced there by rename). Watching existing
+   * folders only: chokidar missed most new loose refs when also given a path
+   * that did not exist yet. Resolves once the watcher is ready.
+   */
   static async open(coord: string): Promise<WorkSignal> {
     const dir = localRepository(coord);
     if (!dir) return new WorkSignal();
-    const watcher = chokidar.watch([path.join(dir, 'refs', 'ci'), path.join(dir, 'refs', 'heads'), path.join(dir, 'packed-refs')], { ignoreInitial: true, depth: 3 });
+    const watcher = chokidar.watch([path.join(dir, 'refs'), dir], { ignoreInitial: true, atomic: false, depth: 20, ignored: (file) => isObjectStore(dir, file) });
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    return new WorkSignal(watcher);
+    return new WorkSignal(watcher, dir);
   }
 
   get watching(): boolean {
@@ -91,4 +102,11 @@ export async function waitForWork(coord: string, ms: number, stop?: AbortSignal)
   } finally {
     await signal.close();
   }
+}
+
+/** Objects, logs and hooks of the repository: never watched (a push writes many objects; only refs are news). */
+function isObjectStore(repo: string, file: string): boolean {
+  const relative = path.relative(repo, file);
+  const top = relative.split(path.sep)[0];
+  return top === 'objects' || top === 'logs' || top === 'hooks' || top === 'info' || top === 'worktrees';
 }

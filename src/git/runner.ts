@@ -91,7 +91,8 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
     // on a loaded host that lost porcelain lines and rev-parse answers. Wait for the pipes to close;
     // only a process whose pipes a lingering child keeps open (an ssh ControlMaster) waits the 5 s.
     completion: { onClose: true, onExit: 5000 },
-    input: () => options.input,
+    // simple-git writes no empty input and then leaves stdin open, so a git that reads it (mktree of nothing) would wait for ever: an empty buffer closes it.
+    input: () => (options.input === undefined || options.input.length === 0 ? Buffer.alloc(0) : options.input),
     allowEnvironment: Object.keys(env).filter((name) => name.startsWith('GIT_')),
     // The ssh command and a global configuration file are the deployment's own choices (docs/deploy.md).
     unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
