@@ -7,6 +7,7 @@ import { signatureFor } from '../protocol/actor.ts';
 import { ALLOWED_SIGNERS_FILE } from '../protocol/allowed-signers.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
 import { MAX_CONFIG_FILE_BYTES } from '../protocol/record-limits.ts';
+import { pushFailure } from './push-failure.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from '../config/schema.ts';
 
@@ -16,7 +17,7 @@ import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from 
  * A person changes it with ordinary git (clone, edit, commit, push); every
  * change is a commit, so `git log config` is the audit trail.
  */
-const MAX_CONFIG_BYTES = MAX_CONFIG_FILE_BYTES;
+export const MAX_CONFIG_BYTES = MAX_CONFIG_FILE_BYTES;
 
 export function defaultConfigText(): string {
   return `${JSON.stringify(defaultConfig(), null, 2)}\n`;
@@ -74,9 +75,10 @@ export async function initConfigBranch(repo: string, by: string, clock: Clock): 
   return oid;
 }
 
-/** Pushes the defaults as the configuration branch of a remote coordination repository, only if it has none. */
+/** Pushes the defaults as the configuration branch of a remote coordination repository, only if it has none (undefined: somebody else created it meanwhile). */
 export async function pushDefaultConfig(clone: CoordClone, by: string, clock: Clock): Promise<string | undefined> {
   const oid = await writeDefaultConfigCommit(clone.gitdir, by, clock);
   const pushed = await clone.push([{ ref: CONFIG_REF, newOid: oid, expect: null }]);
+  if (pushed.outcome === 'failed') throw pushFailure(`the configuration branch`, pushed);
   return pushed.won ? oid : undefined;
 }
