@@ -102,7 +102,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
  * The main host's tokens, one per forge whose variable is set: readable, one
  * word. The forge itself is not asked; the first `refci enqueue` says whether
  * it accepts the token. A token file named by the configuration branch is
- * never read (any worker key can push that branch): it gets a warning.
+ * never read (others push that branch): it gets a warning.
  */
 async function checkForgeTokens(config: FleetConfig, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
