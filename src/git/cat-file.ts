@@ -13,35 +13,55 @@ export interface ObjectAccess {
   env?: Record<string, string>;
 }
 
+/** One object named by a spec (`<oid>`, `<rev>:<path>`): its type and size, and its content when within the limit. */
+export type ObjectRead = { type: 'missing' } | { type: string; size: number; content?: Buffer };
+
 /**
- * Reads `<rev>:<path>` for many specs with two processes in all: a size check,
- * then the contents of those within `maxBytes`. A hostile huge file is never
- * loaded into memory. A limit of zero asks only whether each exists.
+ * Reads many objects with two processes in all: a type and size check, then
+ * the contents of those within `maxBytes`. A hostile huge object is never
+ * loaded into memory.
  */
-export async function readFiles(gitdir: string, specs: string[], maxBytes: number, access: ObjectAccess = {}): Promise<Map<string, ReadOutcome>> {
-  const outcomes = new Map<string, ReadOutcome>();
-  if (specs.length === 0) return outcomes;
+export async function readObjects(gitdir: string, specs: string[], maxBytes: number, access: ObjectAccess = {}): Promise<Map<string, ObjectRead>> {
+  const reads = new Map<string, ObjectRead>();
+  if (specs.length === 0) return reads;
   const check = await git(['cat-file', '--batch-check=%(objecttype) %(objectsize)'], { cwd: gitdir, input: `${specs.join('\n')}\n`, env: access.env });
   const lines = check.stdout.split('\n');
   const wanted: string[] = [];
   specs.forEach((spec, index) => {
     const [type, size] = (lines[index] ?? '').split(' ');
-    if (type !== 'blob') outcomes.set(spec, { kind: 'missing' });
-    else if (Number(size) > maxBytes) outcomes.set(spec, { kind: 'too-large', size: Number(size) });
-    else wanted.push(spec);
+    if (!type || !/^(commit|tree|blob|tag)$/.test(type)) reads.set(spec, { type: 'missing' });
+    else {
+      reads.set(spec, { type, size: Number(size) });
+      if (Number(size) <= maxBytes) wanted.push(spec);
+    }
   });
-  if (wanted.length === 0) return outcomes;
+  if (wanted.length === 0) return reads;
   const { raw } = await git(['cat-file', '--batch'], { cwd: gitdir, input: `${wanted.join('\n')}\n`, env: access.env });
   let offset = 0;
   for (const spec of wanted) {
     const newline = raw.indexOf(0x0a, offset);
     const header = raw.subarray(offset, newline).toString();
-    const size = Number(header.split(' ')[2]);
+    const [, type, size] = header.split(' ');
     offset = newline + 1;
-    outcomes.set(spec, { kind: 'ok', content: raw.subarray(offset, offset + size) });
-    offset += size + 1;
+    reads.set(spec, { type: type!, size: Number(size), content: raw.subarray(offset, offset + Number(size)) });
+    offset += Number(size) + 1;
   }
-  return outcomes;
+  return reads;
+}
+
+/**
+ * Reads `<rev>:<path>` for many specs (readObjects): files only. A limit of
+ * zero asks only whether each exists.
+ */
+export async function readFiles(gitdir: string, specs: string[], maxBytes: number, access: ObjectAccess = {}): Promise<Map<string, ReadOutcome>> {
+  const reads = await readObjects(gitdir, specs, maxBytes, access);
+  return new Map(
+    specs.map((spec): [string, ReadOutcome] => {
+      const read = reads.get(spec);
+      if (!read || read.type !== 'blob' || !('size' in read)) return [spec, { kind: 'missing' }];
+      return [spec, read.content ? { kind: 'ok', content: read.content } : { kind: 'too-large', size: read.size }];
+    }),
+  );
 }
 
 /** Reads one file of a commit, or undefined when it is missing or over the limit. */
@@ -56,27 +76,13 @@ export async function hasCommit(gitdir: string, rev: string): Promise<boolean> {
   return (await git(['cat-file', '-e', '--end-of-options', `${rev}^{commit}`], { cwd: gitdir, allowFailure: true })).exitCode === 0;
 }
 
-/** The type of each object (`commit`, `tree`, `blob`, `tag`), or `missing`. */
-export async function objectTypes(gitdir: string, oids: string[], access: ObjectAccess = {}): Promise<Map<string, string>> {
-  const types = new Map<string, string>();
-  if (oids.length === 0) return types;
-  const out = await git(['cat-file', '--batch-check=%(objecttype)'], { cwd: gitdir, input: `${oids.join('\n')}\n`, env: access.env });
-  const lines = out.stdout.split('\n');
-  oids.forEach((oid, index) => {
-    const line = lines[index] ?? '';
-    types.set(oid, /^(commit|tree|blob|tag)$/.test(line) ? line : 'missing');
-  });
-  return types;
-}
-
-/** A commit's parents and committer time (seconds since the epoch), from its header. */
-export async function commitHeader(gitdir: string, oid: string, access: ObjectAccess = {}): Promise<{ parents: string[]; committedSec: number }> {
-  const out = await git(['cat-file', 'commit', '--end-of-options', oid], { cwd: gitdir, env: access.env });
-  const end = out.stdout.indexOf('\n\n');
-  const header = end === -1 ? out.stdout : out.stdout.slice(0, end);
+/** A commit's parents and committer time (seconds since the epoch), from the commit object's header. */
+export function parseCommitHeader(content: Buffer | string): { parents: string[]; committedSec: number } {
+  const text = content.toString();
+  const end = text.indexOf('\n\n');
   const parents: string[] = [];
   let committedSec = 0;
-  for (const line of header.split('\n')) {
+  for (const line of (end === -1 ? text : text.slice(0, end)).split('\n')) {
     if (line.startsWith('parent ')) parents.push(line.slice('parent '.length).trim());
     const committer = /^committer .* (\d+) [+-]\d{4}$/.exec(line);
     if (committer) committedSec = Number(committer[1]);
