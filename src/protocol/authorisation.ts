@@ -269,7 +269,8 @@ class Rules {
     const me = this.pusher.name;
     if (update.newOid === null) {
       const tip = update.oldOid ? await this.lockTip(update.oldOid) : undefined;
-      if (tip?.kind === 'lock' && tip.record.worker === me && tip.record.job === id) return allow(`worker ${me} gives its lock on ${id} back`);
+      // A released lock stays: deleting it would lose the attempt count (docs/protocol.md, section 5.1).
+      if (tip?.kind === 'lock' && tip.record.worker === me && tip.record.job === id && tip.record.event !== 'release') return allow(`worker ${me} gives its lock on ${id} back`);
       return refuse(`a worker deletes only a lock it holds (${tip ? describeTip(tip) : 'there is none'})`);
     }
     if ((await this.files(update.newOid)).some((f) => f.path === RESULT.file)) return this.closeRule(update, id);

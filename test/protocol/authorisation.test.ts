@@ -256,6 +256,8 @@ test('only the holder deletes a lock (giving the job back untouched)', async (t)
   t.regex((await one(repo, w2, remove('refs/ci/locks/j1', claim))).reason, /a worker deletes only a lock it holds \(held by w1 \(attempt 1\)\)/);
   const result = repo.commit({ 'result.json': resultJson('j1', 'w1', 'success') }, [claim]);
   t.regex((await one(repo, w1, remove('refs/ci/locks/j1', result))).reason, /at its result: the job is finished/);
+  const release = repo.commit({ 'lock.json': lockJson('j1', 'w1', 'release') }, [claim]);
+  t.regex((await one(repo, w1, remove('refs/ci/locks/j1', release))).reason, /released by w1/, 'a released lock keeps the attempt count');
 });
 
 // --- results -------------------------------------------------------------------
