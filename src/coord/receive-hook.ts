@@ -5,6 +5,7 @@ import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigText, CONFIG_FILE, describeProblems, referencedFiles } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
 import { authorise, type AuthPolicy, type AuthReader, type ExtraRule, type FileRead, type RefDecision, type RefUpdateLine } from '../protocol/authorisation.ts';
+import { ALLOWED_SIGNERS_FILE } from '../protocol/allowed-signers.ts';
 import { JOB } from '../protocol/job.ts';
 import { LOCK } from '../protocol/lock.ts';
 import { PRESENCE } from '../protocol/presence.ts';
@@ -56,7 +57,7 @@ export class HookReader implements AuthReader {
     }
     const config = reader.tips.get(CONFIG_REF);
     const specs = [...oids].flatMap((oid) => [oid, ...RECORD_FILES.map((file) => `${oid}:${file}`)]);
-    if (config) specs.push(`${config}:${CONFIG_FILE}`);
+    if (config) specs.push(`${config}:${CONFIG_FILE}`, `${config}:${ALLOWED_SIGNERS_FILE}`);
     await reader.prefetch(specs);
     return reader;
   }
@@ -118,13 +119,15 @@ export class HookReader implements AuthReader {
     else {
       const read = await this.read(tip, CONFIG_FILE, MAX_CONFIG_FILE_BYTES);
       const text = read.kind === 'ok' ? read.content.toString('utf8') : undefined;
-      // Files beside config.json (gentoo.classes) are read the usual way; the hook needs none of them itself.
-      const checked = text !== undefined && namesNoFiles(text) ? checkConfigText(text, { file: CONFIG_FILE, mode: 'whole' }) : await readConfigCommit(this.gitdir, tip);
+      const signers = await this.read(tip, ALLOWED_SIGNERS_FILE, MAX_CONFIG_FILE_BYTES);
+      const readFile = (name: string) => (name === ALLOWED_SIGNERS_FILE && signers.kind === 'ok' ? signers.content.toString('utf8') : undefined);
+      // Checked as every host checks it; files config.json names (gentoo.classes) are read the usual way.
+      const checked = text !== undefined && namesNoFiles(text) ? checkConfigText(text, { file: CONFIG_FILE, mode: 'whole', readFile }) : await readConfigCommit(this.gitdir, tip);
       if (checked.ok) config = checked.config;
       else note = `${CONFIG_REF} at ${tip.slice(0, 12)} is refused (${describeProblems(checked.problems)}): the built-in defaults apply`;
     }
-    const { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes } = config;
-    return { policy: { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes }, ...(note ? { note } : {}) };
+    const { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes } = config;
+    return { policy: { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes }, ...(note ? { note } : {}) };
   }
 }
 

@@ -8,6 +8,7 @@ import { MAX_RESULT_FILES, treeProblem, type ArtifactCaps, type TreeFile, type T
 import { CONFIG_REF, HISTORY_REF, cancelRef, jobRef, lockRef, resultRef } from './refs.ts';
 import { RESULT, type ResultRecord } from './result.ts';
 import { describePusher, type Pusher } from './pusher.ts';
+import { DRAIN } from './drain.ts';
 
 /**
  * Who may push what to the coordination repository (docs/protocol.md,
@@ -194,8 +195,8 @@ class Rules {
     // The history's tree holds every archived job: its size is not a record's.
     if (target.kind === 'history') return undefined;
     const files = await this.files(update.newOid);
-    const shape: TreeShape =
-      target.kind === 'config' ? 'config' : (target.kind === 'locks' || target.kind === 'results') && files.some((f) => f.path === RESULT.file) ? 'result' : 'record';
+    const result = (target.kind === 'locks' || target.kind === 'results') && files.some((f) => f.path === RESULT.file);
+    const shape: TreeShape = target.kind === 'config' ? 'config' : result ? 'result' : target.kind === 'locks' ? 'lock' : 'record';
     return treeProblem(shape, files, this.request.policy);
   }
 
@@ -217,7 +218,7 @@ class Rules {
       case 'cancel':
         return refuse(`workers do not write refs/ci/${target.kind}/ (the main host and operators do)`);
       case 'drain':
-        return refuse('workers do not write drain flags (operators and the main host do)');
+        return this.drainRule(update, target.name);
       case 'history':
         return refuse('workers do not write the history (the collector on the main host does)');
     }
@@ -251,6 +252,17 @@ class Rules {
       return refuse(update.oldOid ? `a presence commit's parent is the previous one, ${short(update.oldOid)}` : 'a new presence chain starts with a root commit');
     }
     return allow(`worker ${me} announces its presence`);
+  }
+
+  /** A worker drains itself (quarantine, docs/protocol.md 2.8) and nobody else; undraining is an operator's. */
+  private async drainRule(update: RefUpdateLine, name: string): Promise<Outcome> {
+    const me = this.pusher.name;
+    if (name !== me) return refuse(`workers do not write another worker's drain flag (operators and the main host do); worker ${me} may only drain itself`);
+    if (update.newOid === null || update.oldOid !== null) return refuse(`a worker only creates its own drain flag (quarantine); an operator undrains it`);
+    const record = await this.record(update.newOid, DRAIN);
+    if (!record.ok) return refuse(record.reason);
+    if (record.value.worker !== me) return refuse(`drain.json names worker ${record.value.worker}; worker ${me} drains only itself`);
+    return allow(`worker ${me} drains itself: ${record.value.reason}`);
   }
 
   private async resultRule(update: RefUpdateLine, id: string): Promise<Outcome> {

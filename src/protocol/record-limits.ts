@@ -9,8 +9,10 @@ import { MAX_RECORD_BYTES } from './codec.ts';
  * Authorisation).
  */
 
-/** Files in the tree of a job, lock, cancel, presence, drain or doctor commit. */
+/** Files in the tree of a job, cancel, presence, drain or doctor commit. */
 export const MAX_RECORD_FILES = 16;
+/** Files in the tree of a lock commit: `lock.json`, and in a heartbeat the live log (`live-logs.json`, one tail per step of a result's 64). */
+export const MAX_LOCK_FILES = 2 + 64;
 /** Files in the tree of a result commit: `result.json` and at most 256 artifacts (the result schema's limit). */
 export const MAX_RESULT_FILES = 1 + 256;
 /** Files in the tree of a configuration commit, and the size of each. */
@@ -21,10 +23,12 @@ export const LOG_CUT_LINE_BYTES = 4096;
 /** A step's stdout artifact joins the outputs of its runs (a gentoo scan runs at most twice), each cut at artifactCapBytes. */
 export const ARTIFACT_RUNS = 4;
 
-/** The result caps of the configuration the repository holds. */
+/** The caps of the configuration the repository holds. */
 export interface ArtifactCaps {
   logCapBytes: number;
   artifactCapBytes: number;
+  /** A heartbeat's tail of each step's log (docs/protocol.md, the live log). */
+  liveLogBytes: number;
 }
 
 /** One entry of a commit's tree, listed recursively: a file (`100644`, `100755`), a symlink (`120000`) or a submodule (`160000`). */
@@ -35,15 +39,16 @@ export interface TreeFile {
   size?: number;
 }
 
-export type TreeShape = 'record' | 'result' | 'config';
+export type TreeShape = 'record' | 'lock' | 'result' | 'config';
 
 export function maxFilesOf(shape: TreeShape): number {
-  return shape === 'result' ? MAX_RESULT_FILES : shape === 'config' ? MAX_CONFIG_FILES : MAX_RECORD_FILES;
+  return { record: MAX_RECORD_FILES, lock: MAX_LOCK_FILES, result: MAX_RESULT_FILES, config: MAX_CONFIG_FILES }[shape];
 }
 
 /** The largest a file of this shape's tree may be. */
 export function maxFileBytes(shape: TreeShape, path: string, caps: ArtifactCaps): number {
   if (shape === 'config') return MAX_CONFIG_FILE_BYTES;
+  if (shape === 'lock') return /^logs\/[^/]+\.log$/.test(path) ? caps.liveLogBytes : MAX_RECORD_BYTES;
   if (shape === 'record' || path === 'result.json') return MAX_RECORD_BYTES;
   if (/^logs\/[^/]+\.log$/.test(path)) return caps.logCapBytes + LOG_CUT_LINE_BYTES;
   return caps.artifactCapBytes * ARTIFACT_RUNS;

@@ -84,8 +84,8 @@ test('a push without a pusher identity is refused whole; the main host enqueues;
   t.is(claimed.exitCode, 0, claimed.stderr);
   t.is((await git(['rev-parse', `refs/ci/locks/${job.id}`], { cwd: coord })).stdout.trim(), claim);
   const drain = await writeRecordCommit(clone.gitdir, { files: { 'drain.json': '{}' }, parents: [], message: 'drain', author });
-  const drained = await push(clone, { REFCI_PUSHER: 'worker:w1' }, `${drain}:refs/ci/drain/w1`);
-  t.regex(drained.stderr, /refci: refused refs\/ci\/drain\/w1: workers do not write drain flags/);
+  const drained = await push(clone, { REFCI_PUSHER: 'worker:w1' }, `${drain}:refs/ci/drain/w2`);
+  t.regex(drained.stderr, /refci: refused refs\/ci\/drain\/w2: workers do not write another worker's drain flag/);
 });
 
 test('the configuration branch: operators change it, only with a valid configuration, and its admins then decide', async (t) => {

@@ -259,7 +259,7 @@ real(`worker-1 still publishes its result; an operator changes the configuration
 real(`a command a worker's key may not run fails with the repository's reason, not as a race${skipped}`, async (t) => {
   const denied = await refci(['worker', 'drain', 'worker-1', '--coord', coord('worker-2')], { env: { ...env, REFCI_STATE_DIR: path.join(dir, 'state-w2') } });
   t.is(denied.exitCode, 4, denied.stdout + denied.stderr);
-  t.regex(denied.stderr, /the drain of worker-1 was not pushed: refs\/ci\/drain\/worker-1 \[remote rejected\] \(pre-receive hook declined\): refci: refused refs\/ci\/drain\/worker-1: workers do not write drain flags/);
+  t.regex(denied.stderr, /the drain of worker-1 was not pushed: refs\/ci\/drain\/worker-1 \[remote rejected\] \(pre-receive hook declined\): refci: refused refs\/ci\/drain\/worker-1: workers do not write another worker's drain flag/);
   t.is(await tipOf('refs/ci/drain/worker-1'), undefined);
   const drained = await refci(['worker', 'drain', 'worker-1', '--coord', coord('main')], { env: { ...env, REFCI_STATE_DIR: path.join(dir, 'state-main') } });
   t.is(drained.exitCode, 0, drained.stderr);

@@ -99,7 +99,7 @@ function readerOf(repo: FakeRepo): AuthReader {
   };
 }
 
-const POLICY: AuthPolicy = { admins: [], leaseSec: 300, queueTimeoutSec: 24 * 3600, logCapBytes: 256 * 1024, artifactCapBytes: 16 * 1024 * 1024 };
+const POLICY: AuthPolicy = { admins: [], leaseSec: 300, queueTimeoutSec: 24 * 3600, logCapBytes: 256 * 1024, artifactCapBytes: 16 * 1024 * 1024, liveLogBytes: 64 * 1024 };
 const w1: Pusher = { role: 'worker', name: 'w1' };
 const w2: Pusher = { role: 'worker', name: 'w2' };
 const main: Pusher = { role: 'main', name: '' };
@@ -364,11 +364,25 @@ test('workers write no jobs, cancels, drain flags, history or configuration', as
   const cases: [string, RegExp][] = [
     ['refs/ci/jobs/j9', /workers do not write refs\/ci\/jobs\//],
     ['refs/ci/cancel/j1', /workers do not write refs\/ci\/cancel\//],
-    ['refs/ci/drain/w1', /workers do not write drain flags/],
+    ['refs/ci/drain/w1', /workers do not write another worker's drain flag/],
     ['refs/ci/history', /workers do not write the history/],
     ['refs/heads/config', /only operators change refs\/heads\/config, not worker w2/],
   ];
   for (const [ref, reason] of cases) t.regex((await one(repo, w2, create(ref, any))).reason, reason, ref);
+});
+
+test('a worker drains itself (quarantine), and only creates that flag', async (t) => {
+  const repo = new FakeRepo();
+  const drain = (worker: string) => json({ version: 1, worker, by: worker, at: new Date(NOW).toISOString(), reason: 'quarantined: the last 3 jobs failed on this host' });
+  const own = repo.commit({ 'drain.json': drain('w2') });
+  const d = await one(repo, w2, create('refs/ci/drain/w2', own));
+  t.true(d.allowed, d.reason);
+  t.regex(d.reason, /worker w2 drains itself: quarantined:/);
+  t.regex((await one(repo, w2, remove('refs/ci/drain/w2', own))).reason, /an operator undrains it/);
+  t.regex((await one(repo, w2, move('refs/ci/drain/w2', own, repo.commit({ 'drain.json': drain('w2') }, [own])))).reason, /only creates its own drain flag/);
+  t.regex((await one(repo, w2, create('refs/ci/drain/w2', repo.commit({ 'drain.json': drain('w1') })))).reason, /drain.json names worker w1/);
+  t.regex((await one(repo, w2, create('refs/ci/drain/w2', repo.commit({ 'x.json': '{}' })))).reason, /the commit has no drain.json/);
+  t.true((await one(repo, main, remove('refs/ci/drain/w2', own))).allowed, 'the main host and operators undrain');
 });
 
 test('the main host writes jobs, cancels, the history and drain flags, but not the configuration', async (t) => {
@@ -449,6 +463,10 @@ test('records over the size and file limits are refused, whoever pushes them', a
   t.regex((await one(repo, main, create('refs/ci/results/j1', crowded))).reason, /more than 257 files, the limit of a result commit/);
   const history = repo.commit(Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`jobs/${i}/summary.json`, '{}'])));
   t.true((await one(repo, main, create('refs/ci/history', history))).allowed, 'the history holds every archived job');
+  const beat = (files: Record<string, FileSpec>) => repo.commit({ 'lock.json': lockJson('j1', 'w1', 'heartbeat'), 'live-logs.json': '{}', ...files });
+  t.true((await one(repo, main, create('refs/ci/locks/j1', beat(Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`logs/s${i}.log`, { size: 64 * 1024 }])))))).allowed, 'a heartbeat carries the live log');
+  t.regex((await one(repo, main, create('refs/ci/locks/j1', beat({ 'logs/s.log': { size: 64 * 1024 + 1 } })))).reason, /logs\/s.log is 65537 bytes, more than the limit of 65536/);
+  t.regex((await one(repo, main, create('refs/ci/locks/j1', beat(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`logs/s${i}.log`, 'x'])))))).reason, /more than 66 files, the limit of a lock commit/);
   const config = repo.commit({ 'config.json': { size: 1024 * 1024 + 1 } });
   t.regex((await one(repo, alice, create('refs/heads/config', config))).reason, /config.json is 1048577 bytes, more than the limit of 1048576/);
 });
