@@ -14,6 +14,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { closingResult, publishResult } from '../../src/coord/close-job.ts';
+import { drainWorker } from '../../src/coord/drain.ts';
 import { writeRecord } from '../../src/coord/records.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { Lease } from '../../src/claim/lease.ts';
@@ -256,11 +257,13 @@ real(`worker-1 still publishes its result; an operator changes the configuration
   t.true(changed.won, changed.cause);
 });
 
-real(`a command a worker's key may not run fails with the repository's reason, not as a race${skipped}`, async (t) => {
+real(`a command a worker's key may not run fails with the repository's reason, not as a race; its own quarantine goes in${skipped}`, async (t) => {
   const denied = await refci(['worker', 'drain', 'worker-1', '--coord', coord('worker-2')], { env: { ...env, REFCI_STATE_DIR: path.join(dir, 'state-w2') } });
   t.is(denied.exitCode, 4, denied.stdout + denied.stderr);
   t.regex(denied.stderr, /the drain of worker-1 was not pushed: refs\/ci\/drain\/worker-1 \[remote rejected\] \(pre-receive hook declined\): refci: refused refs\/ci\/drain\/worker-1: workers do not write another worker's drain flag/);
   t.is(await tipOf('refs/ci/drain/worker-1'), undefined);
+  // Its own drain flag is the one a worker writes: it quarantines itself.
+  t.true(await drainWorker({ clone: await cloneAs('worker-2'), clock: systemClock, by: 'worker-2' }, 'worker-2', 'quarantined: the last 3 jobs failed on this host'));
   const drained = await refci(['worker', 'drain', 'worker-1', '--coord', coord('main')], { env: { ...env, REFCI_STATE_DIR: path.join(dir, 'state-main') } });
   t.is(drained.exitCode, 0, drained.stderr);
   t.truthy(await tipOf('refs/ci/drain/worker-1'));
