@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CoordClone } from '../coord/clone.ts';
+import type { PushResult } from '../git/push.ts';
 import { writeRecord } from '../coord/records.ts';
 import type { CommitSigner } from '../git/objects.ts';
 import type { Clock } from '../host/clock.ts';
@@ -60,13 +61,19 @@ export class Lease {
     return this.claim.id;
   }
 
-  /** Tries to take the job: create-only for a free job, a swap for a stale lock. */
-  static async acquire(clone: CoordClone, worker: WorkerIdentity, claim: Claimable, clock: Clock): Promise<Lease | undefined> {
+  /**
+   * Tries to take the job: create-only for a free job, a swap for a stale
+   * lock. Undefined when it did not win; a push that failed without losing
+   * the race (the repository refused it, or could not be reached) is also
+   * passed to `failed` with git's cause, so it is never taken for a lost race.
+   */
+  static async acquire(clone: CoordClone, worker: WorkerIdentity, claim: Claimable, clock: Clock, failed?: (cause: string) => void): Promise<Lease | undefined> {
     const event: LockEvent = claim.expect === null ? 'claim' : 'takeover';
     const record = lockRecord(worker, claim.id, event, claim.attempt, clock.now(), claim.previousWorker);
     const parent = claim.expect ?? claim.jobOid;
     const oid = await writeRecord(clone.gitdir, LOCK, record, { parents: [parent], author: signatureFor('worker', worker.id, clock.now()), sign: worker.sign });
     const pushed = await clone.push([{ ref: lockRef(claim.id), newOid: oid, expect: claim.expect }], { mirror: false });
+    if (pushed.outcome === 'failed') failed?.(pushed.cause);
     return pushed.won ? new Lease(clone, worker, claim, oid, clock) : undefined;
   }
 
@@ -95,13 +102,13 @@ export class Lease {
    * may take over at once as the next attempt. Deleting the lock would lose
    * the attempt count; waiting for the lease to expire would idle the job.
    */
-  async handBack(reason: string): Promise<boolean> {
+  async handBack(reason: string): Promise<PushResult> {
     const reasons = [...(this.claim.infrastructure ?? []), reason].slice(-100);
     const record = lockRecord(this.worker, this.jobId, 'release', this.claim.attempt, this.clock.now(), undefined, reasons);
     const oid = await writeRecord(this.clone.gitdir, LOCK, record, { parents: [this.tip], author: signatureFor('worker', this.worker.id, this.clock.now()), sign: this.worker.sign });
     const pushed = await this.clone.push([{ ref: lockRef(this.jobId), newOid: oid, expect: this.tip }], { mirror: false });
     if (pushed.won) this.tip = oid;
-    return pushed.won;
+    return pushed;
   }
 
   /**

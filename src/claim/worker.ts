@@ -18,7 +18,7 @@ import { drainWorker } from '../coord/drain.ts';
 import { clearStreak, noteJobEnd, quarantineReason } from './quarantine.ts';
 import { infrastructureReason, type Claimable } from '../protocol/sweep.ts';
 import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
-import { closeJob } from '../coord/close-job.ts';
+import { publishResult } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
@@ -216,7 +216,7 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
     if (options.stop?.aborted) return undefined;
-    const lease = await Lease.acquire(clone, worker, claim, options.clock);
+    const lease = await Lease.acquire(clone, worker, claim, options.clock, (cause) => options.log(`${claim.id}: claim not pushed: ${cause}`));
     if (lease) return lease;
   }
   return undefined;
@@ -374,17 +374,19 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       if (attempt < job.maxAttempts) {
         const handed = await lease.handBack(outcome.infrastructure);
         options.log(
-          handed
+          handed.won
             ? `${job.id}: handed back after attempt ${attempt} of ${job.maxAttempts}, not judged: ${outcome.infrastructure}; not claiming pipeline ${job.pipeline} here for ${HOST_PROBLEM_MS / 60_000}m`
-            : `${job.id}: could not hand back (the lease was taken over): ${outcome.infrastructure}`,
+            : handed.outcome === 'refused'
+              ? `${job.id}: could not hand back (the lease was taken over): ${outcome.infrastructure}`
+              : `${job.id}: could not hand back (${handed.cause}): ${outcome.infrastructure}`,
         );
-        return handed ? 'handed-back' : 'lost';
+        return handed.won ? 'handed-back' : 'lost';
       }
       // The last attempt: the job ends, and its reason names every host problem that stopped it.
       result = { ...result, reason: infrastructureReason([...(lease.claim.infrastructure ?? []), outcome.infrastructure], attempt, job.maxAttempts) };
     }
     if (!outcome.infrastructure) noteJobEnd(options.stateDir, undefined);
-    const published = await closeJob(lease.clone, {
+    const pushed = await publishResult(lease.clone, {
       result,
       artifacts: outcome.artifacts,
       parent: lease.tip,
@@ -394,11 +396,13 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       sign: lease.worker.sign,
     });
     options.log(
-      published
+      pushed.won
         ? `${job.id}: ${result.status}: ${result.reason}`
-        : `${job.id}: result rejected: the lease was taken over; result discarded`,
+        : pushed.outcome === 'refused'
+          ? `${job.id}: result rejected: the lease was taken over; result discarded`
+          : `${job.id}: result not pushed: ${pushed.cause}`,
     );
-    return published ? 'published' : 'lost';
+    return pushed.won ? 'published' : 'lost';
   } finally {
     clearInterval(heartbeat);
     clearTimeout(timeout);

@@ -123,8 +123,8 @@ export async function forgeForJobs(
 }
 
 /**
- * Settings the configuration branch may hold but this host never takes from it: any worker key can
- * push that branch, and whoever sets the API URL or the token file decides where the token goes or
+ * Settings the configuration branch may hold but this host never takes from it: keys other than this
+ * host's push that branch (any key, without the repository's hook), and whoever sets the API URL or the token file decides where the token goes or
  * which file of the main host is sent as one. They come from this host's flags and environment only.
  */
 export const HOST_ONLY_FORGE_SETTINGS = ['apiUrl', 'tokenFile'] as const;

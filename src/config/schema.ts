@@ -139,6 +139,13 @@ export const forgeSettingsSchema = z.strictObject({
 export const fleetConfigSchema = z
   .strictObject({
     version: z.literal(1).default(1),
+    /**
+     * Operators (the name in `operator:<name>` of the coordination
+     * repository's ssh gate) who may change this branch; empty: every
+     * operator. The repository's hook reads it from the branch as it was
+     * before the push (docs/protocol.md, Authorisation).
+     */
+    admins: z.array(name).max(256).default([]),
     leaseSec: z.number().int().min(1).max(24 * 3600).default(300),
     maxAttempts: z.number().int().min(1).max(20).default(3),
     jobTimeoutSec: z.number().int().min(1).max(7 * 24 * 3600).default(3600),

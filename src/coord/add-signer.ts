@@ -55,5 +55,5 @@ export async function addAllowedSigner(clone: CoordClone, add: AddSigner): Promi
   if (pushed.outcome === 'refused') {
     throw new RefciError('conflict', `${CONFIG_REF} changed while the key was added (${pushed.cause})`, 'run the command again; it starts from the new tip');
   }
-  throw new RefciError('git', `the key could not be pushed to ${CONFIG_REF}: ${pushed.cause}`, 'check that this host may push the configuration branch (the operator or main role, docs/deploy.md)');
+  throw new RefciError('git', `the key could not be pushed to ${CONFIG_REF}: ${pushed.cause}`, 'check that this host pushes with an operator key the configuration\'s admins allow (docs/deploy.md, ssh)');
 }

@@ -1,6 +1,6 @@
 import type { CoordClone } from './clone.ts';
 import type { CommitSigner, FileTree } from '../git/objects.ts';
-import type { RefUpdate } from '../git/push.ts';
+import type { PushResult, RefUpdate } from '../git/push.ts';
 import { writeRecord } from './records.ts';
 import type { Clock } from '../host/clock.ts';
 import { isoOf } from '../host/clock.ts';
@@ -19,17 +19,29 @@ import type { Snapshot } from '../protocol/snapshot.ts';
  * nothing. With `sign`, the result commit carries the writer's signature,
  * which the collector checks before it publishes (docs/protocol.md 2.9).
  */
-export async function closeJob(
-  clone: CoordClone,
-  options: { result: ResultRecord; artifacts: FileTree; parent: string; lockTip?: string; actor: string; clock: Clock; sign?: CommitSigner },
-): Promise<boolean> {
+export async function publishResult(clone: CoordClone, options: CloseOptions): Promise<PushResult> {
   const author = signatureFor('worker', options.actor, options.clock.now());
   const oid = await writeRecord(clone.gitdir, RESULT, options.result, { parents: [options.parent], author, artifacts: options.artifacts, sign: options.sign });
   const updates: RefUpdate[] = [
     { ref: resultRef(options.result.job), newOid: oid, expect: null },
     { ref: lockRef(options.result.job), newOid: oid, expect: options.lockTip ?? null },
   ];
-  return (await clone.push(updates)).won;
+  return clone.push(updates);
+}
+
+export interface CloseOptions {
+  result: ResultRecord;
+  artifacts: FileTree;
+  parent: string;
+  lockTip?: string;
+  actor: string;
+  clock: Clock;
+  sign?: CommitSigner;
+}
+
+/** publishResult, for callers that only ask whether it won. */
+export async function closeJob(clone: CoordClone, options: CloseOptions): Promise<boolean> {
+  return (await publishResult(clone, options)).won;
 }
 
 /** A result for a job that ends without running: malformed, given up, or cancelled while its holder was gone. */
@@ -53,7 +65,7 @@ export function closingResult(id: string, status: ResultStatus, reason: string, 
   };
 }
 
-/** Carries out the sweep's decisions; losing a race here only means another host did it first. */
+/** Carries out the sweep's decisions; losing a race here only means another host did it first. Undefined: nothing to push. */
 export async function applySweepAction(
   clone: CoordClone,
   snapshot: Snapshot,
@@ -61,16 +73,16 @@ export async function applySweepAction(
   actor: string,
   clock: Clock,
   sign?: CommitSigner,
-): Promise<boolean> {
+): Promise<PushResult | undefined> {
   const live = snapshot.get(action.id);
-  if (!live?.job) return false;
+  if (!live?.job) return undefined;
   if (action.kind === 'reject' || action.kind === 'give-up-queued') {
     const lockOid = action.kind === 'reject' ? action.lockOid : undefined;
     const result = closingResult(action.id, 'error', action.reason, actor, 0, clock.now());
     // On a lock, the result extends the lock's chain (which reaches the job), so no lock commit is left unreachable.
-    return closeJob(clone, { result, artifacts: {}, parent: lockOid ?? live.job.oid, lockTip: lockOid, actor, clock, sign });
+    return publishResult(clone, { result, artifacts: {}, parent: lockOid ?? live.job.oid, lockTip: lockOid, actor, clock, sign });
   }
   const status = action.kind === 'expire' ? 'error' : 'cancelled';
   const result = closingResult(action.id, status, action.reason, actor, action.attempt, clock.now());
-  return closeJob(clone, { result, artifacts: {}, parent: action.lockOid, lockTip: action.lockOid, actor, clock, sign });
+  return publishResult(clone, { result, artifacts: {}, parent: action.lockOid, lockTip: action.lockOid, actor, clock, sign });
 }

@@ -1,11 +1,13 @@
 import type { CoordClone } from './clone.ts';
-import { readFiles } from '../git/cat-file.ts';
+import { readFiles, type ObjectAccess } from '../git/cat-file.ts';
 import { writeRecordCommit } from '../git/objects.ts';
 import { createRef, setSymbolicRef } from '../git/refs.ts';
 import type { Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import { ALLOWED_SIGNERS_FILE } from '../protocol/allowed-signers.ts';
 import { CONFIG_REF } from '../protocol/refs.ts';
+import { MAX_CONFIG_FILE_BYTES } from '../protocol/record-limits.ts';
+import { pushFailure } from './push-failure.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from '../config/schema.ts';
 
@@ -15,16 +17,19 @@ import { checkConfigText, CONFIG_FILE, referencedFiles, type ConfigCheck } from 
  * A person changes it with ordinary git (clone, edit, commit, push); every
  * change is a commit, so `git log config` is the audit trail.
  */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = MAX_CONFIG_FILE_BYTES;
 
 export function defaultConfigText(): string {
   return `${JSON.stringify(defaultConfig(), null, 2)}\n`;
 }
 
-/** Reads and checks the configuration of one commit of the branch; a bad one is a list of problems, never an exception. */
-export async function readConfigCommit(gitdir: string, commit: string): Promise<ConfigCheck> {
+/**
+ * Reads and checks the configuration of one commit of the branch; a bad one is a list of problems, never an exception.
+ * `access` reaches a commit still in a push's quarantine (the repository's hook).
+ */
+export async function readConfigCommit(gitdir: string, commit: string, access: ObjectAccess = {}): Promise<ConfigCheck> {
   const spec = `${commit}:${CONFIG_FILE}`;
-  const outcome = (await readFiles(gitdir, [spec], MAX_CONFIG_BYTES)).get(spec);
+  const outcome = (await readFiles(gitdir, [spec], MAX_CONFIG_BYTES, access)).get(spec);
   if (!outcome || outcome.kind === 'missing') {
     return { ok: false, problems: [{ file: CONFIG_FILE, field: '(top level)', reason: `the commit has no ${CONFIG_FILE} at the top of its tree` }] };
   }
@@ -39,7 +44,7 @@ export async function readConfigCommit(gitdir: string, commit: string): Promise<
     // checkConfigText reports the JSON problem.
   }
   const specs = names.map((name) => `${commit}:${name}`);
-  const files = await readFiles(gitdir, specs, MAX_CONFIG_BYTES);
+  const files = await readFiles(gitdir, specs, MAX_CONFIG_BYTES, access);
   const byName = new Map<string, string>();
   names.forEach((name, index) => {
     const file = files.get(specs[index]);
@@ -70,9 +75,10 @@ export async function initConfigBranch(repo: string, by: string, clock: Clock): 
   return oid;
 }
 
-/** Pushes the defaults as the configuration branch of a remote coordination repository, only if it has none. */
+/** Pushes the defaults as the configuration branch of a remote coordination repository, only if it has none (undefined: somebody else created it meanwhile). */
 export async function pushDefaultConfig(clone: CoordClone, by: string, clock: Clock): Promise<string | undefined> {
   const oid = await writeDefaultConfigCommit(clone.gitdir, by, clock);
   const pushed = await clone.push([{ ref: CONFIG_REF, newOid: oid, expect: null }]);
+  if (pushed.outcome === 'failed') throw pushFailure(`the configuration branch`, pushed);
   return pushed.won ? oid : undefined;
 }

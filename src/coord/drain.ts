@@ -4,6 +4,7 @@ import { signatureFor } from '../protocol/actor.ts';
 import { DRAIN, type DrainRecord } from '../protocol/drain.ts';
 import { DRAIN_PREFIX, drainRef } from '../protocol/refs.ts';
 import type { CoordClone } from './clone.ts';
+import { pushFailure } from './push-failure.ts';
 import { readRecords, writeRecord } from './records.ts';
 
 export interface DrainContext {
@@ -26,6 +27,7 @@ export async function drainWorker(context: DrainContext, worker: string, reason:
   const oid = await writeRecord(clone.gitdir, DRAIN, record, { parents: [], author: signatureFor('operator', context.by, clock.now()) });
   const pushed = await clone.push([{ ref, newOid: oid, expect: null }]);
   if (pushed.won) return true;
+  if (pushed.outcome === 'failed') throw pushFailure(`the drain of ${worker}`, pushed);
   if (await remoteTip(clone, ref)) return false;
   throw new RefciError('conflict', `the drain of ${worker} was refused: ${pushed.stderr.trim().split('\n').pop() ?? ''}`, 'run the command again');
 }
@@ -38,6 +40,7 @@ export async function undrainWorker(context: DrainContext, worker: string): Prom
   if (!tip) return false;
   const pushed = await clone.push([{ ref, newOid: null, expect: tip }]);
   if (pushed.won) return true;
+  if (pushed.outcome === 'failed') throw pushFailure(`the undrain of ${worker}`, pushed);
   if (!(await remoteTip(clone, ref))) return false;
   throw new RefciError('conflict', `the undrain of ${worker} was refused: ${pushed.stderr.trim().split('\n').pop() ?? ''}`, 'run the command again');
 }

@@ -62,6 +62,11 @@ export class Presence {
         this.last = record;
         return;
       }
+      if (pushed.outcome === 'failed') {
+        // Refused by the repository or not delivered: no other writer moved the ref, so looking again would not help.
+        this.log(`presence not announced: ${pushed.cause}`);
+        return;
+      }
       // Our idea of the tip was wrong (a fresh state folder, or the ref was deleted by hand): look, then try once more.
       await this.loadRemote();
     }

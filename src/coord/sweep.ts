@@ -35,9 +35,13 @@ export async function sweepLive(clone: CoordClone, snapshot: Snapshot, options: 
   const plan = planSweep({ snapshot, seen, nowMs: now, defaultLeaseSec: options.leaseSec, queueTimeoutSec: options.queueTimeoutSec });
   let closed = false;
   for (const action of plan.actions) {
-    if (await applySweepAction(clone, snapshot, action, options.actor, options.clock, options.sign)) {
+    const pushed = await applySweepAction(clone, snapshot, action, options.actor, options.clock, options.sign);
+    if (pushed?.won) {
       closed = true;
       options.log?.(`${action.id}: ${action.reason}`);
+    } else if (pushed?.outcome === 'failed') {
+      // Not another host's win: the repository refused the closing result, or could not be reached.
+      options.log?.(`${action.id}: could not close it (${action.reason}): ${pushed.cause}`);
     }
   }
   return { plan, closed };

@@ -1,4 +1,5 @@
 import { CoordClone } from '../coord/clone.ts';
+import { pushFailure } from '../coord/push-failure.ts';
 import { archivedIds } from '../coord/history.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
 import { writeRecord } from '../coord/records.ts';
@@ -46,6 +47,7 @@ export async function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor
     }
     const pushed = await clone.push(updates);
     if (pushed.won) return plan;
+    if (pushed.outcome === 'failed') throw pushFailure('the enqueue', pushed);
   }
   throw new RefciError('conflict', `enqueue lost ${MAX_ROUNDS} races in a row against other writers`, 'run the command again');
 }
@@ -66,6 +68,7 @@ export async function cancelJobs(context: EnqueueContext, ids: string[], reason:
   }
   if (updates.length === 0) return [];
   const pushed = await clone.push(updates);
+  if (pushed.outcome === 'failed') throw pushFailure('the cancel', pushed);
   if (!pushed.won) throw new RefciError('conflict', 'another host changed these jobs while cancelling', 'run the command again');
   return updates.map((u) => u.ref.split('/').pop()!);
 }

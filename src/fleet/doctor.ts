@@ -14,6 +14,7 @@ import { gitVersion } from '../git/init.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
 import { encodeRecord } from '../protocol/codec.ts';
+import type { PushResult } from '../git/push.ts';
 import { CONFIG_REF, DOCTOR_PREFIX, drainRef, liveRefspecs } from '../protocol/refs.ts';
 import { detectSandbox } from '../host/sandbox.ts';
 import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
@@ -36,8 +37,9 @@ export interface DoctorCheck {
 export interface DoctorOptions {
   coord?: string;
   stateDir: string;
-  /** Names the scratch ref and the commit author. */
+  /** Names the main host's scratch ref and the commit author. */
   hostId: string;
+  /** Names a worker's scratch ref: the coordination repository's hook lets worker W write only refs/ci/doctor/W. */
   workerId: string;
   clock: Clock;
   /** A local configuration file instead of the configuration branch. */
@@ -100,7 +102,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
  * The main host's tokens, one per forge whose variable is set: readable, one
  * word. The forge itself is not asked; the first `refci enqueue` says whether
  * it accepts the token. A token file named by the configuration branch is
- * never read (any worker key can push that branch): it gets a warning.
+ * never read (others push that branch): it gets a warning.
  */
 async function checkForgeTokens(config: FleetConfig, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
@@ -202,7 +204,7 @@ async function checkCoord(options: DoctorOptions, checks: DoctorCheck[]): Promis
 }
 
 async function testPush(clone: CoordClone, options: DoctorOptions): Promise<DoctorCheck> {
-  const ref = `${DOCTOR_PREFIX}${options.hostId}`;
+  const ref = `${DOCTOR_PREFIX}${options.main ? options.hostId : options.workerId}`;
   const now = options.clock.now();
   const oid = await writeRecordCommit(clone.gitdir, {
     files: { 'doctor.json': encodeRecord({ version: 1, host: options.hostId, at: isoOf(now) }) },
@@ -218,22 +220,23 @@ async function testPush(clone: CoordClone, options: DoctorOptions): Promise<Doct
     if (left) created = await clone.push([{ ref, newOid: oid, expect: left }]);
   }
   if (!created.won) {
-    return { name: 'push', status: 'fail', detail: `a test push to ${ref} was refused: ${lastLine(created.stderr)}`, fix };
+    return { name: 'push', status: 'fail', detail: `a test push to ${ref} was refused: ${refusal(created)}`, fix };
   }
   const deleted = await clone.push([{ ref, newOid: null, expect: oid }]);
   if (!deleted.won) {
     return {
       name: 'push',
       status: 'fail',
-      detail: `created ${ref} but could not delete it: ${lastLine(deleted.stderr)}`,
+      detail: `created ${ref} but could not delete it: ${refusal(deleted)}`,
       fix: 'archiving deletes refs: set receive.denyDeletes=false in the coordination repository and allow this host to delete refs/ci/*',
     };
   }
   return { name: 'push', status: 'ok', detail: `created and deleted ${ref} with leases` };
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).pop() ?? 'no reason given';
+/** git's cause, which keeps the remote's own words (a hook's `refci: refused` line). */
+function refusal(pushed: PushResult): string {
+  return pushed.cause || 'no reason given';
 }
 
 async function checkTools(config: FleetConfig, pipelines: string[], hostKind: string, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {

@@ -16,7 +16,9 @@ export type RefOutcome = 'updated' | 'rejected' | 'up-to-date';
  * a tip the remote no longer has, a create-only ref exists, the ref moved
  * under the server's own check): another writer got there first. `failed`:
  * anything else (no connection, a hook or permission refusal, a remote
- * error); nothing is known about the refs, and trying again may win.
+ * error): never a lost race. After a lost connection nothing is known about
+ * the refs, and trying again may win; a hook's refusal keeps the remote's
+ * own reason in `cause`.
  */
 export type PushOutcome = 'won' | 'refused' | 'failed';
 
@@ -57,8 +59,23 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
   const refusal = mine.find((ref) => (ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary ?? '')) || ref.outcome === 'up-to-date');
   if (refusal) return { won, outcome: 'refused', cause: `${refusal.ref} ${refusal.summary}`, refs, stderr: output.stderr };
   const rejected = mine.find((ref) => ref.outcome === 'rejected' && !/atomic push failed/.test(ref.summary ?? ''));
-  const cause = rejected ? `${rejected.ref} ${rejected.summary}` : gitFailure(args, output).message;
+  const cause = rejected ? `${rejected.ref} ${rejected.summary}${remoteReason(output.stderr, rejected.ref)}` : gitFailure(args, output).message;
   return { won, outcome: 'failed', cause, refs, stderr: output.stderr };
+}
+
+/**
+ * What the remote said about a ref it declined: a hook's or an access
+ * control's own words (`remote: refci: refused <ref>: <reason>`), so that the
+ * refusal reaches the log instead of only "pre-receive hook declined".
+ */
+export function remoteReason(stderr: string, ref: string): string {
+  const said = stderr
+    .split('\n')
+    .map((line) => /^remote: (.*)$/.exec(line)?.[1]?.trim() ?? '')
+    .filter(Boolean);
+  const aboutRef = said.filter((line) => line.includes(ref));
+  const lines = (aboutRef.length > 0 ? aboutRef : said).slice(0, 3);
+  return lines.length > 0 ? `: ${lines.join('; ')}` : '';
 }
 
 /**

@@ -1,4 +1,5 @@
 import test from 'ava';
+import fs from 'node:fs';
 import path from 'node:path';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
@@ -57,4 +58,22 @@ test('porcelain parsing reads every flag', (t) => {
   t.is(parsed.get('refs/ci/b')?.outcome, 'rejected');
   t.is(parsed.get('refs/ci/c')?.outcome, 'up-to-date');
   t.is(parsed.get('refs/ci/d')?.outcome, 'updated');
+});
+
+test('a push a hook declines failed, with the hook\'s own reason in the cause; it is not a lost race', async (t) => {
+  const remote = await bareRepo(t);
+  fs.writeFileSync(
+    path.join(remote, 'hooks', 'pre-receive'),
+    '#!/bin/sh\nwhile read old new ref; do echo "refci: refused $ref: the lease of w1 runs until later" >&2; done\nexit 1\n',
+    { mode: 0o755 },
+  );
+  const a = await CoordClone.open(path.join(tempDir(t), 'a.git'), remote);
+  const c1 = await writeRecordCommit(a.gitdir, { files: { 'x.json': '1' }, parents: [], message: 'one', author });
+  const result = await a.push([
+    { ref: 'refs/ci/results/j1', newOid: c1, expect: null },
+    { ref: 'refs/ci/locks/j1', newOid: c1, expect: null },
+  ]);
+  t.false(result.won);
+  t.is(result.outcome, 'failed');
+  t.is(result.cause, 'refs/ci/results/j1 [remote rejected] (pre-receive hook declined): refci: refused refs/ci/results/j1: the lease of w1 runs until later');
 });

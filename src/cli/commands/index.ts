@@ -68,6 +68,11 @@ export const commands: CommandListing[] = [
     load: async () => (await import('./doctor.ts')).doctorCommand,
   },
   {
+    name: 'hook',
+    summary: 'the coordination repository\'s pre-receive hook: who may push what (refci init --hooks installs it)',
+    load: async () => (await import('./hook.ts')).hookCommand,
+  },
+  {
     name: 'retry',
     summary: 'run a live or archived job again, as a new job (retry n) that names the old one',
     load: async () => (await import('./retry.ts')).retryCommand,

@@ -13,7 +13,7 @@ import { progressDisplay } from '../progress.ts';
 
 /**
  * Local repositories are a host's own choice, never the configuration
- * branch's: any worker key can push that branch, and a path lets a job read
+ * branch's: others push that branch (any key, without the repository's hook), and a path lets a job read
  * any repository the worker's user can.
  */
 function allowLocalRepos(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
