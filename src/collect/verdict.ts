@@ -4,6 +4,7 @@ import type { Verdict } from '../protocol/verdict.ts';
 import { clip, escapeMarkdown } from '../qa/escape.ts';
 import { factsBlock, headingLine, type CheckFacts, type CheckStatus } from '../qa/report-facts.ts';
 import { plainHtmlReport } from './plain-html.ts';
+import { scopeLine } from './scope-line.ts';
 import { excerptMarkdown, failedStepExcerpt, type LogExcerpt } from './step-logs.ts';
 
 /** A verdict with its report files by name (report.md, report.html, qa.json), stored with the history entry. */
@@ -51,6 +52,8 @@ export function checkFacts(job: JobDescriptor | undefined, result: ResultRecord 
     if (job.prUrl) facts.prUrl = job.prUrl;
   }
   if (result) {
+    const scope = scopeLine(result.details);
+    if (scope) facts.scope = scope;
     facts.checkedAt = result.finishedAt;
     if (Object.keys(result.tools).length > 0) facts.tools = result.tools;
   }

@@ -28,6 +28,8 @@ export interface CheckFacts {
   prUrl?: string;
   /** The full report; shown as a link when http(s), as text otherwise. */
   reportUrl?: string;
+  /** What was scanned, in one line (collect/scope-line.ts). */
+  scope?: string;
 }
 
 /** `## ❌ 2 new problems`, or with a title `## ❌ pkgcheck: 2 new problems`. */
@@ -76,6 +78,7 @@ export function factsBlock(facts: CheckFacts): string {
     if (facts.baseRef) checked += ` (${codeSpan(branchOf(facts.baseRef))})`;
     lines.push(checked);
   }
+  if (facts.scope) lines.push(`- Scanned: ${escapeMarkdown(facts.scope)}`);
   if (facts.checkedAt) lines.push(`- When: ${timeText(facts.checkedAt)}`);
   const tools = Object.entries(facts.tools ?? {})
     .filter(([name, version]) => name !== '' && version !== '')
