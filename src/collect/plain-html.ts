@@ -15,7 +15,7 @@ const CSS = `
 :root { color-scheme: light dark; --bg: #fff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --code: #f6f8fa; --err: #cf222e; --ok: #1a7f37; --warn: #9a6700; }
 @media (prefers-color-scheme: dark) { :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --code: #161b22; } }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 80rem; padding: 1rem 1rem 3rem; font: 14px/1.45 system-ui, sans-serif; background: var(--bg); color: var(--fg); }
+body { margin: 0 auto; max-width: 80rem; padding: 1rem 1rem 3rem; font: 14px/1.45 system-ui, sans-serif; background: var(--bg); color: var(--fg); overflow-wrap: anywhere; }
 h1 { font-size: 1.4rem; margin: .5rem 0; } h1.success { color: var(--ok); } h1.failure { color: var(--err); } h1.error { color: var(--warn); }
 h2 { font-size: 1.1rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; margin-top: 1.5rem; }
 .meta { color: var(--muted); }
