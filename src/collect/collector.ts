@@ -15,7 +15,7 @@ import { archivedIds } from '../coord/history.ts';
 import { signatureRefusal } from '../coord/result-signature.ts';
 import { refusalReason } from '../protocol/signature-rule.ts';
 import type { Publisher } from './publisher.ts';
-import { statusDecider, type Decider, type Decision } from './verdict.ts';
+import { statusDecider, withoutResult, type Decider, type Decision } from './verdict.ts';
 import { stepLogs } from './step-logs.ts';
 
 export interface CollectorOptions {
@@ -152,7 +152,7 @@ async function collectOnce(
       continue;
     }
     // A refused result is never decided nor published: the job is archived as an error naming the signature problem.
-    let verdict = refused ? { status: 'error' as const, reason: refusalReason(refused), reports: {} } : await decide(clone, live, round);
+    let verdict = refused ? withoutResult(descriptorOf(live), 'error', refusalReason(refused)) : await decide(clone, live, round);
     let summary: Summary;
     try {
       for (const publisher of round.publishers) {
@@ -206,27 +206,27 @@ function notWon(pushed: PushResult): string {
 
 async function decide(clone: CoordClone, live: LiveJob, round: CollectRound): Promise<Decision> {
   const job = descriptorOf(live);
-  if (!live.job) return { status: 'error', reason: 'refs without a job ref (pushed by hand?); archived as they were', reports: {} };
+  const reportUrl = job ? round.publishers.map((publisher) => publisher.reportLink?.(job)).find(Boolean) : undefined;
+  if (!live.job) return withoutResult(job, 'error', 'refs without a job ref (pushed by hand?); archived as they were', reportUrl);
   if (!live.result) {
     const reason = live.cancel?.record.ok ? live.cancel.record.value.reason : 'cancelled';
-    return { status: 'cancelled', reason, reports: {} };
+    return withoutResult(job, 'cancelled', reason, reportUrl);
   }
   const result = resultOf(live);
   if (!result) {
     const why = live.result.record.ok ? '' : live.result.record.reason;
-    return { status: 'error', reason: `the result cannot be read: ${why}`, reports: {} };
+    return withoutResult(job, 'error', `the result cannot be read: ${why}`, reportUrl);
   }
   const kind = job ? round.config.pipelines[job.pipeline]?.kind : undefined;
   const decider = (kind && round.deciders[kind]) || statusDecider;
   const resultOid = live.result.oid;
   const readArtifact = (file: string) => clone.readFile(resultOid, file, ARTIFACT_LIMIT);
   try {
-    const reportUrl = job ? round.publishers.map((publisher) => publisher.reportLink?.(job)).find(Boolean) : undefined;
     const decision = await decider({ job, result, readArtifact, reportUrl });
     // Every verdict's steps' logs go beside its report, whatever the decider.
     return { ...decision, files: { ...(await stepLogs(result, readArtifact)), ...decision.files } };
   } catch (error) {
-    return { status: 'error', reason: `the verdict could not be computed: ${(error as Error).message}`, reports: {} };
+    return withoutResult(job, 'error', `the verdict could not be computed: ${(error as Error).message}`, reportUrl);
   }
 }
 

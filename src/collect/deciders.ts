@@ -2,7 +2,7 @@ import type { FleetConfig } from '../config/types.ts';
 import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { nothingToCheck, nothingToCheckDecision } from './nothing-to-check.ts';
-import { checkFacts, plainDecision, type Decider, type Decision } from './verdict.ts';
+import { checkFacts, plainDecision, withoutResult, type Decider, type Decision } from './verdict.ts';
 
 /** A list of strings from a result's details, or undefined when it is not one. */
 function stringList(value: unknown): string[] | undefined {
@@ -51,7 +51,7 @@ export function qaDecider(config: FleetConfig): Decider {
       ['outputs/head.jsonl', 'outputs/base.jsonl', 'outputs/head.messages.jsonl', 'outputs/base.messages.jsonl'].map(readArtifact),
     );
     if (head === undefined || base === undefined) {
-      return { status: 'error', reason: 'the result has no pkgcheck output (outputs/head.jsonl and outputs/base.jsonl)', reports: {} };
+      return withoutResult(job, 'error', 'the result has no pkgcheck output (outputs/head.jsonl and outputs/base.jsonl)', reportUrl);
     }
     const report = buildQaReport({
       baseText: base.toString('utf8'),

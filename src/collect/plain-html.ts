@@ -37,10 +37,11 @@ function stepOutcome(step: ResultRecord['steps'][number]): string {
   return step.signal ? `stopped by ${step.signal}` : 'did not run';
 }
 
-export function plainHtmlReport(result: ResultRecord, facts: CheckFacts, excerpt?: LogExcerpt): string {
+/** `result` may be only a status and reason (a job cancelled before it ran, a result that cannot be read). */
+export function plainHtmlReport(result: Pick<ResultRecord, 'status' | 'reason'> & { steps?: ResultRecord['steps'] }, facts: CheckFacts, excerpt?: LogExcerpt): string {
   const status: CheckStatus = result.status === 'cancelled' ? 'error' : result.status;
   const heading = result.status === 'cancelled' ? 'The check was stopped' : HEADINGS[status];
-  const rows = result.steps
+  const rows = (result.steps ?? [])
     .map((step) => {
       const file = logFileOf(step);
       const log = file ? `<a href="${h(file)}">log</a>` : '';
@@ -54,7 +55,7 @@ export function plainHtmlReport(result: ResultRecord, facts: CheckFacts, excerpt
   if (tools.length) factLines.push(`with ${tools.map(([name, version]) => `${h(name)} ${h(version)}`).join(', ')}`);
   if (facts.scope) factLines.push(`· scanned ${h(facts.scope)}`);
   const prLink = facts.prUrl && /^https?:\/\//.test(facts.prUrl) ? `<p class="meta"><a href="${h(facts.prUrl)}">pull request${facts.pr !== undefined ? ` #${facts.pr}` : ''}</a></p>` : '';
-  const shown = excerpt && (excerpt.lines.length < excerpt.total ? `last ${excerpt.lines.length} of ${excerpt.total} lines` : `${excerpt.total} lines`);
+  const shown = excerpt && (excerpt.lines.length < excerpt.total ? `last ${excerpt.lines.length} of ${excerpt.total} lines` : `${excerpt.total} line${excerpt.total === 1 ? '' : 's'}`);
   const parts = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

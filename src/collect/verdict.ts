@@ -86,6 +86,18 @@ export function plainReport(job: JobDescriptor | undefined, result: ResultRecord
   return `${text}${factsBlock(checkFacts(job, result, reportUrl))}`;
 }
 
+/** A verdict with no result to read (cancelled before it ran, unreadable): the reason alone, in both report files, so the report link never leads nowhere. */
+export function withoutResult(job: JobDescriptor | undefined, status: 'error' | 'cancelled', reason: string, reportUrl?: string): Decision {
+  return {
+    status,
+    reason,
+    reports: {
+      'report.md': bareReport(job, 'error', reason, reportUrl),
+      'report.html': plainHtmlReport({ status, reason }, checkFacts(job, undefined, reportUrl)),
+    },
+  };
+}
+
 /** The comment when there is no report at all (the result could not be read): heading, reason, what is known. */
 export function bareReport(job: JobDescriptor | undefined, status: CheckStatus, reason: string, reportUrl?: string): string {
   return `${headingLine(status, HEADINGS[status])}\n${escapeMarkdown(clip(reason, 2000))}\n${factsBlock(checkFacts(job, undefined, reportUrl))}`;
