@@ -13,6 +13,8 @@ export interface SiteInput {
   recent: Summary[];
   /** The link of a job's report, relative to the site (the collector's --out folder holds `<job>/report.*`). */
   reportLink: (summary: Summary) => string | undefined;
+  /** The end of the newest step's live log of running jobs, by job id (from their lock chains' heartbeats). */
+  liveTails?: Record<string, { step: string; lines: string[] }>;
 }
 
 const e = escapeHtml;
@@ -116,6 +118,7 @@ td { overflow-wrap: break-word; } code { font-size: .9em; white-space: nowrap; }
 <main>
 ${queue}
 ${running}
+${liveTails(input.liveTails ?? {})}
 ${workers}
 <section><h2>The last ${hours.length} hours</h2>
 <p class="legend">${(['success', 'failure', 'error', 'cancelled'] as const).map((v) => `<span><i style="background:var(--${v})"></i>${v}</span>`).join('')}</p>
@@ -131,4 +134,14 @@ ${verdicts}
 </body>
 </html>
 `;
+}
+
+/** Each running job's latest log lines, as its last heartbeat carried them: collapsed, escaped. */
+function liveTails(tails: Record<string, { step: string; lines: string[] }>): string {
+  const entries = Object.entries(tails);
+  if (entries.length === 0) return '';
+  const blocks = entries.map(
+    ([id, tail]) => `<details class="live-log" data-job="${e(id)}" open><summary><code>${e(id)}</code> · ${e(tail.step)}, as of its last heartbeat</summary><pre>${e(tail.lines.join('\n'))}</pre></details>`,
+  );
+  return `<section id="live-logs"><h2>Running jobs' logs</h2>${blocks.join('\n')}</section>`;
 }

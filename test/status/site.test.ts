@@ -59,7 +59,16 @@ async function fleet(dir: string) {
   const running = make(3, 20);
   const runningOid = await push(running);
   const lock = { version: 1 as const, job: running.id, event: 'claim' as const, worker: 'w1', host: 'h1', attempt: 1, leaseSec: 300, nonce: '0123456789abcdef', at: iso(now - 5 * 60_000), tools: {} };
-  await clone.push([{ ref: lockRef(running.id), newOid: await writeRecord(clone.gitdir, LOCK, lock, { parents: [runningOid], author }), expect: null }]);
+  const claim = await writeRecord(clone.gitdir, LOCK, lock, { parents: [runningOid], author: { ...author, timeMs: now - 5 * 60_000 } });
+  // Its heartbeat carries the live log of the step it runs, a token included by mistake.
+  const tail = `${Array.from({ length: 30 }, (_, i) => `scan line ${i + 1}`).join('\n')}\nAuthorization: token ghp_abcdefghijklmnopqrstuvwxyz0123456789 <b>\n`;
+  const index = { version: 1, steps: [{ name: 'scan-head', log: 'logs/scan-head.log', from: 0, to: Buffer.byteLength(tail), done: false }] };
+  const heartbeat = await writeRecord(clone.gitdir, LOCK, { ...lock, event: 'heartbeat' as const, at: iso(now - 60_000) }, {
+    parents: [claim],
+    author,
+    artifacts: { 'live-logs.json': JSON.stringify(index), 'logs/scan-head.log': tail },
+  });
+  await clone.push([{ ref: lockRef(running.id), newOid: heartbeat, expect: null }]);
   const queued = [make(4, 15), make(5, 10, 100), make(6, 5)];
   for (const job of queued) await push(job);
   const presence = {
@@ -100,6 +109,12 @@ test('refci site writes one page and one JSON file: queue in claim order, runnin
   t.true(html.indexOf(queued[1].id) < html.indexOf(queued[0].id) && html.indexOf(queued[0].id) < html.indexOf(queued[2].id));
   t.regex(html, new RegExp(`<code>${running.id}</code></td><td>#3</td><td>gentoo</td><td>w1</td><td>1</td><td>5m\\d\\ds</td>`));
   t.regex(html, /pkgcheck 0\.10\.30/);
+  // The running job's log as of its last heartbeat: the last 20 lines, escaped, the token scrubbed.
+  t.regex(html, new RegExp(`<details class="live-log" data-job="${running.id}" open><summary><code>${running.id}</code> · scan-head, as of its last heartbeat</summary><pre>scan line 12\n`));
+  t.true(html.includes('scan line 30'));
+  t.false(html.includes('scan line 11\n'));
+  t.false(html.includes('ghp_abcdefghijklmnopqrstuvwxyz0123456789'));
+  t.false(html.includes('<b>'));
   t.is(json.hours.length, 6);
   t.is(json.throughput[0].worker, 'w1');
   t.is(json.throughput[0].jobs, 2);
