@@ -5,6 +5,7 @@
  * BENCH_JOBS (default 1000) sets the drain size, BENCH_HISTORY (default 10000)
  * the archived jobs; BENCH_ONLY=writes measures only the record writes,
  * BENCH_ONLY=startup only the CLI's start-up against `node -e 0`,
+ * BENCH_ONLY=site only the status site against refci status,
  * BENCH_ONLY=scope only scoping on a tree of ::gentoo's size,
  * BENCH_ONLY=latency only enqueue-to-archive with daemons (BENCH_LATENCY_RUNS, default 50).
  */
@@ -148,6 +149,29 @@ async function growHistory(remote: string, count: number): Promise<void> {
   await git(['fast-import', '--quiet'], { cwd: remote, input: parts.join('') });
 }
 
+/** `refci site` and `refci status` on the same coordination repository of HISTORY archived jobs, each with its clone warm. */
+async function siteVersusStatus(): Promise<{ site: number; status: number }> {
+  const remote = await coordRepo('site.git');
+  await execa('node', [bin, 'init', remote]);
+  await growHistory(remote, HISTORY);
+  const env = { ...process.env, REFCI_STATE_DIR: path.join(root, 'site-state') };
+  const run = async (args: string[]) => {
+    const start = process.hrtime.bigint();
+    await execa('node', [bin, ...args], { env });
+    return ms(start);
+  };
+  const status = ['status', '--coord', remote];
+  const site = ['site', '--coord', remote, '--out', path.join(root, 'site-out')];
+  await run(status);
+  await run(site);
+  const times = { site: [] as number[], status: [] as number[] };
+  for (let i = 0; i < 5; i++) {
+    times.status.push(await run(status));
+    times.site.push(await run(site));
+  }
+  return { site: median(times.site), status: median(times.status) };
+}
+
 async function main() {
   const lines: string[] = [];
   const say = (line: string) => {
@@ -164,6 +188,11 @@ async function main() {
   }
   if (only === 'startup') return fs.rmSync(root, { recursive: true, force: true });
 
+  if (!only || only === 'site') {
+    const f = await siteVersusStatus();
+    say(`site with ${HISTORY} archived jobs: refci site ${f.site.toFixed(0)} ms, refci status ${f.status.toFixed(0)} ms (medians of 5; site / status ${(f.site / f.status).toFixed(2)}x)`);
+  }
+  if (only === 'site') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'scope') {
     const f = await scopeAtGentooSize(root);
     say(`scope at ::gentoo size (${f.packages} packages, ${f.ebuilds} ebuilds, generated in ${(f.generateMs / 1000).toFixed(1)} s): version bump ${f.bumpMs.toFixed(1)} ms; eclass change ${(f.eclassMs / 1000).toFixed(2)} s (${f.eclassTargets} inheritors, ${f.fromCache} ebuilds from the cache); eclass change / bump ${(f.eclassMs / f.bumpMs).toFixed(0)}x`);
