@@ -151,7 +151,7 @@ async function growHistory(remote: string, count: number): Promise<void> {
 
 /** `refci site` and `refci status` on the same coordination repository of HISTORY archived jobs, each with its clone warm. */
 async function siteVersusStatus(): Promise<{ site: number; status: number }> {
-  const remote = await coordRepo('site.git');
+  const remote = path.join(root, 'site.git');
   await execa('node', [bin, 'init', remote]);
   await growHistory(remote, HISTORY);
   const env = { ...process.env, REFCI_STATE_DIR: path.join(root, 'site-state') };
