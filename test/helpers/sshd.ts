@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort, listening } from './ports.ts';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,27 +11,6 @@ export interface Sshd {
   /** `ssh -F <file>`: for GIT_SSH_COMMAND; each key is the host alias `coord-<name>`. */
   sshCommand: string;
   stop: () => void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 /** Why a private sshd cannot run on this machine, or undefined when it can. */
