@@ -40,6 +40,8 @@ export interface CollectorOptions {
   /** A job no publisher can take now (its forge has no settings here); it stays live. Also logged, once per reason and run. */
   onUnpublishable?: (error: Error) => void;
   pollMs?: { min: number; max: number };
+  /** After each round (the status site, --site); a failure is logged and never stops the collector. */
+  afterRound?: (clone: CoordClone) => Promise<void>;
   /** The environment ssh-keygen checks signatures with (PATH, TMPDIR); process.env by default. */
   env?: NodeJS.ProcessEnv;
 }
@@ -67,6 +69,7 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
       work?.arm();
       const done = await collectOnce(clone, source, roundFor, options, said);
       archived += done;
+      await options.afterRound?.(clone).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
       if (!work) break;
       idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
       await work.wait(idleMs, options.stop);

@@ -3,7 +3,8 @@
  * error after the last attempt, and a job cancelled before it ran. The
  * collector writes `--out`, a static web server serves it (as an operator
  * would), and each job's report.html, report.md and step logs are fetched
- * over HTTP with a real client.
+ * over HTTP with a real client, as is the status page the collector writes
+ * beside them (--site).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -41,7 +42,7 @@ test('every verdict kind has report.html and report.md at its link, and the step
   t.is((await refci(['cancel', '--coord', s.coord, ids.cancelled], { env: s.env })).exitCode, 0);
   await refci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1', '--config', s.configFile], { env: s.env });
   const out = path.join(s.dir, 'reports');
-  const collect = await refci(['collect', '--coord', s.coord, '--once', '--out', out, '--config', s.configFile], { env: s.env });
+  const collect = await refci(['collect', '--coord', s.coord, '--once', '--out', out, '--site', out, '--config', s.configFile], { env: s.env });
   t.is(collect.exitCode, 0, collect.stderr);
   const site = await serve(t, out);
   for (const [verdict, id] of Object.entries(ids)) {
@@ -58,4 +59,9 @@ test('every verdict kind has report.html and report.md at its link, and the step
   t.is(log.status, 200);
   t.regex(await log.text(), /why it failed/);
   t.regex(await (await fetch(`${site}/${ids.error}/report.md`)).text(), /CI infrastructure problem/);
+  // --site: the status page beside the reports, its report links served too.
+  const page = await (await fetch(`${site}/index.html`)).text();
+  const links = [...page.matchAll(/href="([^"]+\/report\.html)"/g)].map((m) => m[1]);
+  t.is(links.length, 4);
+  for (const link of links) t.is((await fetch(`${site}/${link}`)).status, 200, link);
 });

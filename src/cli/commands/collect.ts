@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { writeStatusSite } from '../site-writer.ts';
 import { runCollector } from '../../collect/collector.ts';
 import { deciders } from '../../collect/deciders.ts';
 import { ForgePublisher } from '../../collect/forge-publisher.ts';
@@ -16,12 +17,13 @@ import type { Forge, ForgeKind } from '../../forge/index.ts';
 import { lineLogger, stopOnSignals } from '../process.ts';
 
 export const collectCommand: Command = {
-  usage: 'refci collect --coord URL [--once] [--out DIR] [--config FILE] [--github OWNER/REPO] [--codeberg OWNER/REPO] [--report-url TEMPLATE]',
+  usage: 'refci collect --coord URL [--once] [--out DIR] [--site DIR] [--config FILE] [--github OWNER/REPO] [--codeberg OWNER/REPO] [--report-url TEMPLATE]',
   help: [
     ...coordHelp,
     '--once              collect what is finished, then exit (for cron)',
     '--out DIR           write each job\'s reports to DIR/<job id>/ (default ./refci-reports)',
     '--config FILE       use this file (over the built-in defaults) instead of the configuration branch',
+    '--site DIR          also write the status site (refci site) to DIR after each round; use the --out folder so reports link',
     '--verbose           also say when a round archived nothing (by default only what changed is printed)',
     '',
     'publishing on forges (statuses, one report comment per pull request); --github and --codeberg may both be given:',
@@ -36,6 +38,7 @@ export const collectCommand: Command = {
     ...forgeOptions,
     once: { type: 'boolean' },
     out: { type: 'string' },
+    site: { type: 'string' },
     config: { type: 'string' },
     'report-url': { type: 'string' },
     verbose: { type: 'boolean' },
@@ -76,6 +79,7 @@ export const collectCommand: Command = {
       onPublishError: (error) => errors.push(error),
       onUnpublishable: (error) => unpublishable.push(error),
       env: context.env,
+      afterRound: typeof flags.site === 'string' ? async (clone) => void (await writeStatusSite(clone, flags.site as string, 48, context.clock.now())) : undefined,
     }).finally(() => stop.dispose());
     // Under cron every line is mail: a round that archived nothing says nothing unless asked.
     if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);
