@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { livePage } from '../status/live-page.ts';
 import type { CoordClone } from '../coord/clone.ts';
 import { readLiveLogs } from '../coord/job-logs.ts';
 import { writeFileAtomically } from '../coord/state-file.ts';
@@ -12,6 +14,8 @@ import { renderSite } from '../status/site.ts';
 /** Archived jobs read: the site shows a window, never all history. */
 const HISTORY_LIMIT = 5000;
 const RECENT = 50;
+/** A job id that is safe as a folder name (ids are checked where read; checked again before a write). */
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Writes the status site (index.html and status.json) into `out` from what
@@ -30,6 +34,13 @@ export async function writeStatusSite(clone: CoordClone, out: string, hours: num
   const liveTails = await runningTails(clone, report.running.map((r) => r.id));
   writeFileAtomically(path.join(out, 'status.json'), `${JSON.stringify({ report, hours: buckets, throughput, recent }, null, 2)}\n`);
   writeFileAtomically(path.join(out, 'index.html'), renderSite({ report, hours: buckets, throughput, recent, reportLink, liveTails }));
+  // Each running job's page where its report will be: the forge's "running" status links there.
+  for (const row of report.running) {
+    const folder = path.join(out, row.id);
+    if (!JOB_ID.test(row.id) || fs.existsSync(path.join(folder, 'summary.json'))) continue;
+    fs.mkdirSync(folder, { recursive: true });
+    writeFileAtomically(path.join(folder, 'report.html'), livePage(row, liveTails[row.id]));
+  }
   return path.resolve(out, 'index.html');
 }
 

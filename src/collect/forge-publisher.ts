@@ -51,6 +51,8 @@ export interface ForgePublisherOptions {
   reportUrl?: string;
   /** The skip label (default noci). */
   skipLabel?: string;
+  /** A live page is written where each job's report will be (collect --site on the --out folder): "running" statuses link to it. */
+  liveLinks?: boolean;
   log?: (line: string) => void;
   /** Writes an hour on this forge, in all and for "running" statuses (write-budget.ts). */
   writeBudget?: Partial<WriteBudgetLimits>;
@@ -280,7 +282,11 @@ export class ForgePublisher implements Publisher {
         if (state.running[job.id] === key) continue;
         if (roomFor('progress', state.writes, this.#budget, this.#clock.now()) === 0) break; // a later round, when there is room
         const attempt = lock.attempt > 1 ? `, attempt ${lock.attempt} of ${job.maxAttempts}` : '';
-        await this.#forge.setStatus(job.head, { state: 'pending', context: this.#context, description: `running on ${lock.worker}${attempt}` });
+        const running: { state: 'pending'; context: string; description: string; targetUrl?: string } = { state: 'pending', context: this.#context, description: `running on ${lock.worker}${attempt}` };
+        // The collector writes a live page where the report will be (--site on the --out folder): link it.
+        const livePage = this.#options.liveLinks ? this.reportUrl(job) : undefined;
+        if (livePage) running.targetUrl = livePage;
+        await this.#forge.setStatus(job.head, running);
         recordWrite(state.writes, 'progress', this.#clock.now());
         state.running[job.id] = key;
         changed = true;

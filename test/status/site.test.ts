@@ -115,6 +115,12 @@ test('refci site writes one page and one JSON file: queue in claim order, runnin
   t.false(html.includes('scan line 11\n'));
   t.false(html.includes('ghp_abcdefghijklmnopqrstuvwxyz0123456789'));
   t.false(html.includes('<b>'));
+  // Where its report will be, the running job has a live page (the forge's "running" status links there).
+  const live = fs.readFileSync(path.join(out, running.id, 'report.html'), 'utf8');
+  t.regex(live, /<h1 id="verdict">⏳ Running on w1<\/h1>/);
+  t.regex(live, /<pre id="live-log">scan line 12\n/);
+  t.regex(live, /http-equiv="refresh" content="30"/);
+  t.false(live.includes('ghp_abcdefghijklmnopqrstuvwxyz0123456789'));
   t.is(json.hours.length, 6);
   t.is(json.throughput[0].worker, 'w1');
   t.is(json.throughput[0].jobs, 2);

@@ -50,13 +50,16 @@ export const collectCommand: Command = {
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
     const log = lineLogger(io, context.clock, 'collector');
     const folder = new FolderPublisher(out);
+    const site = typeof flags.site === 'string' ? path.resolve(flags.site) : undefined;
+    // The site writes running jobs' live pages in its folder: the report links lead there only when that is the reports' folder.
+    const liveLinks = site === out;
     // One pacer per forge for the whole run: publishers made for a new configuration keep the spacing.
     const pacers = processPacers();
     const writeBudget = writeBudgetFlags(flags, 'collect');
     // Made for each configuration the collector takes up: forge settings may live there.
     const publishers = async (current: FleetConfig): Promise<Publisher[]> => {
       const publisherOf = ({ forge, settings }: { forge: Forge; settings: ForgeSettings }) =>
-        new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log, clock: context.clock, writeBudget });
+        new ForgePublisher({ forge, stateDir: context.stateDir, context: settings.statusContext, reportUrl: settings.reportUrl, log, clock: context.clock, writeBudget, liveLinks });
       const fixed = (await forgesFromFlags(flags, io, 'collect', { both: true, log, forges: current.forges, pacers })).map(publisherOf);
       // Jobs name their forge: publish each there with this host's settings, without a flag.
       const open = async (kind: ForgeKind, repo: string) => publisherOf(await forgeForJobs(kind, repo, flags, io, current.forges, log, pacers));
@@ -79,7 +82,7 @@ export const collectCommand: Command = {
       onPublishError: (error) => errors.push(error),
       onUnpublishable: (error) => unpublishable.push(error),
       env: context.env,
-      afterRound: typeof flags.site === 'string' ? async (clone) => void (await writeStatusSite(clone, flags.site as string, 48, context.clock.now())) : undefined,
+      afterRound: site ? async (clone) => void (await writeStatusSite(clone, site, 48, context.clock.now())) : undefined,
     }).finally(() => stop.dispose());
     // Under cron every line is mail: a round that archived nothing says nothing unless asked.
     if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);
