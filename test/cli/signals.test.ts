@@ -2,10 +2,11 @@ import test from 'ava';
 import { execa, type ResultPromise } from 'execa';
 import { git } from '../../src/git/runner.ts';
 import { REFCI, refci } from '../helpers/cli.ts';
-import { enqueuePr, scenario } from '../helpers/coord.ts';
+import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 
 /**
- * Daemons on a local-path coordination repository, stopped by a signal: the
+ * Daemons stopped by a signal, on a coordination repository given as a path,
+ * a file:// URL and a git daemon URL: the
  * processes are the point (signal handlers, timers and watchers that keep
  * node's event loop alive).
  */
@@ -60,17 +61,26 @@ async function refAppears(coordPath: string, ref: string, child: ResultPromise, 
   throw new Error(`${ref} never appeared:\n${String(end.stdout)}\n${String(end.stderr)}`);
 }
 
-test('an idle worker daemon exits within 10 s of SIGTERM', async (t) => {
-  const s = await scenario(t, 'file', 1);
-  const worker = spawnRefci(['work', '--coord', s.coordPath, '--worker-id', 'w1', '--config', s.configFile], { env: s.env });
-  await refAppears(s.coordPath, 'refs/ci/workers/w1', worker);
-  // Let it fall asleep between polls, watching the refs.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const { ms, end } = await stopWith(worker);
-  t.true(ms < 10_000 && end.signal === undefined, `took ${ms} ms, ${end.signal}\n${String(end.stdout)}\n${String(end.stderr)}`);
-  t.is(end.exitCode, 0, String(end.stderr));
-  t.regex(String(end.stdout), /w1: ran 0 job/);
-});
+/** The coordination repository as a path (watched), a file:// URL (watched) and a git daemon URL (polled). */
+const PLACES = [
+  { name: 'a path', transport: 'file', coord: (s: Scenario) => s.coordPath },
+  { name: 'a file:// URL', transport: 'file', coord: (s: Scenario) => s.coord },
+  { name: 'git daemon', transport: 'git-daemon', coord: (s: Scenario) => s.coord },
+] as const;
+
+for (const place of PLACES) {
+  test(`an idle worker daemon on ${place.name} exits within 10 s of SIGTERM`, async (t) => {
+    const s = await scenario(t, place.transport, 1);
+    const worker = spawnRefci(['work', '--coord', place.coord(s), '--worker-id', 'w1', '--config', s.configFile], { env: s.env });
+    await refAppears(s.coordPath, 'refs/ci/workers/w1', worker);
+    // Let it fall asleep between polls, watching the refs.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { ms, end } = await stopWith(worker);
+    t.true(ms < 10_000 && end.signal === undefined, `took ${ms} ms, ${end.signal}\n${String(end.stdout)}\n${String(end.stderr)}`);
+    t.is(end.exitCode, 0, String(end.stderr));
+    t.regex(String(end.stdout), /w1: ran 0 job/);
+  });
+}
 
 test('a second signal ends a stopping worker at once', async (t) => {
   const s = await scenario(t, 'file', 1);
@@ -97,16 +107,18 @@ test('a worker running a job hands it back on SIGTERM and exits within 10 s; ano
   t.regex(next.stdout, new RegExp(`${id}: claimed by w2, attempt 1`));
 });
 
-test('a collector daemon exits within 10 s of SIGTERM', async (t) => {
-  const s = await scenario(t, 'file', 1);
-  const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
-  t.is((await refci(['cancel', '--coord', s.coordPath, id], { env: s.env })).exitCode, 0);
-  const collector = spawnRefci(['collect', '--coord', s.coordPath, '--out', `${s.dir}/reports`, '--config', s.configFile], { env: s.env });
-  await saw(collector, `${id}: cancelled`);
-  // Let it fall asleep between polls, watching the refs.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const { ms, end } = await stopWith(collector);
-  t.true(ms < 10_000 && end.signal === undefined, `took ${ms} ms, ${end.signal}\n${String(end.stdout)}\n${String(end.stderr)}`);
-  t.is(end.exitCode, 0, String(end.stderr));
-  t.regex(String(end.stdout), /collector: archived 1 job/);
-});
+for (const place of PLACES) {
+  test(`a collector daemon on ${place.name} exits within 10 s of SIGTERM`, async (t) => {
+    const s = await scenario(t, place.transport, 1);
+    const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
+    t.is((await refci(['cancel', '--coord', s.coordPath, id], { env: s.env })).exitCode, 0);
+    const collector = spawnRefci(['collect', '--coord', place.coord(s), '--out', `${s.dir}/reports`, '--config', s.configFile], { env: s.env });
+    await saw(collector, `${id}: cancelled`);
+    // Let it fall asleep between polls, watching the refs.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { ms, end } = await stopWith(collector);
+    t.true(ms < 10_000 && end.signal === undefined, `took ${ms} ms, ${end.signal}\n${String(end.stdout)}\n${String(end.stderr)}`);
+    t.is(end.exitCode, 0, String(end.stderr));
+    t.regex(String(end.stdout), /collector: archived 1 job/);
+  });
+}
