@@ -159,7 +159,7 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   const plan = planDiscovery({ pulls, closed: [...closed.keys()], jobs, comments, cursor, botLogin, permissions, statusContext, labels: options.labels });
 
   // Jobs to create: enqueue actions, and queued jobs whose priority label changed (a new job supersedes the old one).
-  const wanted: Array<{ pull: PullRequest; priority: Priority; reason: string; retryOf?: string }> = plan.enqueue.map((action) => ({
+  const requested: Array<{ pull: PullRequest; priority: Priority; reason: string; retryOf?: string }> = plan.enqueue.map((action) => ({
     pull: action.pull,
     priority: action.priority,
     reason: action.reason,
@@ -168,14 +168,25 @@ export async function discoverFromForge(options: ForgeDiscoveryOptions): Promise
   const byNumber = new Map(pulls.map((pull) => [pull.number, pull]));
   for (const action of plan.reprioritise) {
     const pull = byNumber.get(action.pr);
-    if (pull) wanted.push({ pull, priority: action.priority, reason: 'reprioritise' });
+    if (pull) requested.push({ pull, priority: action.priority, reason: 'reprioritise' });
   }
+  // A pull request whose repository URL the forge gives in a form no worker may fetch is left out, with the reason: the others go on.
+  const jobRepo = jobRepoUrls(options.warn ?? log);
+  const repos = new Map<PullRequest, string>();
+  const wanted = requested.filter((w) => {
+    try {
+      repos.set(w.pull, jobRepo(w.pull.cloneUrl));
+      return true;
+    } catch (error) {
+      log(`PR #${w.pull.number}: not enqueued: ${(error as Error).message}`);
+      return false;
+    }
+  });
   const retries = await firstFreeRetry(clone, snapshot, wanted.map((w) => identity(w.pull)));
   const start = clock.now();
-  const jobRepo = jobRepoUrls(options.warn ?? log);
   const descriptors = wanted.map((w, index) =>
     newJob({
-      repo: jobRepo(w.pull.cloneUrl),
+      repo: repos.get(w.pull)!,
       base: w.pull.baseSha,
       head: w.pull.headSha,
       baseRef: `refs/heads/${w.pull.baseRef}`,

@@ -163,3 +163,13 @@ test.serial('queued statuses: only the first N of the queue, refreshed when the 
     [f.fake.pulls.get(3)!.headSha, 'queued, position 2'],
   ]);
 });
+
+test.serial('a pull request whose repository URL no worker may fetch is left out with the reason; the others are enqueued', async (t) => {
+  const f = await forgeCoord(t, 'github');
+  f.fake.openPull({ author: 'mallory', baseCloneUrl: '--upload-pack=touch /tmp/pwned' });
+  f.fake.openPull({ author: 'alice' });
+  const lines: string[] = [];
+  const outcome = await f.poll({ log: (line) => lines.push(line) });
+  t.deepEqual(outcome.enqueued.map((e) => e.pr), [2]);
+  t.true(lines.some((line) => /^PR #1: not enqueued: repository URL "--upload-pack=touch \/tmp\/pwned" must not start with -/.test(line)), lines.join('\n'));
+});

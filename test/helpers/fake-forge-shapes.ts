@@ -26,6 +26,8 @@ export interface FakePull {
   updatedAt: string;
   closedAt: string | null;
   mergedAt: string | null;
+  /** The base repository's clone_url as the forge gives it, when a test wants it odd (hostile, shifted). */
+  baseCloneUrl?: string;
 }
 
 export interface FakeComment {
@@ -269,7 +271,7 @@ export function ghPullSimple(c: ShapeContext, p: FakePull) {
     comments_url: `${issue}/comments`,
     statuses_url: statuses,
     head: ghBranch(c, p.headOwner, p.headRef, p.headSha),
-    base: ghBranch(c, c.owner, p.baseRef, p.baseSha),
+    base: p.baseCloneUrl ? withCloneUrl(ghBranch(c, c.owner, p.baseRef, p.baseSha), p.baseCloneUrl) : ghBranch(c, c.owner, p.baseRef, p.baseSha),
     _links: {
       self: { href: url },
       html: { href: html },
@@ -583,4 +585,8 @@ export function fjPermission(c: ShapeContext, login: string, permission: FakePer
 
 export function fjError(message: string) {
   return { message, url: 'https://codeberg.org/api/swagger' };
+}
+
+function withCloneUrl<T extends { repo?: unknown }>(branch: T, cloneUrl: string): T {
+  return { ...branch, repo: { ...(branch.repo as object), clone_url: cloneUrl } };
 }

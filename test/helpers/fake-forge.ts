@@ -200,6 +200,7 @@ export class FakeForge {
       updatedAt: at,
       closedAt: null,
       mergedAt: null,
+      ...(init.baseCloneUrl ? { baseCloneUrl: init.baseCloneUrl } : {}),
     };
     if (pull.headOwner) this.users.add(pull.headOwner);
     this.pulls.set(number, pull);
