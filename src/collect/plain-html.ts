@@ -9,7 +9,7 @@
 import type { ResultRecord } from '../protocol/result.ts';
 import { escapeHtml as h } from '../qa/escape.ts';
 import { STATUS_ICON, type CheckFacts, type CheckStatus } from '../qa/report-facts.ts';
-import { logFileOf, type LogExcerpt } from './step-logs.ts';
+import { logFileOf, stepOutcomeText, type LogExcerpt } from './step-logs.ts';
 
 const CSS = `
 :root { color-scheme: light dark; --bg: #fff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --code: #f6f8fa; --err: #cf222e; --ok: #1a7f37; --warn: #9a6700; }
@@ -30,13 +30,6 @@ const HEADINGS: Record<CheckStatus, string> = {
   error: 'The check could not be completed',
 };
 
-function stepOutcome(step: ResultRecord['steps'][number]): string {
-  if (step.timedOut) return 'timed out';
-  if (step.cancelled) return 'stopped';
-  if (step.exitCode !== null) return `exit ${step.exitCode}`;
-  return step.signal ? `stopped by ${step.signal}` : 'did not run';
-}
-
 /** `result` may be only a status and reason (a job cancelled before it ran, a result that cannot be read). */
 export function plainHtmlReport(result: Pick<ResultRecord, 'status' | 'reason'> & { steps?: ResultRecord['steps'] }, facts: CheckFacts, excerpt?: LogExcerpt): string {
   const status: CheckStatus = result.status === 'cancelled' ? 'error' : result.status;
@@ -45,7 +38,7 @@ export function plainHtmlReport(result: Pick<ResultRecord, 'status' | 'reason'> 
     .map((step) => {
       const file = logFileOf(step);
       const log = file ? `<a href="${h(file)}">log</a>` : '';
-      return `<tr><td>${h(step.name)}</td><td>${h(stepOutcome(step))}</td><td>${(step.durationMs / 1000).toFixed(1)}s</td><td>${log}</td></tr>`;
+      return `<tr><td>${h(step.name)}</td><td>${h(stepOutcomeText(step))}</td><td>${(step.durationMs / 1000).toFixed(1)}s</td><td>${log}</td></tr>`;
     })
     .join('');
   const factLines: string[] = [];

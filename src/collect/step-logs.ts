@@ -11,6 +11,8 @@ import { scrubBytes } from '../protocol/scrub.ts';
 const SAFE_STEP = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export const EXCERPT_LINES = 40;
+/** A line longer than this is cut: 40 of them must fit in a forge comment (GitHub takes 65,536 characters) with the rest of the report. */
+const EXCERPT_LINE_CHARS = 500;
 
 export function logFileOf(step: Pick<StepReport, 'name'>): string | undefined {
   return SAFE_STEP.test(step.name) ? `logs/${step.name}.log` : undefined;
@@ -26,6 +28,13 @@ export async function stepLogs(result: ResultRecord, readArtifact: (file: string
     if (bytes) out[name] = bytes;
   }
   return out;
+}
+
+/** How a step ended, in the words of the step tables of comments and reports. */
+export function stepOutcomeText(step: Pick<StepReport, 'timedOut' | 'exitCode' | 'signal'>): string {
+  if (step.timedOut) return 'timed out';
+  if (step.exitCode !== null) return `exit ${step.exitCode}`;
+  return step.signal ? `stopped by ${step.signal}` : 'did not run';
 }
 
 /** The step that ended a run that did not pass: the last one, when it failed; undefined when the steps all passed (a checkout or merge failure). */
@@ -53,7 +62,8 @@ export async function failedStepExcerpt(result: ResultRecord, readArtifact: (fil
   const bytes = await readArtifact(step.log);
   if (!bytes) return undefined;
   const all = scrubBytes(bytes).toString('utf8').replace(/\n$/, '').split('\n');
-  return { step: step.name, file: logFileOf(step), lines: all.slice(-max), total: all.length };
+  const lines = all.slice(-max).map((line) => (line.length > EXCERPT_LINE_CHARS ? `${line.slice(0, EXCERPT_LINE_CHARS - 1)}…` : line));
+  return { step: step.name, file: logFileOf(step), lines, total: all.length };
 }
 
 /** A fence longer than any run of backticks in the text, so the log cannot close it. */

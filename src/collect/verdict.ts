@@ -5,7 +5,7 @@ import { clip, escapeMarkdown } from '../qa/escape.ts';
 import { factsBlock, headingLine, type CheckFacts, type CheckStatus } from '../qa/report-facts.ts';
 import { plainHtmlReport } from './plain-html.ts';
 import { scopeLine } from './scope-line.ts';
-import { excerptMarkdown, failedStepExcerpt, type LogExcerpt } from './step-logs.ts';
+import { excerptMarkdown, failedStepExcerpt, stepOutcomeText, type LogExcerpt } from './step-logs.ts';
 
 /** A verdict with its report files by name (report.md, report.html, qa.json), stored with the history entry. */
 export interface Decision extends Verdict {
@@ -77,8 +77,7 @@ export function plainReport(job: JobDescriptor | undefined, result: ResultRecord
   if (result.steps.length) {
     const rows = ['| Step | Result | Time |', '| --- | --- | --- |'];
     for (const step of result.steps) {
-      const exit = step.timedOut ? 'timed out' : step.exitCode !== null ? `exit ${step.exitCode}` : step.signal ? `stopped by ${step.signal}` : 'did not run';
-      rows.push(`| ${escapeMarkdown(step.name)} | ${escapeMarkdown(exit)} | ${(step.durationMs / 1000).toFixed(1)}s |`);
+      rows.push(`| ${escapeMarkdown(step.name)} | ${escapeMarkdown(stepOutcomeText(step))} | ${(step.durationMs / 1000).toFixed(1)}s |`);
     }
     text += `\n${rows.join('\n')}\n`;
   }

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { CoordClone } from '../../coord/clone.ts';
+import type { Clock } from '../../host/clock.ts';
 import { writeStatusSite } from '../site-writer.ts';
 import { runCollector } from '../../collect/collector.ts';
 import { deciders } from '../../collect/deciders.ts';
@@ -82,7 +84,7 @@ export const collectCommand: Command = {
       onPublishError: (error) => errors.push(error),
       onUnpublishable: (error) => unpublishable.push(error),
       env: context.env,
-      afterRound: site ? async (clone) => void (await writeStatusSite(clone, site, 48, context.clock.now())) : undefined,
+      afterRound: site ? siteWriter(site, context.clock) : undefined,
     }).finally(() => stop.dispose());
     // Under cron every line is mail: a round that archived nothing says nothing unless asked.
     if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);
@@ -100,3 +102,16 @@ export const collectCommand: Command = {
     return 0;
   },
 };
+
+/** Building the site reads the recent history (thousands of summaries): a daemon rebuilds it at most once a minute, enough for the running jobs' live lines. */
+const SITE_EVERY_MS = 60_000;
+
+function siteWriter(out: string, clock: Clock): (clone: CoordClone) => Promise<void> {
+  let lastMs: number | undefined;
+  return async (clone) => {
+    const now = clock.now();
+    if (lastMs !== undefined && now - lastMs < SITE_EVERY_MS) return;
+    lastMs = now;
+    await writeStatusSite(clone, out, 48, now);
+  };
+}
