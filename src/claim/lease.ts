@@ -72,23 +72,16 @@ export class Lease {
     const record = lockRecord(worker, claim.id, event, claim.attempt, clock.now(), claim.previousWorker);
     const parent = claim.expect ?? claim.jobOid;
     const oid = await writeRecord(clone.gitdir, LOCK, record, { parents: [parent], author: signatureFor('worker', worker.id, clock.now()), sign: worker.sign });
-    const pushed = await clone.push([{ ref: lockRef(claim.id), newOid: oid, expect: claim.expect }], { mirror: false });
+    const pushed = await clone.push(
+      [
+        { ref: lockRef(claim.id), newOid: oid, expect: claim.expect },
+        // Checked, not changed: a job archived since this worker's view (archiving deletes its lock too) is not claimed.
+        { ref: jobRef(claim.id), newOid: claim.jobOid, expect: claim.jobOid },
+      ],
+      { mirror: false },
+    );
     if (pushed.outcome === 'failed') failed?.(pushed.cause);
     return pushed.won ? new Lease(clone, worker, claim, oid, clock) : undefined;
-  }
-
-  /**
-   * Whether the job this lease holds is still live and not cancelled. A
-   * create-only claim can also win after the job was finished and archived
-   * since this worker fetched, because archiving deletes the lock; archiving
-   * deletes the job ref in the same push, so the job ref tells. The check is
-   * off the claim's critical path: the worker runs it beside the job and
-   * before it publishes. A takeover needs no check: its swap names the tip.
-   */
-  async stillLive(): Promise<boolean> {
-    if (this.claim.expect !== null) return true;
-    const remote = await this.clone.remoteTips([jobRef(this.jobId), cancelRef(this.jobId)]);
-    return remote.get(jobRef(this.jobId)) === this.claim.jobOid && !remote.has(cancelRef(this.jobId));
   }
 
   /** Gives the lock back untouched (shutdown, or a job that was gone). */

@@ -2,13 +2,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { ConfigSource, type CurrentConfig } from '../coord/config-source.ts';
-import { Presence, type PresenceState } from '../coord/presence.ts';
+import { Presence, PresenceView, type PresenceState } from '../coord/presence.ts';
+import { spreadClaims, type ActiveWorker } from '../protocol/spread.ts';
+import { refusedRefs } from '../git/push.ts';
+import { jobRef } from '../protocol/refs.ts';
 import { allowedPipelines, hostKindOf } from '../fleet/rules.ts';
 import { ToolGate, type GateResult } from '../fleet/tool-gate.ts';
 import { signingState } from '../fleet/signing-gate.ts';
 import type { SigningKey } from '../git/ssh-signature.ts';
 import { CoordClone } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
+import { stateOf } from '../protocol/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { JobRunner } from '../protocol/job-run.ts';
 import { LiveLogTails } from '../protocol/live-log.ts';
@@ -22,6 +26,7 @@ import { publishResult } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
+import { inPhase } from '../git/observe.ts';
 
 export interface WorkerOptions {
   coord: string;
@@ -66,6 +71,47 @@ interface WorkerRound {
   drained: boolean;
 }
 
+/**
+ * The queue as the worker's last fetch showed it. Claims are made from it
+ * without fetching again while it is fresh (FRESH_MS) and holds jobs this
+ * worker has not tried; a claim lost from it (another worker was faster)
+ * makes the next claim fetch first. Staleness costs no safety: every claim is
+ * a create-only or swap push, and checks that the job ref is still there.
+ */
+interface QueueView {
+  fetchedAtMs: number;
+  claimable: Claimable[];
+  /** Jobs of this view this worker tried (won, lost or failed). */
+  tried: Set<string>;
+  /** A claim from this view lost a race: the next claim fetches first. */
+  lost: boolean;
+  /** The other workers that seem active, for spreading claims. */
+  active: ActiveWorker[];
+  /** Jobs were queued or running at the fetch: the queue moves. */
+  inFlight: boolean;
+  /** Changes the watcher had seen to the drain flags and the configuration at the fetch (a local repository). */
+  controlChanges?: number;
+}
+
+/** Waits of an idle worker: from `min`, doubling to `max` (also the longest time between two looks at the queue). */
+const DEFAULT_POLL_MS = { min: 250, max: 5000 };
+/** The longest wait while jobs are queued or running somewhere: the queue moves (a remote repository is only seen by polling). */
+const IN_FLIGHT_POLL_MS = 2000;
+/** Refs whose changes are news to a worker: jobs, locks (a job handed back), its drain flag, the configuration. */
+const WORKER_NEWS = ['refs/ci/jobs/', 'refs/ci/locks/', 'refs/ci/drain/', 'refs/heads/config'];
+/** Refs whose changes make a worker's view of the queue stale at once, however fresh. */
+const CONTROL_REFS = ['refs/ci/drain/', 'refs/heads/config'];
+
+/** What a worker fetches: the live refs, its drain flag and the others', the presence of the workers (to spread claims), the configuration. */
+function workerRefspecs(options: WorkerOptions): string[] {
+  return liveRefspecs({ config: !options.config, drain: true, workers: true });
+}
+
+/** How long a view of the queue is used for claims without fetching again. */
+export const FRESH_MS = 2000;
+/** Fetches after lost claims in one look at the queue; then the worker waits like an idle one. */
+const REFETCHES_AFTER_LOSS = 3;
+
 /** One worker process's long-lived parts. */
 interface WorkerRun {
   options: WorkerOptions;
@@ -73,8 +119,14 @@ interface WorkerRun {
   source: ConfigSource;
   tools: ToolGate;
   presence: Presence;
+  workers: PresenceView;
   host: string;
   round?: WorkerRound;
+  view?: QueueView;
+  /** The daemon's wait (watcher or polls), when it runs as one. */
+  signal?: WorkSignal;
+  /** A poll just fetched: the next look at the queue need not fetch again. */
+  fetched?: boolean;
   /** Last things logged, so a daemon says each once. */
   said: Map<string, string>;
 }
@@ -103,30 +155,47 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     source: new ConfigSource(options.stateDir, options.log, options.config),
     tools: new ToolGate(options.stateDir, options.clock, options.log, options.stop, options.env),
     presence: new Presence(clone, options.workerId, options.clock, options.log),
+    workers: new PresenceView(clone),
     host: os.hostname(),
     said: new Map(),
   };
   const summary: WorkerSummary = { ran: 0, published: 0, lost: 0, handedBack: 0, serves: [], blocked: {} };
-  const poll = options.pollMs ?? { min: 1000, max: 30_000 };
+  const poll = options.pollMs ?? DEFAULT_POLL_MS;
   let idleMs = poll.min;
-  const work = options.once ? undefined : await WorkSignal.open(options.coord);
+  const work = options.once
+    ? undefined
+    : await WorkSignal.open(options.coord, {
+        wakeOn: WORKER_NEWS,
+        // A poll of a remote repository is the round's own fetch: the round after a poll that found news does not fetch again.
+        poll: async () => (run.fetched = await clone.fetch(workerRefspecs(options))),
+      });
+  run.signal = work;
+  let lastLookMs = -Infinity;
+  let changed = true;
   try {
     while (!options.stop?.aborted) {
-      // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
-      work?.arm();
-      const claimed = await claimNext(run);
-      if (claimed) {
-        idleMs = poll.min;
-        summary.ran += 1;
-        const ended = await runClaimed(claimed, run);
-        if (ended === 'published') summary.published += 1;
-        else if (ended === 'handed-back') summary.handedBack += 1;
-        else summary.lost += 1;
-        continue;
+      // Without news, the queue is looked at after the longest wait anyway: leases expire with time alone.
+      if (changed || options.clock.now() - lastLookMs >= poll.max) {
+        // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
+        work?.arm();
+        lastLookMs = options.clock.now();
+        const claimed = await inPhase('claim', () => claimNext(run), (lease) => (lease ? 1 : 0));
+        if (claimed) {
+          idleMs = poll.min;
+          summary.ran += 1;
+          const ended = await runClaimed(claimed, run);
+          if (ended === 'published') summary.published += 1;
+          else if (ended === 'handed-back') summary.handedBack += 1;
+          else summary.lost += 1;
+          changed = true;
+          continue;
+        }
+        if (!work) break;
       }
-      if (!work) break;
-      await work.wait(idleMs, options.stop);
-      idleMs = Math.min(poll.max, idleMs * 2);
+      // While jobs are queued or running the queue moves: a remote repository is polled more often (a local one is watched).
+      const cap = run.view?.inFlight ? Math.min(IN_FLIGHT_POLL_MS, poll.max) : poll.max;
+      changed = await work!.wait(Math.min(idleMs, cap), options.stop);
+      idleMs = changed ? poll.min : Math.min(cap, idleMs * 2);
     }
   } finally {
     await work?.close();
@@ -156,7 +225,8 @@ function sayOnce(run: WorkerRun, topic: string, value: string, line?: string): v
  */
 async function startRound(run: WorkerRun): Promise<WorkerRound> {
   const { options, clone } = run;
-  await clone.fetch(liveRefspecs({ config: !options.config, drain: true }));
+  if (!run.fetched) await clone.fetch(workerRefspecs(options));
+  run.fetched = false;
   const current = await run.source.refresh(clone);
   const { config } = current;
   const unknown = (options.pipelines ?? []).filter((name) => !config.pipelines[name]);
@@ -204,36 +274,75 @@ function presenceState(run: WorkerRun, round: WorkerRound): PresenceState {
   };
 }
 
+/**
+ * Claims the next job: from the last view of the queue while it is fresh,
+ * else after a fetch, a sweep and a new view. Tries the jobs in the order
+ * spreadClaims gives this worker; a lost race marks the view stale, so the
+ * next try fetches first.
+ */
 async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const { options, clone } = run;
-  const round = await startRound(run);
-  const { config } = round.current;
-  const sign = options.signingKey ? (payload: string) => options.signingKey!.sign(payload) : undefined;
-  const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions, sign };
-  const snapshot = await readSnapshot(clone);
-  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: worker.id, sign, log: options.log });
-  if (round.drained) return undefined;
-  const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
-  for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
-    if (options.stop?.aborted) return undefined;
-    const lease = await Lease.acquire(clone, worker, claim, options.clock, (cause) => options.log(`${claim.id}: claim not pushed: ${cause}`));
-    if (lease) return lease;
+  for (let refetches = 0; refetches <= REFETCHES_AFTER_LOSS; refetches++) {
+    const now = options.clock.now();
+    const view = run.view;
+    const fresh =
+      view &&
+      run.round &&
+      !view.lost &&
+      now - view.fetchedAtMs < FRESH_MS &&
+      run.signal?.changesUnder(CONTROL_REFS) === view.controlChanges &&
+      untried(view, run.round).length > 0;
+    if (!fresh) await lookAtQueue(run);
+    else await run.presence.announce({ ...presenceState(run, run.round!), state: run.round!.drained ? 'drained' : 'idle' }, run.round!.current.config.presenceSec);
+    const round = run.round!;
+    const current = run.view!;
+    if (round.drained) return undefined;
+    const { config } = round.current;
+    const sign = options.signingKey ? (payload: string) => options.signingKey!.sign(payload) : undefined;
+    const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions, sign };
+    const me = { id: options.workerId, pipelines: round.gate.runnable };
+    for (const claim of spreadClaims(untried(current, round), me, current.active)) {
+      if (options.stop?.aborted) return undefined;
+      current.tried.add(claim.id);
+      let failed = false;
+      const lease = await Lease.acquire(clone, worker, claim, options.clock, (cause) => {
+        failed = true;
+        options.log(`${claim.id}: claim not pushed: ${cause}`);
+      });
+      if (lease) return lease;
+      // A push that failed (unreachable, refused by a hook) is no lost race: the next job may still be taken.
+      if (failed) continue;
+      current.lost = true;
+      break;
+    }
+    // Everything in a fresh view was tried: nothing more to claim until the queue changes.
+    if (!current.lost) return undefined;
   }
   return undefined;
 }
 
-/**
- * Many workers see the same order; if all tried the first job, all but one
- * would lose every round. Each starts at a random place among the first few
- * jobs of the highest priority, which keeps priority order but spreads claims.
- */
-export function spreadContention(claims: Claimable[], random: () => number): Claimable[] {
-  if (claims.length < 2) return claims;
-  const top = claims[0].job.priority;
-  const band = Math.min(16, claims.findIndex((c) => c.job.priority !== top) === -1 ? claims.length : claims.findIndex((c) => c.job.priority !== top));
-  const start = Math.floor(random() * band);
-  return [...claims.slice(start, band), ...claims.slice(0, start), ...claims.slice(band)];
+/** The jobs of the view this worker can run and has not tried yet, in claim order. */
+function untried(view: QueueView, round: WorkerRound): Claimable[] {
+  return view.claimable.filter((claim) => !view.tried.has(claim.id) && round.gate.runnable.includes(claim.job.pipeline));
 }
+
+/** Fetches, sweeps and makes a new view of the queue (and of the configuration, the drain flag and the tools). */
+async function lookAtQueue(run: WorkerRun): Promise<void> {
+  const { options, clone } = run;
+  const controlChanges = run.signal?.changesUnder(CONTROL_REFS);
+  const round = await startRound(run);
+  const fetchedAtMs = options.clock.now();
+  const { config } = round.current;
+  const sign = options.signingKey ? (payload: string) => options.signingKey!.sign(payload) : undefined;
+  const snapshot = await readSnapshot(clone);
+  const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: options.workerId, sign, log: options.log });
+  const active = await run.workers.active(fetchedAtMs, ACTIVE_PRESENCE_FACTOR * config.presenceSec * 1000);
+  const inFlight = [...snapshot.values()].some((live) => ['queued', 'running', 'cancelling'].includes(stateOf(live)));
+  run.view = { fetchedAtMs, claimable: plan.claimable, tried: new Set(), lost: false, active, inFlight, controlChanges };
+}
+
+/** A worker whose presence has not moved for this many presenceSec is left out when claims are spread. */
+const ACTIVE_PRESENCE_FACTOR = 3;
 
 /** How long a pipeline whose job this host could not run (see run/infrastructure.ts) is not claimed here. */
 const HOST_PROBLEM_MS = 10 * 60_000;
@@ -306,7 +415,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
   const heartbeat = setInterval(() => {
     renewing = renewing.then(async () => {
       try {
-        const renewed = await lease.renew(liveLog?.files());
+        const renewed = await inPhase('heartbeat', () => lease.renew(liveLog?.files()));
         if (renewed.state === 'failed') {
           // Not lost: nobody took the lock. The next beat (leaseSec / 3 later) tries again, twice before the lease runs out.
           options.log(`${job.id}: heartbeat failed, will retry: ${renewed.cause}`);
@@ -324,13 +433,6 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
   }, heartbeatIntervalMs(lease.worker.leaseSec));
   // The job's whole run, checkout included: a source repository that never answers ends the job as an error.
   const timeout = setTimeout(() => stopWith(`timed out after ${job.timeoutSec}s (the job's timeoutSec)`, 'error'), job.timeoutSec * 1000);
-  const live = lease.stillLive().then(
-    (ok) => {
-      if (!ok) stopWith('the job was finished or cancelled by another host before this claim');
-      return ok;
-    },
-    () => true, // Unreachable now: the result push's own leases still protect the job.
-  );
   const onStop = () => stopWith('worker shutting down');
   options.stop?.addEventListener('abort', onStop);
   // A stop that came while the job was being claimed fires no event any more.
@@ -357,11 +459,6 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       options.log(`${job.id}: lease lost to another worker; result discarded`);
       return 'lost';
     }
-    if (!(await live)) {
-      await lease.release();
-      options.log(`${job.id}: the job was finished or cancelled by another host before this claim; lock given back`);
-      return 'lost';
-    }
     if (options.stop?.aborted) {
       // Hand the job back untouched rather than burn an attempt on a shutdown.
       await lease.release();
@@ -386,15 +483,23 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
       result = { ...result, reason: infrastructureReason([...(lease.claim.infrastructure ?? []), outcome.infrastructure], attempt, job.maxAttempts) };
     }
     if (!outcome.infrastructure) noteJobEnd(options.stateDir, undefined);
-    const pushed = await publishResult(lease.clone, {
+    const pushed = await inPhase('result', () => publishResult(lease.clone, {
       result,
       artifacts: outcome.artifacts,
       parent: lease.tip,
       lockTip: lease.tip,
+      jobOid: lease.claim.jobOid,
+      mirror: false,
       actor: lease.worker.id,
       clock: options.clock,
       sign: lease.worker.sign,
-    });
+    }));
+    if (!pushed.won && refusedRefs(pushed).includes(jobRef(job.id))) {
+      // The job ref is gone: it was finished and archived by another host before this claim won (archiving deletes the lock too).
+      await lease.release();
+      options.log(`${job.id}: the job was finished or cancelled by another host before this claim; lock given back`);
+      return 'lost';
+    }
     options.log(
       pushed.won
         ? `${job.id}: ${result.status}: ${result.reason}`

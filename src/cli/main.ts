@@ -2,6 +2,7 @@ import { isRefciError } from '../errors.ts';
 import { helpText, parseCommandArgs, type CommandListing, type Io } from './command.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { commands } from './commands/index.ts';
+import { observeCoordination, traceToFile } from '../git/observe.ts';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -28,6 +29,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     io.err(`refci: unknown command ${JSON.stringify(name)}; run refci --help for the list`);
     return EXIT_CODES.usage;
   }
+  // Benchmarks count every git process and phase of a run (bench/jobcost.ts); nobody else sets it.
+  if (io.env.REFCI_GIT_TRACE) observeCoordination(traceToFile(io.env.REFCI_GIT_TRACE, name));
   try {
     const command = await listing.load();
     const { values, positionals } = parseCommandArgs(name, command, rest);

@@ -9,7 +9,7 @@ import { isoOf, type Clock } from '../host/clock.ts';
 import type { Summary } from '../protocol/history.ts';
 import { liveRefspecs } from '../protocol/refs.ts';
 import { descriptorOf, lockOf, resultOf, stateOf, type LiveJob } from '../protocol/snapshot.ts';
-import { archiveJob, archiveLeftovers } from '../coord/archive.ts';
+import { ARCHIVE_BATCH, archiveBatch, jobEntry, leftoversEntry, type ArchiveEntry } from '../coord/archive.ts';
 import type { PushResult } from '../git/push.ts';
 import { archivedIds } from '../coord/history.ts';
 import { signatureRefusal } from '../coord/result-signature.ts';
@@ -17,6 +17,7 @@ import { refusalReason } from '../protocol/signature-rule.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, withoutResult, type Decider, type Decision } from './verdict.ts';
 import { stepLogs } from './step-logs.ts';
+import { inPhase } from '../git/observe.ts';
 
 export interface CollectorOptions {
   coord: string;
@@ -48,6 +49,11 @@ export interface CollectorOptions {
 
 const ARTIFACT_LIMIT = 64 * 1024 * 1024;
 
+/** Waits between rounds: from `min` after a round that found work, doubling to `max` (also the longest time between sweeps). */
+const DEFAULT_POLL_MS = { min: 250, max: 5000 };
+/** The longest wait while jobs are queued or running: their results are due, and a remote repository is only seen by polling. */
+const IN_FLIGHT_POLL_MS = 500;
+
 /**
  * The collector loop: fetch the live refs and the history, decide each
  * finished job's verdict, publish it, then archive the job. Publishing comes
@@ -60,19 +66,40 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
   const roundFor = roundMaker(options);
   // Reasons already logged: a forge without settings is said once per run, not per job and round.
   const said = new Set<string>();
-  const poll = options.pollMs ?? { min: 1000, max: 30_000 };
+  const poll = options.pollMs ?? DEFAULT_POLL_MS;
   let archived = 0;
   let idleMs = poll.min;
-  const work = options.once ? undefined : await WorkSignal.open(options.coord);
+  // A poll of a remote repository is a fetch of the collector's refs: the round after it need not fetch again.
+  let fetched = false;
+  const specs = liveRefspecs({ history: true, config: true });
+  const work = options.once
+    ? undefined
+    : await WorkSignal.open(options.coord, {
+        // Results and cancels are what a collector acts on; claims and heartbeats are not news to it.
+        wakeOn: ['refs/ci/results/', 'refs/ci/cancel/'],
+        poll: async () => (fetched = await clone.fetch(specs)),
+      });
+  let lastRoundMs = -Infinity;
+  let changed = true;
+  let inFlight = false;
   try {
     while (!options.stop?.aborted) {
-      work?.arm();
-      const done = await collectOnce(clone, source, roundFor, options, said);
-      archived += done;
-      await options.afterRound?.(clone).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
-      if (!work) break;
-      idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
-      await work.wait(idleMs, options.stop);
+      // Without news, a round comes at the longest wait anyway: leases expire with time alone (the sweep).
+      if (changed || options.clock.now() - lastRoundMs >= poll.max) {
+        work?.arm();
+        lastRoundMs = options.clock.now();
+        const done = await inPhase('archive', () => collectOnce(clone, source, roundFor, options, said, fetched), (n) => n.archived);
+        fetched = false;
+        archived += done.archived;
+        await inPhase('site', async () => options.afterRound?.(clone), () => 0).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
+        if (!work) break;
+        inFlight = done.inFlight;
+        if (done.archived > 0) idleMs = poll.min;
+      }
+      // While jobs are queued or running their results are due: a remote repository is polled often (a local one is watched).
+      const cap = inFlight ? Math.min(IN_FLIGHT_POLL_MS, poll.max) : poll.max;
+      changed = await work!.wait(Math.min(idleMs, cap), options.stop);
+      idleMs = changed ? poll.min : Math.min(cap, idleMs * 2);
     }
   } finally {
     await work?.close();
@@ -109,14 +136,21 @@ function roundMaker(options: CollectorOptions): (config: FleetConfig) => Promise
   };
 }
 
+/** What one round did: jobs archived, and whether live jobs are still under way (results will come). */
+interface RoundOutcome {
+  archived: number;
+  inFlight: boolean;
+}
+
 async function collectOnce(
   clone: CoordClone,
   source: ConfigSource,
   roundFor: (config: FleetConfig) => Promise<CollectRound>,
   options: CollectorOptions,
   said: Set<string>,
-): Promise<number> {
-  await clone.fetch(liveRefspecs({ history: true, config: true }));
+  fetched: boolean,
+): Promise<RoundOutcome> {
+  if (!fetched) await clone.fetch(liveRefspecs({ history: true, config: true }));
   const { config } = await source.refresh(clone);
   const round = await roundFor(config);
   let snapshot = await readSnapshot(clone);
@@ -125,15 +159,40 @@ async function collectOnce(
 
   let archived = 0;
   const done = [...snapshot.values()].filter((live) => ['finished', 'cancelled', 'orphan'].includes(stateOf(live)));
+  const inFlight = [...snapshot.values()].some((live) => ['queued', 'running', 'cancelling'].includes(stateOf(live)));
   const inHistory = await archivedIds(clone, done.map((live) => live.id));
+  // Published, waiting for the one push that archives them together.
+  let batch: { entry: ArchiveEntry; said: string }[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const entries = batch;
+    batch = [];
+    const outcome = await archiveBatch(clone, entries.map((e) => e.entry), options.collectorId, options.clock);
+    const won = new Set(outcome.archived);
+    for (const { entry, said: line } of entries) {
+      const { id } = entry.live;
+      if (won.has(id)) {
+        if (entry.message.startsWith('leftovers ')) options.log(`${id}: already archived; live refs pushed after its archive cleared`);
+        else {
+          archived += 1;
+          options.log(line);
+        }
+      } else if (outcome.changed.includes(id)) {
+        options.log(`${id}: not archived, trying again next round: another host changed its refs since this round read them`);
+      } else {
+        options.log(`${id}: not archived, trying again next round: ${notWon(outcome.last)}`);
+      }
+    }
+    // Refs moved under this round: the next one starts from what the repository holds now.
+    if (won.size < entries.length) await clone.fetch(liveRefspecs({ history: true }));
+  };
   for (const live of done) {
-    // Stopping: the push in flight has finished; the rest waits for the next run.
+    // Stopping: the jobs published so far are archived, the rest waits for the next run.
     if (options.stop?.aborted) break;
     if (inHistory.has(live.id)) {
       // Archived already: its verdict was published and its summary stays; only the stray refs go.
-      const cleared = await archiveLeftovers(clone, live, options.collectorId, options.clock);
-      options.log(`${live.id}: already archived; ${cleared.won ? 'live refs pushed after its archive cleared' : `its leftover refs stay for the next round: ${notWon(cleared)}`}`);
-      if (!cleared.won) await clone.fetch(liveRefspecs({ history: true }));
+      batch.push({ entry: leftoversEntry(live), said: '' });
+      if (batch.length >= ARCHIVE_BATCH) await flush();
       continue;
     }
     const blocked = await unpublishable(round.publishers, descriptorOf(live));
@@ -178,20 +237,15 @@ async function collectOnce(
       options.onPublishError?.(error);
       continue;
     }
-    const pushed = await archiveJob(clone, live, summary, { ...verdict.files, ...verdict.reports }, options.collectorId, options.clock);
-    if (pushed.won) {
-      archived += 1;
-      options.log(`${live.id}: ${verdict.status}: ${verdict.reason}`);
-    } else {
-      options.log(`${live.id}: not archived, trying again next round: ${notWon(pushed)}`);
-      await clone.fetch(liveRefspecs({ history: true }));
-    }
+    batch.push({ entry: jobEntry(clone, live, summary, { ...verdict.files, ...verdict.reports }), said: `${live.id}: ${verdict.status}: ${verdict.reason}` });
+    if (batch.length >= ARCHIVE_BATCH) await flush();
   }
+  await flush();
   // After the verdicts, which come first in the hour's write budget: "running on <worker>".
   for (const publisher of options.stop?.aborted ? [] : round.publishers) {
     await publisher.observe?.(snapshot).catch((error: unknown) => options.log(`live statuses not published: ${(error as Error).message}`));
   }
-  return archived;
+  return { archived, inFlight };
 }
 
 async function unpublishable(publishers: Publisher[], job: ReturnType<typeof descriptorOf>): Promise<Error | undefined> {

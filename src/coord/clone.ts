@@ -1,11 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readFile } from '../git/cat-file.ts';
-import { fetchRefs } from '../git/fetch.ts';
+import { fetchChanges } from '../git/fetch.ts';
 import { initBare } from '../git/init.ts';
 import { lsRemote } from '../git/ls-remote.ts';
 import { pushWithLease, type PushResult, type RefUpdate } from '../git/push.ts';
-import { forEachRef, forEachRefTyped, resolveCommit, updateRefs } from '../git/refs.ts';
+import { forEachRefTyped, looseRefCount, packRefs, resolveCommit, updateRefs } from '../git/refs.ts';
+
+/** Loose refs in a clone beyond which they are packed: a fetch of a busy queue writes one file per job, lock and result. */
+const LOOSE_REFS_TO_PACK = 256;
+
+type Tips = Map<string, { oid: string; type: string }>;
 
 /**
  * A host's private bare clone of the coordination repository. It mirrors only
@@ -13,6 +18,14 @@ import { forEachRef, forEachRefTyped, resolveCommit, updateRefs } from '../git/r
  * matching refs) and is where records are written before they are pushed.
  */
 export class CoordClone {
+  /**
+   * Every local ref and its tip, read with one `for-each-ref` and kept until
+   * the refs change (a fetch that brought something, a mirrored push): a round
+   * asks for the configuration, the drain flag, the history and the live refs,
+   * and would otherwise start a process for each.
+   */
+  private tips?: Promise<Tips>;
+
   private constructor(
     readonly gitdir: string,
     readonly remote: string,
@@ -27,22 +40,57 @@ export class CoordClone {
     return new CoordClone(gitdir, resolveRemote(remote));
   }
 
-  /** Mirrors the remote refs matched by the refspecs; refs gone on the remote are pruned here. */
-  async fetch(refspecs: string[]): Promise<void> {
-    await fetchRefs(this.gitdir, this.remote, refspecs, { prune: true });
+  /**
+   * Mirrors the remote refs matched by the refspecs; refs gone on the remote
+   * are pruned here. Says whether any local ref changed. Loose refs are packed
+   * once they grow past a few hundred.
+   */
+  async fetch(refspecs: string[]): Promise<boolean> {
+    let changed = true;
+    try {
+      ({ changed } = await fetchChanges(this.gitdir, this.remote, refspecs, { prune: true }));
+    } finally {
+      if (changed) this.tips = undefined;
+    }
+    if (changed && looseRefCount(this.gitdir) > LOOSE_REFS_TO_PACK) await packRefs(this.gitdir);
+    return changed;
   }
 
-  refs(prefix: string): Promise<Map<string, string>> {
-    return forEachRef(this.gitdir, prefix);
+  /** Every local ref, from the cache or one `for-each-ref`. */
+  private allTips(): Promise<Tips> {
+    if (!this.tips) {
+      const reading = forEachRefTyped(this.gitdir, 'refs/');
+      this.tips = reading;
+      // A failed read is not kept: the next call reads again.
+      reading.catch(() => {
+        if (this.tips === reading) this.tips = undefined;
+      });
+    }
+    return this.tips;
   }
 
-  /** Refs under `prefix` with the type of object each points at: a hand-pushed ref may point at a blob or a tree. */
-  typedRefs(prefix: string): Promise<Map<string, { oid: string; type: string }>> {
-    return forEachRefTyped(this.gitdir, prefix);
+  async refs(prefix: string): Promise<Map<string, string>> {
+    return new Map([...(await this.typedRefs(prefix))].map(([ref, { oid }]) => [ref, oid]));
   }
 
-  ref(name: string): Promise<string | undefined> {
-    return resolveCommit(this.gitdir, name);
+  /**
+   * Refs under `prefix` with the type of object each points at: a hand-pushed
+   * ref may point at a blob or a tree. A plain prefix (`refs/ci/`) is served
+   * from the cache; a pattern (`refs/ci/* /<id>`) asks git.
+   */
+  async typedRefs(prefix: string): Promise<Tips> {
+    if (!prefix.startsWith('refs/') || /[*?[\\]/.test(prefix)) return forEachRefTyped(this.gitdir, prefix);
+    const tips = await this.allTips();
+    return new Map([...tips].filter(([ref]) => ref.startsWith(prefix)));
+  }
+
+  /** The commit a ref names (peeled), or undefined when there is none. */
+  async ref(name: string): Promise<string | undefined> {
+    if (!name.startsWith('refs/')) return resolveCommit(this.gitdir, name);
+    const tip = (await this.allTips()).get(name);
+    if (!tip) return undefined;
+    // A tag (pushed by hand) is peeled by git; a blob or tree names no commit.
+    return tip.type === 'commit' ? tip.oid : resolveCommit(this.gitdir, name);
   }
 
   /** One file of a commit in the clone (a result's artifact), or undefined when missing or over `maxBytes`. */
@@ -63,7 +111,17 @@ export class CoordClone {
    */
   async push(updates: RefUpdate[], options: { mirror?: boolean } = {}): Promise<PushResult> {
     const result = await pushWithLease(this.gitdir, this.remote, updates);
-    if (result.won && options.mirror !== false) await updateRefs(this.gitdir, updates);
+    // Refs the push only checked (up to date under their lease) are not written.
+    const moved = updates.filter((update) => result.refs.get(update.ref)?.outcome !== 'up-to-date');
+    if (result.won && options.mirror !== false && moved.length > 0) {
+      this.tips = undefined;
+      try {
+        await updateRefs(this.gitdir, moved);
+      } finally {
+        // Also after: a read that started while the refs were being written may hold the old ones.
+        this.tips = undefined;
+      }
+    }
     return result;
   }
 }

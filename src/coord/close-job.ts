@@ -5,7 +5,7 @@ import { writeRecord } from './records.ts';
 import type { Clock } from '../host/clock.ts';
 import { isoOf } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
-import { lockRef, resultRef } from '../protocol/refs.ts';
+import { jobRef, lockRef, resultRef } from '../protocol/refs.ts';
 import { RESULT, type ResultRecord, type ResultStatus } from '../protocol/result.ts';
 import type { SweepAction } from '../protocol/sweep.ts';
 import type { Snapshot } from '../protocol/snapshot.ts';
@@ -26,7 +26,10 @@ export async function publishResult(clone: CoordClone, options: CloseOptions): P
     { ref: resultRef(options.result.job), newOid: oid, expect: null },
     { ref: lockRef(options.result.job), newOid: oid, expect: options.lockTip ?? null },
   ];
-  return clone.push(updates);
+  // Checked, not changed: the job ref must still be the job this worker claimed (archiving deletes it).
+  if (options.jobOid) updates.push({ ref: jobRef(options.result.job), newOid: options.jobOid, expect: options.jobOid });
+  // A worker reads nothing locally before its next fetch, which mirrors the remote anyway.
+  return clone.push(updates, { mirror: options.mirror });
 }
 
 export interface CloseOptions {
@@ -34,6 +37,14 @@ export interface CloseOptions {
   artifacts: FileTree;
   parent: string;
   lockTip?: string;
+  /**
+   * The job commit the result is for: the push then also checks that
+   * `refs/ci/jobs/<id>` still holds it, so a claim that won after the job was
+   * archived publishes nothing (its push is refused on the job ref).
+   */
+  jobOid?: string;
+  /** Whether the local refs follow a won push (default true). */
+  mirror?: boolean;
   actor: string;
   clock: Clock;
   sign?: CommitSigner;

@@ -4,6 +4,7 @@ import { signatureFor } from '../protocol/actor.ts';
 import { WORKERS_PREFIX, workerRef } from '../protocol/refs.ts';
 import { PRESENCE, presenceKey, type PresenceRecord } from '../protocol/presence.ts';
 import { readRecord, readRecords, writeRecord } from './records.ts';
+import { inPhase } from '../git/observe.ts';
 
 export type PresenceState = Omit<PresenceRecord, 'version' | 'at' | 'seq'>;
 
@@ -33,7 +34,7 @@ export class Presence {
 
   /** Queues an announcement; they run one at a time. */
   announce(state: PresenceState, intervalSec: number, force = false): Promise<void> {
-    this.pending = this.pending.then(() => this.announceNow(state, intervalSec, force)).catch((error) => {
+    this.pending = this.pending.then(() => inPhase('presence', () => this.announceNow(state, intervalSec, force), () => 0)).catch((error) => {
       this.log(`presence not announced: ${(error as Error).message}`);
     });
     return this.pending;
@@ -107,4 +108,40 @@ export async function readPresences(clone: CoordClone): Promise<{ worker: string
     const decoded = records.get(oid)!;
     return decoded.ok ? { worker, record: decoded.value } : { worker, problem: decoded.reason };
   });
+}
+
+/**
+ * The workers that seem active, for spreading claims (protocol/spread.ts):
+ * their presence says idle or running, and its tip moved within `windowMs` on
+ * this host's own clock (a worker renews it at least every presenceSec while
+ * it runs; one that died stops moving it). Records are read once per commit.
+ */
+export class PresenceView {
+  private readonly records = new Map<string, PresenceRecord | undefined>();
+  private seen = new Map<string, { tip: string; sinceMs: number }>();
+
+  constructor(private readonly clone: CoordClone) {}
+
+  async active(nowMs: number, windowMs: number): Promise<{ id: string; pipelines: string[] }[]> {
+    const refs = [...(await this.clone.refs(WORKERS_PREFIX))];
+    const unread = refs.map(([, oid]) => oid).filter((oid) => !this.records.has(oid));
+    if (unread.length > 0) {
+      for (const [oid, decoded] of await readRecords(this.clone.gitdir, PRESENCE, unread)) this.records.set(oid, decoded.ok ? decoded.value : undefined);
+    }
+    const seen = new Map<string, { tip: string; sinceMs: number }>();
+    const active: { id: string; pipelines: string[] }[] = [];
+    for (const [ref, oid] of refs) {
+      const worker = ref.slice(WORKERS_PREFIX.length);
+      const before = this.seen.get(worker);
+      const since = before && before.tip === oid ? before : { tip: oid, sinceMs: nowMs };
+      seen.set(worker, since);
+      const record = this.records.get(oid);
+      if (record && (record.state === 'idle' || record.state === 'running') && nowMs - since.sinceMs < windowMs) active.push({ id: worker, pipelines: record.pipelines });
+    }
+    this.seen = seen;
+    // Only the records of current tips are kept.
+    const tips = new Set(refs.map(([, oid]) => oid));
+    for (const oid of this.records.keys()) if (!tips.has(oid)) this.records.delete(oid);
+    return active;
+  }
 }

@@ -3,12 +3,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export interface SignalOptions {
+  /**
+   * Ref prefixes (`refs/ci/results/`) whose changes are news to this daemon;
+   * every ref when absent. `packed-refs` always is: it may hold any ref.
+   */
+  wakeOn?: string[];
+  /**
+   * For a repository elsewhere: one cheap look at it (a fetch of the daemon's
+   * refspecs, which transfers nothing when nothing changed) that says whether
+   * anything changed. Without it, a wait there is a plain sleep.
+   */
+  poll?: () => Promise<boolean>;
+}
+
 /**
  * Sleeps between a daemon's rounds, and wakes it early when the coordination
  * repository changes. When that repository is on this host (a path or a
  * `file://` URL) a watcher on its refs runs for the daemon's whole life, so a
  * ref that lands while a round is busy still counts: the next wait returns at
- * once instead of sleeping out the backoff. Elsewhere it is a plain sleep.
+ * once instead of sleeping out the backoff. Elsewhere each wait ends with a
+ * poll (`options.poll`) and says whether it found a change.
  *
  * Use: `arm()` at the start of each round (what lands after it wakes the next
  * wait), `wait(ms)` after the round, `close()` when the daemon stops.
@@ -16,12 +31,21 @@ import { fileURLToPath } from 'node:url';
 export class WorkSignal {
   private changed = false;
   private wake?: () => void;
+  /** Changes seen so far, by the ref prefix (or `packed-refs`) they fell under. */
+  private readonly counts = new Map<string, number>();
 
-  private constructor(private readonly watcher?: FSWatcher, repo = '') {
+  private constructor(
+    private readonly options: SignalOptions,
+    private readonly watcher?: FSWatcher,
+    repo = '',
+  ) {
     watcher?.on('all', (_event, file) => {
       // Of the repository folder's own entries only packed-refs counts (FETCH_HEAD, config and the like are not news).
-      const relative = path.relative(repo, file);
-      if (relative !== 'packed-refs' && !relative.startsWith(`refs${path.sep}`)) return;
+      const relative = path.relative(repo, file).split(path.sep).join('/');
+      if (relative !== 'packed-refs' && !relative.startsWith('refs/')) return;
+      const under = relative === 'packed-refs' ? relative : (options.wakeOn ?? ['refs/']).find((prefix) => relative.startsWith(prefix));
+      if (under === undefined) return;
+      this.counts.set(under, (this.counts.get(under) ?? 0) + 1);
       this.changed = true;
       this.wake?.();
     });
@@ -36,12 +60,12 @@ export class WorkSignal {
    * folders only: chokidar missed most new loose refs when also given a path
    * that did not exist yet. Resolves once the watcher is ready.
    */
-  static async open(coord: string): Promise<WorkSignal> {
+  static async open(coord: string, options: SignalOptions = {}): Promise<WorkSignal> {
     const dir = localRepository(coord);
-    if (!dir) return new WorkSignal();
+    if (!dir) return new WorkSignal(options);
     const watcher = chokidar.watch([path.join(dir, 'refs'), dir], { ignoreInitial: true, atomic: false, depth: 20, ignored: (file) => isObjectStore(dir, file) });
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    return new WorkSignal(watcher, dir);
+    return new WorkSignal(options, watcher, dir);
   }
 
   get watching(): boolean {
@@ -53,10 +77,28 @@ export class WorkSignal {
     this.changed = false;
   }
 
-  /** Sleeps `ms`, or less when the repository changed since `arm()` or `stop` fires. */
-  async wait(ms: number, stop?: AbortSignal): Promise<void> {
+  /**
+   * How many changes were seen under these prefixes (among those the signal
+   * wakes on) and of packed-refs: a daemon that remembers the number can
+   * tell later whether anything changed there. Undefined when nothing is
+   * watched (a remote repository): then nobody can tell.
+   */
+  changesUnder(prefixes: string[]): number | undefined {
+    if (!this.watcher) return undefined;
+    let sum = this.counts.get('packed-refs') ?? 0;
+    for (const [under, count] of this.counts) if (prefixes.some((prefix) => under.startsWith(prefix) || prefix.startsWith(under))) sum += count;
+    return sum;
+  }
+
+  /**
+   * Sleeps `ms`, or less when the repository changed since `arm()` or `stop`
+   * fires. True when it ended on a change: seen by the watcher, or found by
+   * the poll a remote repository gets at the end of the sleep.
+   */
+  async wait(ms: number, stop?: AbortSignal): Promise<boolean> {
     // A stop or a change that came before this call fires no event: without these checks the wait would run its full length.
-    if (stop?.aborted || this.changed) return;
+    if (stop?.aborted) return false;
+    if (this.changed) return true;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -68,6 +110,10 @@ export class WorkSignal {
       stop?.addEventListener('abort', done, { once: true });
       this.wake = done;
     });
+    if (this.changed) return true;
+    if (this.watcher || !this.options.poll || stop?.aborted) return false;
+    // A poll that fails (the server is away) is no change: the daemon's next round says what is wrong.
+    return this.options.poll().catch(() => false);
   }
 
   /** Closed before a daemon returns: a watcher still open keeps its event loop alive. */

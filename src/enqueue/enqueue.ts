@@ -4,6 +4,7 @@ import { archivedIds } from '../coord/history.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
 import { writeRecord } from '../coord/records.ts';
 import type { RefUpdate } from '../git/push.ts';
+import { inPhase } from '../git/observe.ts';
 import { RefciError } from '../errors.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
@@ -25,7 +26,11 @@ const MAX_ROUNDS = 5;
  * in one atomic push, every ref create-only. Losing the race to another enqueuer means the refs moved:
  * fetch, plan again, push again.
  */
-export async function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor[], options: { cancel?: CancelRequest[] } = {}): Promise<EnqueuePlan> {
+export function enqueueJobs(context: EnqueueContext, wanted: JobDescriptor[], options: { cancel?: CancelRequest[] } = {}): Promise<EnqueuePlan> {
+  return inPhase('enqueue', () => enqueueOnce(context, wanted, options), (plan) => plan.create.length);
+}
+
+async function enqueueOnce(context: EnqueueContext, wanted: JobDescriptor[], options: { cancel?: CancelRequest[] }): Promise<EnqueuePlan> {
   const { clone, clock } = context;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     await clone.fetch(liveRefspecs({ history: true, config: true }));

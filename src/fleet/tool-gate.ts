@@ -5,14 +5,25 @@ import { mastersProblems } from './masters-gate.ts';
 import { toolVersions } from './tool-versions.ts';
 import { readiness, readinessProblem, toolsOfAll, updateCommand, versionProblem, type Readiness } from './versions.ts';
 import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
+import { programIdentity } from '../host/tool-path.ts';
 
 export interface GateResult extends Readiness {
   /** Versions of every tool the worker's pipelines need, as reported now. */
   versions: Record<string, string>;
 }
 
-/** A ready tool is asked its version again after this long; a missing one or one below its wanted version, every time. */
+/**
+ * A ready tool is asked its version again after this long, in a daemon and
+ * across cron runs (kept in the state folder); a missing one or one below its
+ * wanted version after MISSING_RECHECK_MS in a daemon, at every cron run, and
+ * at once when its program changes on the host (installed, updated, moved).
+ */
 const RECHECK_MS = 5 * 60_000;
+const MISSING_RECHECK_MS = 30_000;
+const VERSIONS_FILE = 'tool-versions.json';
+
+/** Versions by command and program identity (see versions()). */
+type StoredVersions = Record<string, { version: string; atMs: number }>;
 const ATTEMPTS_FILE = 'tool-updates.json';
 
 /**
@@ -24,7 +35,7 @@ const ATTEMPTS_FILE = 'tool-updates.json';
  * the package manager.
  */
 export class ToolGate {
-  private readonly cache = new Map<string, { command: string; version: string; atMs: number }>();
+  private readonly cache = new Map<string, { version: string; atMs: number }>();
 
   constructor(
     private readonly stateDir: string,
@@ -97,25 +108,37 @@ export class ToolGate {
 
   private async versions(config: FleetConfig, tools: string[], fresh: boolean): Promise<Record<string, string>> {
     const now = this.clock.now();
+    const stored = loadStateFile<StoredVersions>(this.stateDir, VERSIONS_FILE, () => ({}));
     const versions: Record<string, string> = {};
-    const ask: string[] = [];
+    const ask: { tool: string; key: string }[] = [];
     for (const tool of tools) {
       const spec = config.tools[tool];
       if (!spec) continue;
-      const cached = this.cache.get(tool);
-      const usable =
-        !fresh &&
-        cached &&
-        cached.command === JSON.stringify(spec.versionCommand) &&
-        now - cached.atMs < RECHECK_MS &&
-        !readinessProblem(config, tool, cached.version);
+      // The command and what its program is on this host now: an installed or updated program is another key.
+      const key = JSON.stringify([spec.versionCommand, programIdentity(spec.versionCommand[0] ?? '', this.env)]);
+      const cached = this.cache.get(key) ?? stored[key];
+      const ready = cached !== undefined && !readinessProblem(config, tool, cached.version);
+      const age = cached ? now - cached.atMs : Infinity;
+      const usable = !fresh && cached && age >= 0 && age < (ready ? RECHECK_MS : MISSING_RECHECK_MS);
       if (usable) versions[tool] = cached.version;
-      else ask.push(tool);
+      else ask.push({ tool, key });
     }
-    const answers = await toolVersions(config, ask, this.env);
-    for (const [tool, version] of Object.entries(answers)) {
+    const answers = await toolVersions(config, ask.map((a) => a.tool), this.env);
+    let store = false;
+    for (const { tool, key } of ask) {
+      const version = answers[tool];
+      if (version === undefined) continue;
       versions[tool] = version;
-      this.cache.set(tool, { command: JSON.stringify(config.tools[tool].versionCommand), version, atMs: now });
+      this.cache.set(key, { version, atMs: now });
+      // Kept for the next cron run only when ready: a missing tool or a wrong version is asked again at once.
+      if (!readinessProblem(config, tool, version)) {
+        stored[key] = { version, atMs: now };
+        store = true;
+      }
+    }
+    if (store) {
+      const kept = Object.fromEntries(Object.entries(stored).filter(([, entry]) => now - entry.atMs < RECHECK_MS));
+      saveStateFile(this.stateDir, VERSIONS_FILE, kept);
     }
     return versions;
   }

@@ -14,9 +14,21 @@ export interface FetchOptions {
  * the server sends only the refs that match. No tags, no FETCH_HEAD.
  */
 export async function fetchRefs(gitdir: string, remote: string, refspecs: string[], options: FetchOptions = {}): Promise<boolean> {
-  const args = ['-c', 'protocol.version=2', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head'];
+  return (await fetchChanges(gitdir, remote, refspecs, options)).ok;
+}
+
+/**
+ * fetchRefs, also saying whether any local ref moved, appeared or went: git
+ * prints one `old..new ref -> ref` (`[new ref]`, `[deleted]`) line per ref it
+ * changed and nothing when the mirror was already up to date. A fetch that
+ * finds nothing new sends no pack, so it is also the cheapest poll: one ls-refs
+ * of the refspecs' prefixes.
+ */
+export async function fetchChanges(gitdir: string, remote: string, refspecs: string[], options: FetchOptions = {}): Promise<{ ok: boolean; changed: boolean }> {
+  const args = ['-c', 'protocol.version=2', 'fetch', '--no-progress', '--no-tags', '--no-write-fetch-head'];
   if (options.prune) args.push('--prune');
   args.push('--', remote, ...refspecs);
   const out = await git(args, { cwd: gitdir, allowFailure: options.allowFailure, timeoutMs: options.timeoutMs, signal: options.signal });
-  return out.exitCode === 0;
+  const changed = out.stderr.split('\n').some((line) => line.includes(' -> '));
+  return { ok: out.exitCode === 0, changed };
 }

@@ -1,12 +1,22 @@
 import { git, gitFailure } from './runner.ts';
 
-/** One ref update with its lease: what the remote must hold for the push to win. */
+/**
+ * One ref update with its lease: what the remote must hold for the push to
+ * win. An update whose `newOid` equals `expect` changes nothing and only
+ * checks: git reports the ref as up to date when it still holds that commit
+ * and refuses the whole atomic push (`stale info`) when it moved or is gone.
+ */
 export interface RefUpdate {
   ref: string;
   /** New tip, or null to delete the ref. */
   newOid: string | null;
   /** null: the ref must not exist; an oid: it must be exactly that; undefined: no lease (never for claims). */
   expect?: string | null;
+}
+
+/** An update that only checks the ref (its lease names the tip it would write). */
+export function checksOnly(update: RefUpdate): boolean {
+  return update.newOid !== null && update.newOid === update.expect;
 }
 
 export type RefOutcome = 'updated' | 'rejected' | 'up-to-date';
@@ -53,10 +63,14 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
   }
   const output = await git(args, { cwd: localRepo, allowFailure: true });
   const refs = parsePorcelain(output.stdout);
-  const won = output.exitCode === 0 && updates.every((update) => refs.get(update.ref)?.outcome === 'updated');
+  const done = (update: RefUpdate) => {
+    const outcome = refs.get(update.ref)?.outcome;
+    return outcome === 'updated' || (outcome === 'up-to-date' && checksOnly(update));
+  };
+  const won = output.exitCode === 0 && updates.every(done);
   if (won) return { won, outcome: 'won', cause: '', refs, stderr: output.stderr };
-  const mine = updates.map((update) => ({ ref: update.ref, ...refs.get(update.ref) }));
-  const refusal = mine.find((ref) => (ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary ?? '')) || ref.outcome === 'up-to-date');
+  const mine = updates.map((update) => ({ ref: update.ref, check: checksOnly(update), ...refs.get(update.ref) }));
+  const refusal = mine.find((ref) => (ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary ?? '')) || (ref.outcome === 'up-to-date' && !ref.check));
   if (refusal) return { won, outcome: 'refused', cause: `${refusal.ref} ${refusal.summary}`, refs, stderr: output.stderr };
   const rejected = mine.find((ref) => ref.outcome === 'rejected' && !/atomic push failed/.test(ref.summary ?? ''));
   const cause = rejected ? `${rejected.ref} ${rejected.summary}${remoteReason(output.stderr, rejected.ref)}` : gitFailure(args, output).message;
@@ -93,4 +107,20 @@ export function parsePorcelain(stdout: string): Map<string, { outcome: RefOutcom
     refs.set(to, { outcome, summary });
   }
   return refs;
+}
+
+/**
+ * The refs whose own lease failed in a push that did not win (`stale info`,
+ * `already exists`...), not those git only rejected because an atomic push
+ * failed elsewhere: a batch learns from them which of its parts moved.
+ */
+export function refusedRefs(result: PushResult): string[] {
+  return [...result.refs].filter(([, ref]) => ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary)).map(([name]) => name);
+}
+
+/** The refs the remote itself declined (a hook, a permission), other than the echo of a failed atomic push. */
+export function declinedRefs(result: PushResult): string[] {
+  return [...result.refs]
+    .filter(([, ref]) => ref.outcome === 'rejected' && !LEASE_REFUSAL.test(ref.summary) && !/atomic push failed/.test(ref.summary))
+    .map(([name]) => name);
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { git } from './runner.ts';
 
 /** Local refs under `prefix` and their tips. */
@@ -42,4 +44,32 @@ export async function createRef(gitdir: string, ref: string, oid: string): Promi
 
 export async function setSymbolicRef(gitdir: string, name: string, target: string): Promise<void> {
   await git(['symbolic-ref', '--', name, target], { cwd: gitdir });
+}
+
+/**
+ * How many loose ref files sit below `refs/<under>` of a repository (read
+ * from the folder, no process): each is one more file every ref listing and
+ * every push's ref advertisement opens.
+ */
+export function looseRefCount(gitdir: string, under = ''): number {
+  let count = 0;
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) walk(path.join(dir, entry.name));
+      else if (!entry.name.endsWith('.lock')) count += 1;
+    }
+  };
+  walk(path.join(gitdir, 'refs', under));
+  return count;
+}
+
+/** Moves every loose ref into packed-refs (`git pack-refs --all`): one file to read instead of thousands. */
+export async function packRefs(gitdir: string): Promise<void> {
+  await git(['pack-refs', '--all', '--prune'], { cwd: gitdir });
 }

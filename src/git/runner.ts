@@ -1,5 +1,6 @@
 import { simpleGit } from 'simple-git';
 import { RefciError } from '../errors.ts';
+import { processEnd, processStart } from './observe.ts';
 
 export interface GitOutput {
   stdout: string;
@@ -104,15 +105,18 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
       return exited ? undefined : (error ?? new Error(`git ended without an exit code (${result.exitCode})`));
     },
   }).env(env);
+  const started = processStart();
   try {
     await runner.raw(args);
   } catch (error) {
+    processEnd(subcommand(args), started);
     if (abort.aborted) {
       const why = timeout.aborted ? `timed out after ${Math.round((options.timeoutMs ?? limits.timeoutMs) / 1000)}s` : 'stopped';
       throw new RefciError('git', `git ${commandWords(args)} ${why}`, 'check that the repository is reachable and answers (refci doctor checks it)', { args });
     }
     throw new RefciError('git', `git ${commandWords(args)} could not run: ${(error as Error).message.split('\n')[0]}`, 'install git and check the arguments', { args });
   }
+  processEnd(subcommand(args), started);
   const raw = Buffer.concat(finished?.stdOut ?? []);
   const output: GitOutput = {
     stdout: raw.toString('utf8'),
@@ -137,6 +141,11 @@ export function gitFailure(args: string[], output: Pick<GitOutput, 'stderr' | 'e
 function firstMeaningfulLine(text: string): string {
   const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
   return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? '';
+}
+
+/** The subcommand alone (`push`, `cat-file`), for counting processes. */
+function subcommand(args: string[]): string {
+  return commandWords(args).split(' ')[0] || 'git';
 }
 
 /** The subcommand and its first argument, without `-c name=value` settings. */

@@ -31,6 +31,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { RefciError } from '../errors.ts';
 import { systemMounts, type SandboxMount } from './sandbox-view.ts';
+import { findOnPath } from './tool-path.ts';
+import { processEnd, processStart } from '../git/observe.ts';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 
@@ -62,14 +64,14 @@ export async function detectSandbox(options: DetectOptions = {}): Promise<Sandbo
   const bwrap = findOnPath('bwrap', options.path ?? process.env.PATH ?? '');
   if (!bwrap) return { available: false, userns: false, reason: 'bwrap is not on PATH (install bubblewrap)' };
   const timeout = options.timeoutMs ?? 10_000;
-  const version = await execa(bwrap, ['--version'], { reject: false, timeout });
+  const version = await probeRun(bwrap, ['--version'], { reject: false, timeout });
   const versionText = String(version.stdout ?? '').trim() || undefined;
-  const probe = await execa(bwrap, ['--ro-bind', '/', '/', '--unshare-net', '--die-with-parent', 'true'], { reject: false, timeout });
+  const probe = await probeRun(bwrap, ['--ro-bind', '/', '/', '--unshare-net', '--die-with-parent', 'true'], { reject: false, timeout });
   if (probe.exitCode !== 0) {
     const detail = String(probe.stderr ?? '').trim().split('\n')[0] || `exit code ${probe.exitCode}`;
     return { available: false, bwrap, version: versionText, userns: false, reason: `bwrap cannot create a sandbox here: ${detail}` };
   }
-  const user = await execa(bwrap, ['--ro-bind', '/', '/', '--unshare-user', '--uid', '65534', '--gid', '65534', 'true'], {
+  const user = await probeRun(bwrap, ['--ro-bind', '/', '/', '--unshare-user', '--uid', '65534', '--gid', '65534', 'true'], {
     reject: false,
     timeout,
   });
@@ -83,6 +85,16 @@ export async function detectSandbox(options: DetectOptions = {}): Promise<Sandbo
     ...(prlimit ? { prlimit } : {}),
     reason: `${versionText ?? 'bwrap'} works (network namespace${user.exitCode === 0 ? ', user namespace' : ''})`,
   };
+}
+
+/** One probe process, counted like git's (git/observe.ts). */
+async function probeRun(bwrap: string, args: string[], options: { reject: false; timeout: number }) {
+  const started = processStart();
+  try {
+    return await execa(bwrap, args, options);
+  } finally {
+    processEnd('probe:bwrap', started);
+  }
 }
 
 export interface SandboxOptions {
@@ -228,16 +240,3 @@ function dedupe(list: string[]): string[] {
   return [...new Set(list)];
 }
 
-function findOnPath(name: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { gentooBeforeSteps } from './gentoo.ts';
 import type { BeforeSteps, StepWrapper } from './pipeline.ts';
-import { detectSandbox, sandboxArgv } from '../host/sandbox.ts';
+import { sandboxArgv } from '../host/sandbox.ts';
+import { sandboxProbe } from './sandbox-probe.ts';
 import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
 
 export interface WorkerHooks {
@@ -20,7 +21,7 @@ export interface WorkerHooks {
  * repositories and the folders the host adds with REFCI_SANDBOX_PATHS.
  */
 export async function workerHooks(config: FleetConfig, stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<WorkerHooks> {
-  const probe = config.sandbox === 'off' ? { available: false, userns: false, reason: 'sandbox off in the configuration' } : await detectSandbox({ path: env.PATH ?? '' });
+  const probe = config.sandbox === 'off' ? { available: false, userns: false, reason: 'sandbox off in the configuration' } : await sandboxProbe(stateDir, env);
   const readable = sandboxReadable(masterPaths(config), env);
   const wrap: StepWrapper = (argv, step, trees) => {
     if (!step.sandbox) return { argv, sandboxed: false };

@@ -10,7 +10,9 @@ import { cancelJobs, enqueueJobs } from '../../src/enqueue/enqueue.ts';
 import { git } from '../../src/git/runner.ts';
 import { isoOf } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
-import { liveRefspecs } from '../../src/protocol/refs.ts';
+import { liveRefspecs, lockRef } from '../../src/protocol/refs.ts';
+import { writeRecord } from '../../src/coord/records.ts';
+import { LOCK } from '../../src/protocol/lock.ts';
 import type { LiveJob } from '../../src/protocol/snapshot.ts';
 import { summarise } from '../../src/collect/collector.ts';
 import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
@@ -30,7 +32,13 @@ async function cancelledJob(t: ExecutionContext) {
   await cancelJobs({ clone: enqueuer, clock, by: 'test' }, [job.id], 'not wanted');
   const claimLate = () =>
     Lease.acquire(worker, { id: job.id, host: 'h', leaseSec: 30, tools: {} }, { id: job.id, job, jobOid: workerView.job!.oid, attempt: 1, expect: null }, clock);
-  return { remote, dir, clock, job, claimLate };
+  /** A create-only lock pushed without checking the job ref, as a host of an older protocol version (or a person) might. */
+  const lockByHand = async () => {
+    const lock = { version: 1, job: job.id, event: 'claim', worker: 'old', host: 'h', attempt: 1, leaseSec: 30, nonce: 'f'.repeat(16), at: isoOf(clock.now()), tools: {} } as const;
+    const oid = await writeRecord(worker.gitdir, LOCK, lock, { parents: [workerView.job!.oid], author: { name: 'old', email: 'old@refci.invalid', timeMs: clock.now() } });
+    return (await worker.push([{ ref: lockRef(job.id), newOid: oid, expect: null }], { mirror: false })).won;
+  };
+  return { remote, dir, clock, job, claimLate, lockByHand };
 }
 
 async function remoteRefs(remote: string): Promise<string[]> {
@@ -50,15 +58,23 @@ test('a claim pushed between the collector fetch and its archive makes the archi
   t.deepEqual(await remoteRefs(remote), [`refs/ci/cancel/${job.id}`, `refs/ci/jobs/${job.id}`, `refs/ci/locks/${job.id}`]);
 });
 
+test('a claim from a view older than the archive is refused: its push checks that the job ref is still there', async (t) => {
+  const { remote, dir, clock, claimLate } = await cancelledJob(t);
+  const collected = await runCollector({ coord: remote, collectorId: 'c1', stateDir: path.join(dir, 'collector'), config: defaultConfig(), clock, once: true, log: () => {}, publishers: [] });
+  t.is(collected.archived, 1);
+  t.is(await claimLate(), undefined);
+  t.deepEqual(await remoteRefs(remote), ['refs/ci/history']);
+});
+
 test('a job the history already holds is never archived again: leftover refs are cleared, its summary stays', async (t) => {
-  const { remote, dir, clock, job, claimLate } = await cancelledJob(t);
+  const { remote, dir, clock, job, lockByHand } = await cancelledJob(t);
   const log: string[] = [];
   const collect = () =>
     runCollector({ coord: remote, collectorId: 'c1', stateDir: path.join(dir, 'collector'), config: defaultConfig(), clock, once: true, log: (line) => log.push(line), publishers: [] });
   t.is((await collect()).archived, 1);
   const summaryBefore = (await git(['rev-parse', `refs/ci/history:jobs`], { cwd: remote })).stdout;
-  // A worker with an older view wins a create-only claim after the archive, then dies before it gives the lock back.
-  t.truthy(await claimLate());
+  // A host with an older view (and an older protocol) wins a create-only claim after the archive, then dies before it gives the lock back.
+  t.true(await lockByHand());
   const lateLock = (await git(['rev-parse', `refs/ci/locks/${job.id}`], { cwd: remote })).stdout.trim();
   clock.advance(1000);
   t.is((await collect()).archived, 0);
