@@ -42,10 +42,10 @@ export function startFleet(options: FleetOptions): Fleet {
   const config = options.config ? ['--config', options.config] : [];
   const daemons: ResultPromise[] = [];
   for (let n = 0; n < options.workers; n++) {
-    daemons.push(execa('node', [options.bin, 'work', '--coord', options.coord, '--worker-id', `w${n}`, ...config, ...(options.extraWorkerArgs ?? [])], { env, stdin: 'ignore', reject: false }));
+    daemons.push(execa('node', [options.bin, 'work', '--coord', options.coord, '--worker-id', `w${n}`, ...config, ...(options.extraWorkerArgs ?? [])], { env, stdin: 'ignore', reject: false, forceKillAfterDelay: 60_000 }));
   }
   if (options.collector) {
-    daemons.push(execa('node', [options.bin, 'collect', '--coord', options.coord, '--out', path.join(options.root, `${options.label}-reports`), ...config], { env, stdin: 'ignore', reject: false }));
+    daemons.push(execa('node', [options.bin, 'collect', '--coord', options.coord, '--out', path.join(options.root, `${options.label}-reports`), ...config], { env, stdin: 'ignore', reject: false, forceKillAfterDelay: 60_000 }));
   }
   return {
     async stop() {

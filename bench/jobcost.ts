@@ -20,8 +20,8 @@ export const PHASES = ['enqueue', 'claim', 'check', 'heartbeat', 'result', 'arch
 export interface JobCost {
   jobs: number;
   rawPushMs: number;
-  /** Per job, by phase: wall ms and processes. */
-  phases: Record<string, { ms: number; processes: number }>;
+  /** Per job, by phase: wall ms, processes, and the wall ms of those processes by operation. */
+  phases: Record<string, { ms: number; processes: number; processMs: Record<string, number> }>;
   perJob: { processes: number; pushes: number; fetches: number; lsRemotes: number; ms: number; ratio: number };
   /** Processes by operation, per job. */
   byOp: Record<string, number>;
@@ -60,6 +60,7 @@ export async function jobCost(root: string, bin: string, jobs: number): Promise<
     await fleet.stop();
     const left = await refCounts(remote, ['refs/ci/jobs/']);
     if (left['refs/ci/jobs/']) console.error(`jobcost: ${left['refs/ci/jobs/']} jobs left live`);
+    if (process.env.BENCH_KEEP_TRACE) fs.copyFileSync(trace, process.env.BENCH_KEEP_TRACE);
     fs.rmSync(trace, { force: true });
   }
 }
@@ -69,7 +70,8 @@ function summarise(lines: TraceLine[], jobs: number, raw: number, drainMs: numbe
   const phases: JobCost['phases'] = {};
   for (const phase of PHASES) {
     const cost = byPhase.get(phase);
-    phases[phase] = { ms: (cost?.ms ?? 0) / jobs, processes: cost ? countOf(cost.processes) / jobs : 0 };
+    const processMs = Object.fromEntries(Object.entries(cost?.processMs ?? {}).map(([op, ms]) => [op, ms / jobs]));
+    phases[phase] = { ms: (cost?.ms ?? 0) / jobs, processes: cost ? countOf(cost.processes) / jobs : 0, processMs };
   }
   const byOp: Record<string, number> = {};
   for (const line of lines.filter((l) => l.k === 'p')) byOp[line.op!] = (byOp[line.op!] ?? 0) + 1 / jobs;
@@ -98,6 +100,12 @@ export function describeJobCost(c: JobCost): string[] {
     `job cost, ${c.jobs} no-op jobs, 1 worker daemon and a collector daemon: raw push ${c.rawPushMs.toFixed(1)} ms`,
     `  per job: ${f(c.perJob.processes)} processes (${f(c.perJob.pushes)} pushes, ${f(c.perJob.fetches)} fetches, ${f(c.perJob.lsRemotes)} ls-remotes); coordination ${c.perJob.ms.toFixed(1)} ms = ${f(c.perJob.ratio)}x the raw push`,
     `  by phase (ms per job, processes per job): ${PHASES.map((p) => `${p} ${c.phases[p]!.ms.toFixed(1)} ms/${f(c.phases[p]!.processes)}`).join(', ')}`,
+    ...PHASES.filter((p) => c.phases[p]!.ms > 0).map(
+      (p) =>
+        `  ${p}: ${c.phases[p]!.ms.toFixed(1)} ms per job, of which processes ${Object.entries(c.phases[p]!.processMs)
+          .map(([op, ms]) => `${op} ${ms.toFixed(1)}`)
+          .join(', ')} ms`,
+    ),
     `  by operation (per job): ${Object.entries(c.byOp).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${f(n)}`).join(', ')}`,
     `  drain ${(c.drainMs / 1000).toFixed(1)} s (${(c.drainMs / c.jobs).toFixed(1)} ms per job, ${f(c.drainMs / c.jobs / c.rawPushMs)}x the raw push); per result, first tenth ${c.flat.firstMs.toFixed(1)} ms, last tenth ${c.flat.lastMs.toFixed(1)} ms (${f(c.flat.lastMs / c.flat.firstMs)}x)`,
     `  start-up of the two daemons: ${Object.entries(c.startup).map(([op, n]) => `${op} ${n}`).join(', ')}`,

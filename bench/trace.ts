@@ -28,17 +28,20 @@ export interface PhaseCost {
   ms: number;
   /** Processes started inside it, by operation. */
   processes: Record<string, number>;
+  /** Wall time of those processes, by operation. */
+  processMs: Record<string, number>;
 }
 
 /** Wall time and processes per phase; processes outside any phase under `(none)`. */
 export function costByPhase(lines: TraceLine[]): Map<string, PhaseCost> {
   const phases = new Map<string, PhaseCost>();
-  const of = (phase: string) => phases.get(phase) ?? phases.set(phase, { phase, ms: 0, processes: {} }).get(phase)!;
+  const of = (phase: string) => phases.get(phase) ?? phases.set(phase, { phase, ms: 0, processes: {}, processMs: {} }).get(phase)!;
   for (const line of lines) {
     if (line.k === 'ph') of(line.phase!).ms += line.ms;
     else {
       const cost = of(line.phase ?? '(none)');
       cost.processes[line.op!] = (cost.processes[line.op!] ?? 0) + 1;
+      cost.processMs[line.op!] = (cost.processMs[line.op!] ?? 0) + line.ms;
     }
   }
   return phases;

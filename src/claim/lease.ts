@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CoordClone } from '../coord/clone.ts';
-import type { PushResult } from '../git/push.ts';
+import type { PushResult, RefUpdate } from '../git/push.ts';
 import { writeRecord } from '../coord/records.ts';
 import type { CommitSigner } from '../git/objects.ts';
 import type { Clock } from '../host/clock.ts';
@@ -17,6 +17,14 @@ export interface WorkerIdentity {
   tools: Record<string, string>;
   /** Signs the worker's lock and result commits with its own key (--signing-key); unsigned without one. */
   sign?: CommitSigner;
+}
+
+/** A claim ready to push (Lease.prepare). */
+export interface PreparedClaim {
+  claim: Claimable;
+  updates: RefUpdate[];
+  /** The lease held once `updates` won. */
+  lease: Lease;
 }
 
 export function newNonce(): string {
@@ -68,20 +76,32 @@ export class Lease {
    * passed to `failed` with git's cause, so it is never taken for a lost race.
    */
   static async acquire(clone: CoordClone, worker: WorkerIdentity, claim: Claimable, clock: Clock, failed?: (cause: string) => void): Promise<Lease | undefined> {
+    const prepared = await Lease.prepare(clone, worker, claim, clock);
+    const pushed = await clone.push(prepared.updates, { mirror: false });
+    if (pushed.outcome === 'failed') failed?.(pushed.cause);
+    return pushed.won ? prepared.lease : undefined;
+  }
+
+  /**
+   * A claim written but not pushed: its lock commit, the ref updates that
+   * push it (the lock create-only or swapped from the stale tip, and the job
+   * ref checked, not changed: a job archived since this worker's view, which
+   * deletes its lock too, is not claimed), and the lease it is once they win.
+   * A worker pushes them alone, or with the result of the job it ends.
+   */
+  static async prepare(clone: CoordClone, worker: WorkerIdentity, claim: Claimable, clock: Clock): Promise<PreparedClaim> {
     const event: LockEvent = claim.expect === null ? 'claim' : 'takeover';
     const record = lockRecord(worker, claim.id, event, claim.attempt, clock.now(), claim.previousWorker);
     const parent = claim.expect ?? claim.jobOid;
     const oid = await writeRecord(clone.gitdir, LOCK, record, { parents: [parent], author: signatureFor('worker', worker.id, clock.now()), sign: worker.sign });
-    const pushed = await clone.push(
-      [
+    return {
+      claim,
+      updates: [
         { ref: lockRef(claim.id), newOid: oid, expect: claim.expect },
-        // Checked, not changed: a job archived since this worker's view (archiving deletes its lock too) is not claimed.
         { ref: jobRef(claim.id), newOid: claim.jobOid, expect: claim.jobOid },
       ],
-      { mirror: false },
-    );
-    if (pushed.outcome === 'failed') failed?.(pushed.cause);
-    return pushed.won ? new Lease(clone, worker, claim, oid, clock) : undefined;
+      lease: new Lease(clone, worker, claim, oid, clock),
+    };
   }
 
   /** Gives the lock back untouched (shutdown, or a job that was gone). */

@@ -4,7 +4,7 @@ import type { FleetConfig } from '../config/types.ts';
 import { ConfigSource, type CurrentConfig } from '../coord/config-source.ts';
 import { Presence, PresenceView, type PresenceState } from '../coord/presence.ts';
 import { spreadClaims, type ActiveWorker } from '../protocol/spread.ts';
-import { refusedRefs } from '../git/push.ts';
+import { declinedRefs, refusedRefs, type PushResult } from '../git/push.ts';
 import { jobRef } from '../protocol/refs.ts';
 import { allowedPipelines, hostKindOf } from '../fleet/rules.ts';
 import { ToolGate, type GateResult } from '../fleet/tool-gate.ts';
@@ -23,7 +23,7 @@ import { clearStreak, noteJobEnd, quarantineReason } from './quarantine.ts';
 import { infrastructureReason, type Claimable } from '../protocol/sweep.ts';
 import { loadStateFile, saveStateFile } from '../coord/state-file.ts';
 import { publishResult } from '../coord/close-job.ts';
-import { Lease, type WorkerIdentity } from './lease.ts';
+import { Lease, type PreparedClaim, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
 import { inPhase } from '../git/observe.ts';
@@ -108,7 +108,7 @@ function workerRefspecs(options: WorkerOptions): string[] {
 }
 
 /** How long a view of the queue is used for claims without fetching again. */
-export const FRESH_MS = 2000;
+export const FRESH_MS = 10_000;
 /** Fetches after lost claims in one look at the queue; then the worker waits like an idle one. */
 const REFETCHES_AFTER_LOSS = 3;
 
@@ -179,14 +179,18 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
         work?.arm();
         lastLookMs = options.clock.now();
-        const claimed = await inPhase('claim', () => claimNext(run), (lease) => (lease ? 1 : 0));
+        let claimed = await inPhase('claim', () => claimNext(run), (lease) => (lease ? 1 : 0));
         if (claimed) {
           idleMs = poll.min;
-          summary.ran += 1;
-          const ended = await runClaimed(claimed, run);
-          if (ended === 'published') summary.published += 1;
-          else if (ended === 'handed-back') summary.handedBack += 1;
-          else summary.lost += 1;
+          // A job whose claim went out with the previous result runs at once.
+          while (claimed) {
+            summary.ran += 1;
+            const { ended, next } = await runClaimed(claimed, run);
+            if (ended === 'published') summary.published += 1;
+            else if (ended === 'handed-back') summary.handedBack += 1;
+            else summary.lost += 1;
+            claimed = next;
+          }
           changed = true;
           continue;
         }
@@ -283,25 +287,13 @@ function presenceState(run: WorkerRun, round: WorkerRound): PresenceState {
 async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const { options, clone } = run;
   for (let refetches = 0; refetches <= REFETCHES_AFTER_LOSS; refetches++) {
-    const now = options.clock.now();
-    const view = run.view;
-    const fresh =
-      view &&
-      run.round &&
-      !view.lost &&
-      now - view.fetchedAtMs < FRESH_MS &&
-      run.signal?.changesUnder(CONTROL_REFS) === view.controlChanges &&
-      untried(view, run.round).length > 0;
-    if (!fresh) await lookAtQueue(run);
+    if (!freshView(run)) await lookAtQueue(run);
     else await run.presence.announce({ ...presenceState(run, run.round!), state: run.round!.drained ? 'drained' : 'idle' }, run.round!.current.config.presenceSec);
     const round = run.round!;
     const current = run.view!;
     if (round.drained) return undefined;
-    const { config } = round.current;
-    const sign = options.signingKey ? (payload: string) => options.signingKey!.sign(payload) : undefined;
-    const worker: WorkerIdentity = { id: options.workerId, host: run.host, leaseSec: config.leaseSec, tools: round.gate.versions, sign };
-    const me = { id: options.workerId, pipelines: round.gate.runnable };
-    for (const claim of spreadClaims(untried(current, round), me, current.active)) {
+    const worker = identity(run, round);
+    for (const claim of claimOrderFor(run, round, current)) {
       if (options.stop?.aborted) return undefined;
       current.tried.add(claim.id);
       let failed = false;
@@ -319,6 +311,43 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
     if (!current.lost) return undefined;
   }
   return undefined;
+}
+
+/** The view of the queue, when it may be claimed from without fetching: fresh, nothing lost from it, no drain or configuration change seen since, jobs left to try. */
+function freshView(run: WorkerRun): QueueView | undefined {
+  const { view, round } = run;
+  if (!view || !round || view.lost) return undefined;
+  if (run.options.clock.now() - view.fetchedAtMs >= FRESH_MS) return undefined;
+  if (run.signal?.changesUnder(CONTROL_REFS) !== view.controlChanges) return undefined;
+  return untried(view, round).length > 0 ? view : undefined;
+}
+
+/** Who this worker is in its lock and result commits, under the round's configuration. */
+function identity(run: WorkerRun, round: WorkerRound): WorkerIdentity {
+  const { options } = run;
+  const sign = options.signingKey ? (payload: string) => options.signingKey!.sign(payload) : undefined;
+  return { id: options.workerId, host: run.host, leaseSec: round.current.config.leaseSec, tools: round.gate.versions, sign };
+}
+
+/** The untried jobs of the view in the order this worker tries them (protocol/spread.ts). */
+function claimOrderFor(run: WorkerRun, round: WorkerRound, view: QueueView): Claimable[] {
+  return spreadClaims(untried(view, round), { id: run.options.workerId, pipelines: round.gate.runnable }, view.active);
+}
+
+/**
+ * The claim a worker pushes together with the result it publishes (one
+ * atomic push instead of two): the first job it would try next, when its view
+ * is fresh and it is neither drained nor stopping. Undefined otherwise.
+ */
+async function nextClaimWithResult(run: WorkerRun): Promise<PreparedClaim | undefined> {
+  if (run.options.stop?.aborted || !freshView(run)) return undefined;
+  const round = run.round!;
+  const view = run.view!;
+  if (round.drained) return undefined;
+  const [claim] = claimOrderFor(run, round, view);
+  if (!claim) return undefined;
+  view.tried.add(claim.id);
+  return Lease.prepare(run.clone, identity(run, round), claim, run.options.clock);
 }
 
 /** The jobs of the view this worker can run and has not tried yet, in claim order. */
@@ -385,7 +414,13 @@ function withHostProblems(gate: GateResult, problems: HostProblems, nowMs: numbe
   return { ...gate, runnable: gate.runnable.filter((pipeline) => !problems[pipeline]), blocked };
 }
 
-async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | 'lost' | 'handed-back'> {
+/** How a claimed job ended, and the next job when its claim went out with the result. */
+interface Ended {
+  ended: 'published' | 'lost' | 'handed-back';
+  next?: Lease;
+}
+
+async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
   const { options } = run;
   const round = run.round!;
   const { config, commit } = round.current;
@@ -457,13 +492,13 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
     await renewing;
     if (lost) {
       options.log(`${job.id}: lease lost to another worker; result discarded`);
-      return 'lost';
+      return { ended: 'lost' };
     }
     if (options.stop?.aborted) {
       // Hand the job back untouched rather than burn an attempt on a shutdown.
       await lease.release();
       options.log(`${job.id}: released on shutdown`);
-      return 'lost';
+      return { ended: 'lost' };
     }
     if (outcome.infrastructure) {
       noteHostProblem(run, job.pipeline, outcome.infrastructure);
@@ -477,28 +512,42 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
               ? `${job.id}: could not hand back (the lease was taken over): ${outcome.infrastructure}`
               : `${job.id}: could not hand back (${handed.cause}): ${outcome.infrastructure}`,
         );
-        return handed.won ? 'handed-back' : 'lost';
+        return { ended: handed.won ? 'handed-back' : 'lost' };
       }
       // The last attempt: the job ends, and its reason names every host problem that stopped it.
       result = { ...result, reason: infrastructureReason([...(lease.claim.infrastructure ?? []), outcome.infrastructure], attempt, job.maxAttempts) };
     }
     if (!outcome.infrastructure) noteJobEnd(options.stateDir, undefined);
-    const pushed = await inPhase('result', () => publishResult(lease.clone, {
-      result,
-      artifacts: outcome.artifacts,
-      parent: lease.tip,
-      lockTip: lease.tip,
-      jobOid: lease.claim.jobOid,
-      mirror: false,
-      actor: lease.worker.id,
-      clock: options.clock,
-      sign: lease.worker.sign,
-    }));
+    const publish = (also?: PreparedClaim) =>
+      inPhase('result', () =>
+        publishResult(lease.clone, {
+          result,
+          artifacts: outcome.artifacts,
+          parent: lease.tip,
+          lockTip: lease.tip,
+          jobOid: lease.claim.jobOid,
+          mirror: false,
+          actor: lease.worker.id,
+          clock: options.clock,
+          sign: lease.worker.sign,
+          also: also?.updates,
+        }),
+      );
+    const next = await nextClaimWithResult(run);
+    let pushed = await publish(next);
+    let claimedNext = next && pushed.won ? next.lease : undefined;
+    if (next && !pushed.won && onlyTheClaimFailed(pushed, next)) {
+      // The next claim lost its race (or was refused): the result goes alone; the claim is tried from a fresh view.
+      if (pushed.outcome === 'refused') run.view!.lost = true;
+      else options.log(`${next.claim.id}: claim not pushed: ${pushed.cause}`);
+      pushed = await publish();
+      claimedNext = undefined;
+    }
     if (!pushed.won && refusedRefs(pushed).includes(jobRef(job.id))) {
       // The job ref is gone: it was finished and archived by another host before this claim won (archiving deletes the lock too).
       await lease.release();
       options.log(`${job.id}: the job was finished or cancelled by another host before this claim; lock given back`);
-      return 'lost';
+      return { ended: 'lost' };
     }
     options.log(
       pushed.won
@@ -507,12 +556,19 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
           ? `${job.id}: result rejected: the lease was taken over; result discarded`
           : `${job.id}: result not pushed: ${pushed.cause}`,
     );
-    return pushed.won ? 'published' : 'lost';
+    return { ended: pushed.won ? 'published' : 'lost', next: claimedNext };
   } finally {
     clearInterval(heartbeat);
     clearTimeout(timeout);
     options.stop?.removeEventListener('abort', onStop);
   }
+}
+
+/** Whether a result pushed with a claim failed because of the claim's refs alone (the claim lost, or the repository refused it). */
+function onlyTheClaimFailed(pushed: PushResult, next: PreparedClaim): boolean {
+  const claimRefs = new Set(next.updates.map((update) => update.ref));
+  const blamed = [...refusedRefs(pushed), ...declinedRefs(pushed)];
+  return blamed.length > 0 && blamed.every((ref) => claimRefs.has(ref));
 }
 
 /** Counts a job the host could not run; at the configured streak the worker drains itself (quarantine.ts). */

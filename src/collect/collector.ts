@@ -51,6 +51,23 @@ const ARTIFACT_LIMIT = 64 * 1024 * 1024;
 
 /** Waits between rounds: from `min` after a round that found work, doubling to `max` (also the longest time between sweeps). */
 const DEFAULT_POLL_MS = { min: 250, max: 5000 };
+/** The shortest time from one round that archived jobs to the next. */
+const BUSY_ROUND_MS = 1000;
+
+/** Sleeps `ms`, or until `stop` fires. */
+function pause(ms: number, stop?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (stop?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** The longest wait while jobs are queued or running: their results are due, and a remote repository is only seen by polling. */
 const IN_FLIGHT_POLL_MS = 500;
 
@@ -94,7 +111,12 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
         await inPhase('site', async () => options.afterRound?.(clone), () => 0).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
         if (!work) break;
         inFlight = done.inFlight;
-        if (done.archived > 0) idleMs = poll.min;
+        if (done.archived > 0) {
+          idleMs = poll.min;
+          // While results keep coming, one round a second takes them all in one push: the first after a quiet spell goes at once.
+          const rest = lastRoundMs + BUSY_ROUND_MS - options.clock.now();
+          if (rest > 0) await pause(rest, options.stop);
+        }
       }
       // While jobs are queued or running their results are due: a remote repository is polled often (a local one is watched).
       const cap = inFlight ? Math.min(IN_FLIGHT_POLL_MS, poll.max) : poll.max;

@@ -28,6 +28,8 @@ export async function publishResult(clone: CoordClone, options: CloseOptions): P
   ];
   // Checked, not changed: the job ref must still be the job this worker claimed (archiving deletes it).
   if (options.jobOid) updates.push({ ref: jobRef(options.result.job), newOid: options.jobOid, expect: options.jobOid });
+  // The next claim of the same worker, in the same atomic push (docs/protocol.md section 4).
+  updates.push(...(options.also ?? []));
   // A worker reads nothing locally before its next fetch, which mirrors the remote anyway.
   return clone.push(updates, { mirror: options.mirror });
 }
@@ -45,6 +47,8 @@ export interface CloseOptions {
   jobOid?: string;
   /** Whether the local refs follow a won push (default true). */
   mirror?: boolean;
+  /** Updates of another transition pushed atomically with this one (a worker's next claim). */
+  also?: RefUpdate[];
   actor: string;
   clock: Clock;
   sign?: CommitSigner;
