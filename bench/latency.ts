@@ -1,11 +1,14 @@
 /**
  * From a job enqueued to its verdict archived, with an idle daemon worker and
  * an idle daemon collector running, as in production: the coordination
- * repository's path and the same repository as a file:// URL. No-op jobs, so
- * what is measured is the coordination: wake-ups, fetches, pushes.
+ * repository's path, the same repository as a file:// URL, and served by
+ * `git daemon` (git://), which the daemons cannot watch and poll instead
+ * (`--poll-max`). No-op jobs, so what is measured is the coordination:
+ * wake-ups, fetches, pushes.
  */
 import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CoordClone } from '../src/coord/clone.ts';
@@ -29,16 +32,57 @@ async function archived(remote: string, id: string): Promise<boolean> {
   return out.exitCode !== 0;
 }
 
-export async function enqueueToArchive(root: string, bin: string, transport: 'path' | 'file://', runs: number): Promise<Latencies> {
-  const remote = path.join(root, `latency-${transport === 'path' ? 'path' : 'file'}.git`);
+export type Transport = 'path' | 'file://' | 'git://';
+
+/** `git daemon` serving `dir` with pushes enabled, on a free port; its URL base and how to stop it. */
+async function gitDaemon(dir: string): Promise<{ url: (repo: string) => string; stop: () => Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address() as net.AddressInfo;
+      server.close(() => resolve(free));
+    });
+    server.on('error', reject);
+  });
+  const daemon = execa('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, '--export-all', '--enable=receive-pack', `--base-path=${dir}`, dir], { reject: false });
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: (repo) => `git://127.0.0.1:${port}/${repo}`,
+    stop: async () => {
+      daemon.kill('SIGTERM');
+      await daemon;
+    },
+  };
+}
+
+/**
+ * `pollMaxSec` is given to both daemons (`--poll-max`; the collector polls
+ * every half second while jobs run): over git:// it is the interval of the
+ * idle worker's polls, which bounds how soon a new job is seen.
+ */
+export async function enqueueToArchive(root: string, bin: string, transport: Transport, runs: number, pollMaxSec = 2): Promise<Latencies> {
+  const name = transport === 'path' ? 'p' : transport === 'file://' ? 'f' : 'g';
+  const remote = path.join(root, `latency-${name}.git`);
   await execa('node', [bin, 'init', remote]);
-  const coord = transport === 'path' ? remote : pathToFileURL(remote).href;
-  const env = (name: string) => ({ ...process.env, REFCI_STATE_DIR: path.join(root, `latency-${name}-${transport === 'path' ? 'p' : 'f'}`), REFCI_ALLOW_LOCAL_REPOS: '1' });
+  const served = transport === 'git://' ? await gitDaemon(root) : undefined;
+  const coord = transport === 'path' ? remote : transport === 'file://' ? pathToFileURL(remote).href : served!.url(`latency-${name}.git`);
+  const env = (role: string) => ({ ...process.env, REFCI_STATE_DIR: path.join(root, `latency-${role}-${name}`), REFCI_ALLOW_LOCAL_REPOS: '1' });
+  const poll = ['--poll-max', String(pollMaxSec)];
   const daemons: ResultPromise[] = [
-    execa('node', [bin, 'work', '--coord', coord, '--worker-id', 'w1'], { env: env('worker'), stdin: 'ignore', reject: false }),
-    execa('node', [bin, 'collect', '--coord', coord, '--out', path.join(root, 'latency-out')], { env: env('collector'), stdin: 'ignore', reject: false }),
+    execa('node', [bin, 'work', '--coord', coord, '--worker-id', 'w1', ...poll], { env: env('worker'), stdin: 'ignore', reject: false, forceKillAfterDelay: 60_000 }),
+    execa('node', [bin, 'collect', '--coord', coord, '--out', path.join(root, `latency-out-${name}`), ...poll], { env: env('collector'), stdin: 'ignore', reject: false, forceKillAfterDelay: 60_000 }),
   ];
-  const clone = await CoordClone.open(path.join(root, `latency-enqueuer-${transport === 'path' ? 'p' : 'f'}.git`), coord);
+  const clone = await CoordClone.open(path.join(root, `latency-enqueuer-${name}.git`), coord);
   const times: number[] = [];
   try {
     // The daemons' first rounds (clone, configuration, presence) are not part of a job's latency.
@@ -55,6 +99,7 @@ export async function enqueueToArchive(root: string, bin: string, transport: 'pa
   } finally {
     for (const daemon of daemons) daemon.kill('SIGTERM');
     await Promise.all(daemons);
+    await served?.stop();
   }
   return { transport, median: quantile(times, 0.5), p90: quantile(times, 0.9), runs };
 }

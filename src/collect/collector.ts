@@ -3,7 +3,7 @@ import type { FleetConfig } from '../config/types.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
 import { ConfigSource } from '../coord/config-source.ts';
-import { CoordClone } from '../coord/clone.ts';
+import { CoordClone, packCoordinationRefs } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { Summary } from '../protocol/history.ts';
@@ -263,6 +263,8 @@ async function collectOnce(
     if (batch.length >= ARCHIVE_BATCH) await flush();
   }
   await flush();
+  // The collector is the coordination repository's housekeeper when it lives on this host.
+  if (archived > 0) await packCoordinationRefs(options.coord).catch((error: unknown) => options.log(`refs of ${options.coord} not packed: ${(error as Error).message}`));
   // After the verdicts, which come first in the hour's write budget: "running on <worker>".
   for (const publisher of options.stop?.aborted ? [] : round.publishers) {
     await publisher.observe?.(snapshot).catch((error: unknown) => options.log(`live statuses not published: ${(error as Error).message}`));

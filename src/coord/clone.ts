@@ -5,6 +5,7 @@ import { fetchChanges } from '../git/fetch.ts';
 import { initBare } from '../git/init.ts';
 import { lsRemote } from '../git/ls-remote.ts';
 import { pushWithLease, type PushResult, type RefUpdate } from '../git/push.ts';
+import { localRepository } from './local-repository.ts';
 import { forEachRefTyped, looseRefCount, packRefs, resolveCommit, updateRefs } from '../git/refs.ts';
 
 /** Loose refs in a clone beyond which they are packed: a fetch of a busy queue writes one file per job, lock and result. */
@@ -124,6 +125,19 @@ export class CoordClone {
     }
     return result;
   }
+}
+
+/**
+ * Packs the refs of a coordination repository on this host once its loose
+ * refs under refs/ci/ pass the limit: every push downloads the list of refs,
+ * and the server reads one file per loose ref to make it. A repository
+ * elsewhere is left to its own host (docs/deploy.md). True when it packed.
+ */
+export async function packCoordinationRefs(coord: string): Promise<boolean> {
+  const dir = localRepository(coord);
+  if (!dir || looseRefCount(dir, 'ci') <= LOOSE_REFS_TO_PACK) return false;
+  await packRefs(dir);
+  return true;
 }
 
 /** Paths are made absolute so that git run inside the clone still finds a relative coordination repository. */
