@@ -8,7 +8,10 @@
  * BENCH_ONLY=site only the status site against refci status,
  * BENCH_ONLY=scope only scoping on a tree of ::gentoo's size,
  * BENCH_ONLY=latency only enqueue-to-archive with daemons (BENCH_LATENCY_RUNS, default 50),
- * BENCH_ONLY=jobcost only what one no-op job costs the coordination (BENCH_JOBCOST_JOBS, default 300).
+ * BENCH_ONLY=jobcost only what one no-op job costs the coordination (BENCH_JOBCOST_JOBS, default 300),
+ * BENCH_ONLY=drain only the drains of no-op jobs with 1, 4 and 16 workers and a collector,
+ * BENCH_ONLY=sleep only 160 jobs of 2 s with 16 workers (BENCH_SLEEP_JOBS),
+ * BENCH_ONLY=throughput only 300 pull requests with stand-in scans and 8 workers (BENCH_THROUGHPUT_JOBS).
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -26,7 +29,8 @@ import { encodeAs, messageOf } from '../src/protocol/record-kind.ts';
 import { newJob, type JobDescriptor } from '../src/protocol/job.ts';
 import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
 import { startupTimes } from './startup.ts';
-import { enqueueToArchive } from './latency.ts';
+import { enqueueToArchive, type Transport } from './latency.ts';
+import { drainNoops, drainSleeps, throughput } from './drain.ts';
 import { scopeAtGentooSize } from './scope.ts';
 import { describeJobCost, jobCost } from './jobcost.ts';
 
@@ -101,25 +105,6 @@ async function recordWrites(): Promise<{ inProcess: number; cli: number }> {
   return { inProcess: median(inProcess), cli: median(cli) };
 }
 
-async function drain(workers: number): Promise<number> {
-  const remote = await coordRepo(`drain-${workers}.git`);
-  const clone = await CoordClone.open(path.join(root, `drain-${workers}-enqueuer.git`), remote);
-  await enqueueJobs({ clone, clock: systemClock, by: 'bench' }, jobs(JOBS, `d${workers}`));
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: workers }, (_, n) =>
-      execa('node', [bin, 'work', '--coord', remote, '--once', '--worker-id', `w${n}`], {
-        env: { ...process.env, REFCI_STATE_DIR: path.join(root, `drain-${workers}-state`), REFCI_ALLOW_LOCAL_REPOS: '1' },
-        stdin: 'ignore',
-      }),
-    ),
-  );
-  const seconds = ms(start) / 1000;
-  const left = (await git(['for-each-ref', '--format=%(refname)', 'refs/ci/results/'], { cwd: remote })).stdout.split('\n').filter(Boolean).length;
-  if (left !== JOBS) throw new Error(`drain with ${workers} workers finished ${left} of ${JOBS}`);
-  return seconds;
-}
-
 /**
  * Writes `count` archived jobs straight into the history branch, shaped as the
  * collector leaves them (a job commit, and an archive commit whose tree gains
@@ -169,6 +154,42 @@ async function siteVersusStatus(): Promise<{ site: number; status: number }> {
   return { site: median(times.site), status: median(times.status) };
 }
 
+/**
+ * Fleets of daemons on this machine with a collector running: no-op jobs
+ * with 1, 4 and 16 workers (drain), 160 jobs of 2 s with 16 workers (sleep),
+ * 300 pull requests with seeded stand-in scans and 8 workers (throughput).
+ */
+async function drains(say: (line: string) => void, only: string | undefined) {
+  const load = () => `load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`;
+  if (!only || only === 'drain') {
+    const times: Record<number, number> = {};
+    for (const workers of [1, 4, 16]) {
+      say(`(${load()})`);
+      const d = await drainNoops(root, bin, workers, JOBS);
+      times[workers] = d.resultsMs;
+      say(`drain ${JOBS} no-op jobs, ${workers} worker(s) and a collector: every result ${(d.resultsMs / 1000).toFixed(1)} s (${((JOBS * 1000) / d.resultsMs).toFixed(1)} jobs/s), every job archived ${(d.archivedMs / 1000).toFixed(1)} s`);
+    }
+    say(`drain speed-up: 4 workers / 1 = ${(times[1]! / times[4]!).toFixed(2)}x, 16 / 4 = ${(times[4]! / times[16]!).toFixed(2)}x`);
+  }
+  if (!only || only === 'sleep') {
+    const count = Number(process.env.BENCH_SLEEP_JOBS ?? 160);
+    say(`(${load()})`);
+    const d = await drainSleeps(root, bin, 16, count, 2);
+    const ideal = (count * 2) / 16;
+    say(`${count} jobs of 2 s, 16 workers and a collector: every result ${(d.resultsMs / 1000).toFixed(1)} s, ideal ${ideal.toFixed(0)} s (${(d.resultsMs / 1000 / ideal).toFixed(2)}x); every job archived ${(d.archivedMs / 1000).toFixed(1)} s`);
+  }
+  if (!only || only === 'throughput') {
+    const count = Number(process.env.BENCH_THROUGHPUT_JOBS ?? 300);
+    say(`(${load()})`);
+    const f = await throughput(root, bin, 8, count);
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    say(
+      `throughput, ${count} pull requests, 8 workers, seeded stand-in scans: drained in ${s(f.drainMs)}, ideal ${s(f.idealMs)} (${(f.drainMs / f.idealMs).toFixed(2)}x); ` +
+        `wait enqueued to started p50 ${s(f.waits.p50)} (ideal ${s(f.idealWaits.p50)}), p90 ${s(f.waits.p90)} (ideal ${s(f.idealWaits.p90)}), max ${s(f.waits.max)} (ideal ${s(f.idealWaits.max)})`,
+    );
+  }
+}
+
 async function main() {
   const lines: string[] = [];
   const say = (line: string) => {
@@ -201,12 +222,17 @@ async function main() {
   if (only === 'jobcost') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'latency') {
     const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 50);
-    for (const transport of ['path', 'file://'] as const) {
-      const l = await enqueueToArchive(root, bin, transport, runs);
-      say(`enqueue to archived, idle daemon worker and collector, ${transport}: median ${(l.median / 1000).toFixed(2)} s, 90th percentile ${(l.p90 / 1000).toFixed(2)} s (${l.runs} runs)`);
+    const transports = (process.env.BENCH_TRANSPORTS ?? 'path,file://,git://').split(',') as Transport[];
+    for (const transport of transports) {
+      const l = await enqueueToArchive(root, bin, transport, runs, 2);
+      say(`enqueue to archived, idle daemon worker and collector, ${transport}${transport === 'git://' ? ' (polls, --poll-max 2)' : ''}: median ${(l.median / 1000).toFixed(2)} s, 90th percentile ${(l.p90 / 1000).toFixed(2)} s (${l.runs} runs)`);
     }
   }
   if (only === 'latency') return fs.rmSync(root, { recursive: true, force: true });
+  if (only === 'drain' || only === 'sleep' || only === 'throughput') {
+    await drains(say, only);
+    return fs.rmSync(root, { recursive: true, force: true });
+  }
 
   const writes = await recordWrites();
   say(`record commit written in process (isomorphic-git) ${writes.inProcess.toFixed(1)} ms, with three git processes ${writes.cli.toFixed(1)} ms (${(writes.cli / writes.inProcess).toFixed(1)}x)`);
@@ -223,10 +249,7 @@ async function main() {
   const b = await claimVersusRawPush(big, 'history');
   say(`claim, ${HISTORY} archived: raw push ${b.raw.toFixed(1)} ms, claim ${b.claim.toFixed(1)} ms (${(b.claim / b.raw).toFixed(2)}x the raw push); claim with history / without: ${(b.claim / a.claim).toFixed(2)}x`);
 
-  for (const workers of [1, 4, 16]) {
-    const seconds = await drain(workers);
-    say(`drain ${JOBS} no-op jobs with ${workers} worker(s): ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s)`);
-  }
+  await drains(say, only);
   fs.rmSync(root, { recursive: true, force: true });
 }
 

@@ -10,7 +10,7 @@ import { loadConfigFile } from '../../config/load.ts';
 import type { FleetConfig } from '../../config/types.ts';
 import { isRefciError, RefciError } from '../../errors.ts';
 import { defaultWorkerId } from '../../host/state-dir.ts';
-import type { Command } from '../command.ts';
+import { integer, type Command } from '../command.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
 import { forgeForJobs, forgeHelp, forgeOptions, forgesFromFlags, processPacers, writeBudgetFlags } from '../forge-flags.ts';
 import { ForgeRouter } from '../../collect/forge-router.ts';
@@ -27,6 +27,8 @@ export const collectCommand: Command = {
     '--config FILE       use this file (over the built-in defaults) instead of the configuration branch',
     '--site DIR          also write the status site (refci site) to DIR after each round; use the --out folder so reports link',
     '--verbose           also say when a round archived nothing (by default only what changed is printed)',
+    '--poll-max SEC      longest wait between rounds when nothing is under way (default 5; half a second while jobs',
+    '                    are queued or running); a repository on this host is watched and wakes the collector at once',
     '',
     'publishing on forges (statuses, one report comment per pull request); --github and --codeberg may both be given:',
     ...forgeHelp,
@@ -44,9 +46,12 @@ export const collectCommand: Command = {
     config: { type: 'string' },
     'report-url': { type: 'string' },
     verbose: { type: 'boolean' },
+    'poll-max': { type: 'string' },
   },
   async run(flags, _positionals, io) {
     const id = defaultWorkerId();
+    const pollMax = integer(flags, 'poll-max', 'collect');
+    if (pollMax !== undefined && pollMax < 1) throw new RefciError('usage', '--poll-max must be at least 1', 'see refci collect --help');
     const context = hostContext(flags, io, 'collect', 'collector', id);
     const config = typeof flags.config === 'string' ? loadConfigFile(flags.config) : undefined;
     const out = path.resolve((flags.out as string | undefined) ?? 'refci-reports');
@@ -85,6 +90,7 @@ export const collectCommand: Command = {
       onUnpublishable: (error) => unpublishable.push(error),
       env: context.env,
       afterRound: site ? siteWriter(site, context.clock) : undefined,
+      pollMs: pollMax === undefined ? undefined : { min: Math.min(250, pollMax * 1000), max: pollMax * 1000 },
     }).finally(() => stop.dispose());
     // Under cron every line is mail: a round that archived nothing says nothing unless asked.
     if (archived > 0 || flags.verbose) io.out(`collector: archived ${archived} job(s); reports in ${out}`);
