@@ -1,3 +1,4 @@
+import { readLooseFile } from './loose.ts';
 import { git } from './runner.ts';
 
 export type ReadOutcome = { kind: 'ok'; content: Buffer } | { kind: 'missing' } | { kind: 'too-large'; size: number };
@@ -54,14 +55,24 @@ export async function readObjects(gitdir: string, specs: string[], maxBytes: num
  * zero asks only whether each exists.
  */
 export async function readFiles(gitdir: string, specs: string[], maxBytes: number, access: ObjectAccess = {}): Promise<Map<string, ReadOutcome>> {
-  const reads = await readObjects(gitdir, specs, maxBytes, access);
-  return new Map(
-    specs.map((spec): [string, ReadOutcome] => {
-      const read = reads.get(spec);
-      if (!read || read.type !== 'blob' || !('size' in read)) return [spec, { kind: 'missing' }];
-      return [spec, read.content ? { kind: 'ok', content: read.content } : { kind: 'too-large', size: read.size }];
-    }),
-  );
+  const out = new Map<string, ReadOutcome>();
+  // Loose objects are read in process; a hook's quarantine (access.env) and packed objects are git's.
+  const rest = access.env ? specs : [];
+  if (!access.env) {
+    for (const spec of specs) {
+      const read = readLooseFile(gitdir, spec, maxBytes);
+      if (read.kind === 'unknown') rest.push(spec);
+      else out.set(spec, read);
+    }
+  }
+  if (rest.length === 0) return out;
+  const reads = await readObjects(gitdir, rest, maxBytes, access);
+  for (const spec of rest) {
+    const read = reads.get(spec);
+    if (!read || read.type !== 'blob' || !('size' in read)) out.set(spec, { kind: 'missing' });
+    else out.set(spec, read.content ? { kind: 'ok', content: read.content } : { kind: 'too-large', size: read.size });
+  }
+  return out;
 }
 
 /** Reads one file of a commit, or undefined when it is missing or over the limit. */
