@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { observeCoordination, traceToFile } from '../src/git/observe.ts';
 import { allArchived, enqueue, noopJobs, refCounts, startFleet, waitFor } from './fleet.ts';
 import { rawPushMs } from './raw-push.ts';
+import { childrenCpuSec, gitDaemon } from './git-daemon.ts';
 import { costByPhase, countOf, readTrace, type TraceLine } from './trace.ts';
 
 export const PHASES = ['enqueue', 'claim', 'check', 'heartbeat', 'result', 'archive'] as const;
@@ -111,4 +112,57 @@ export function describeJobCost(c: JobCost): string[] {
     `  start-up of the two daemons: ${Object.entries(c.startup).map(([op, n]) => `${op} ${n}`).join(', ')}`,
   ];
   return lines;
+}
+
+export interface ServerCost {
+  jobs: number;
+  /** CPU of the server's processes (receive-pack, upload-pack and what they start), per raw push and per no-op job. */
+  cpuPerRawPushMs: number;
+  cpuPerJobMs: number;
+  drainMs: number;
+}
+
+/**
+ * What the coordination repository's host spends, as a fleet of separate
+ * hosts would see it: the same drain with the repository served by `git
+ * daemon` (git://), and the CPU time of the daemon's children read before and
+ * after, against the same for raw pushes.
+ */
+export async function serverCost(root: string, bin: string, jobs: number): Promise<ServerCost> {
+  const base = path.join(root, 'served');
+  fs.mkdirSync(base, { recursive: true });
+  const remote = path.join(base, 'coord.git');
+  await execa('node', [bin, 'init', remote]);
+  const daemon = await gitDaemon(base);
+  try {
+    const url = daemon.url('coord.git');
+    const samples = 20;
+    let cpu = childrenCpuSec(daemon.pid);
+    await rawPushMs(root, url, 'served', samples, remote);
+    const cpuPerRawPushMs = ((childrenCpuSec(daemon.pid) - cpu) * 1000) / samples;
+    const fleet = startFleet({ root, bin, coord: url, workers: 1, collector: true, label: 'served' });
+    try {
+      await waitFor('the worker to start', async () => (await refCounts(remote, ['refs/ci/workers/']))['refs/ci/workers/'] === 1, 300_000, 500);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      cpu = childrenCpuSec(daemon.pid);
+      const start = Date.now();
+      await enqueue(root, url, 'served', noopJobs(jobs, 'sv'));
+      await waitFor('the drain', () => allArchived(remote), 3_600_000, 250);
+      const drainMs = Date.now() - start;
+      // The idle polls go on while the fleet stops: read the time first.
+      const cpuPerJobMs = ((childrenCpuSec(daemon.pid) - cpu) * 1000) / jobs;
+      return { jobs, cpuPerRawPushMs, cpuPerJobMs, drainMs };
+    } finally {
+      await fleet.stop();
+    }
+  } finally {
+    await daemon.stop();
+  }
+}
+
+export function describeServerCost(c: ServerCost): string[] {
+  return [
+    `served by git daemon (git://), ${c.jobs} no-op jobs, 1 worker and a collector: server CPU per raw push ${c.cpuPerRawPushMs.toFixed(1)} ms, per job ${c.cpuPerJobMs.toFixed(1)} ms (${(c.cpuPerJobMs / c.cpuPerRawPushMs).toFixed(2)} raw pushes); drain ${(c.drainMs / 1000).toFixed(1)} s`,
+    `  one core of such a server: about ${(1000 / c.cpuPerRawPushMs).toFixed(0)} raw pushes/s, ${(1000 / c.cpuPerJobMs).toFixed(0)} no-op jobs/s`,
+  ];
 }

@@ -8,7 +8,6 @@
  */
 import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CoordClone } from '../src/coord/clone.ts';
@@ -16,6 +15,7 @@ import { enqueueJobs } from '../src/enqueue/enqueue.ts';
 import { git } from '../src/git/runner.ts';
 import { systemClock } from '../src/host/clock.ts';
 import { newJob } from '../src/protocol/job.ts';
+import { gitDaemon } from './git-daemon.ts';
 
 export interface Latencies {
   transport: string;
@@ -33,37 +33,6 @@ async function archived(remote: string, id: string): Promise<boolean> {
 }
 
 export type Transport = 'path' | 'file://' | 'git://';
-
-/** `git daemon` serving `dir` with pushes enabled, on a free port; its URL base and how to stop it. */
-async function gitDaemon(dir: string): Promise<{ url: (repo: string) => string; stop: () => Promise<void> }> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address() as net.AddressInfo;
-      server.close(() => resolve(free));
-    });
-    server.on('error', reject);
-  });
-  const daemon = execa('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, '--export-all', '--enable=receive-pack', `--base-path=${dir}`, dir], { reject: false });
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url: (repo) => `git://127.0.0.1:${port}/${repo}`,
-    stop: async () => {
-      daemon.kill('SIGTERM');
-      await daemon;
-    },
-  };
-}
 
 /**
  * `pollMaxSec` is given to both daemons (`--poll-max`; the collector polls

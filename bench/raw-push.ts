@@ -9,8 +9,12 @@ export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Ma
 export const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;
 export const msSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
-/** Median wall time of `samples` raw pushes from a clone at `gitdir` to `remote`, each a new ref under refs/bench/. */
-export async function rawPushMs(root: string, remote: string, label: string, samples = 20): Promise<number> {
+/**
+ * Median wall time of `samples` raw pushes from a fresh clone to `remote`,
+ * each a new ref under refs/bench/, removed afterwards from the repository's
+ * folder `dir` (the remote itself when it is a path).
+ */
+export async function rawPushMs(root: string, remote: string, label: string, samples = 20, dir = remote): Promise<number> {
   const clone = await CoordClone.open(path.join(root, `${label}-raw.git`), remote);
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -23,6 +27,6 @@ export async function rawPushMs(root: string, remote: string, label: string, sam
   }
   // The refs go again: the runs that follow see the repository as it was.
   const input = Array.from({ length: samples }, (_, i) => `delete refs/bench/raw-${label}-${i}\n`).join('');
-  await git(['update-ref', '--stdin'], { cwd: remote, input });
+  await git(['update-ref', '--stdin'], { cwd: dir, input });
   return median(times);
 }

@@ -32,7 +32,7 @@ import { startupTimes } from './startup.ts';
 import { enqueueToArchive, type Transport } from './latency.ts';
 import { drainNoops, drainSleeps, throughput } from './drain.ts';
 import { scopeAtGentooSize } from './scope.ts';
-import { describeJobCost, jobCost } from './jobcost.ts';
+import { describeJobCost, describeServerCost, jobCost, serverCost } from './jobcost.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
@@ -217,7 +217,9 @@ async function main() {
   }
   if (only === 'scope') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'jobcost') {
+    say(`(load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')})`);
     for (const line of describeJobCost(await jobCost(root, bin, Number(process.env.BENCH_JOBCOST_JOBS ?? 300)))) say(line);
+    for (const line of describeServerCost(await serverCost(root, bin, Number(process.env.BENCH_JOBCOST_JOBS ?? 300)))) say(line);
   }
   if (only === 'jobcost') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'latency') {

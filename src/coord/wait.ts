@@ -44,9 +44,10 @@ export class WorkSignal {
       // Of the repository folder's own entries only packed-refs counts (FETCH_HEAD, config and the like are not news).
       const relative = path.relative(repo, file).split(path.sep).join('/');
       if (relative !== 'packed-refs' && !relative.startsWith('refs/')) return;
-      const under = relative === 'packed-refs' ? relative : (options.wakeOn ?? ['refs/']).find((prefix) => relative.startsWith(prefix));
-      if (under === undefined) return;
-      this.counts.set(under, (this.counts.get(under) ?? 0) + 1);
+      // A new folder (refs/ci/drain when the first drain flag lands) counts for every prefix below it: its first ref may come with it.
+      const under = relative === 'packed-refs' ? [relative] : (options.wakeOn ?? ['refs/']).filter((prefix) => relative.startsWith(prefix) || prefix.startsWith(`${relative}/`));
+      if (under.length === 0) return;
+      for (const prefix of under) this.counts.set(prefix, (this.counts.get(prefix) ?? 0) + 1);
       this.changed = true;
       this.wake?.();
     });

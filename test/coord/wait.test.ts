@@ -56,3 +56,42 @@ test('a remote repository gets a plain sleep that a stop ends', async (t) => {
   t.true(stop.signal.aborted);
   await signal.close();
 });
+
+test('changes are counted by what they fall under: a job does not touch the drain flags, a new drain folder does', async (t) => {
+  const dir = await bare(t);
+  const tree = (await git(['mktree'], { cwd: dir, input: '' })).stdout.trim();
+  const commit = (await git(['commit-tree', '-m', 'x', tree], { cwd: dir })).stdout.trim();
+  const signal = await WorkSignal.open(dir, { wakeOn: ['refs/ci/jobs/', 'refs/ci/drain/'] });
+  t.teardown(() => signal.close());
+  const drains = () => signal.changesUnder(['refs/ci/drain/']);
+  const before = drains();
+  signal.arm();
+  await git(['update-ref', 'refs/ci/jobs/j1', commit], { cwd: dir });
+  t.true(await signal.wait(20_000));
+  t.is(drains(), before);
+  signal.arm();
+  // refs/ci/drain does not exist yet: the flag comes with its folder.
+  await git(['update-ref', 'refs/ci/drain/w1', commit], { cwd: dir });
+  t.true(await signal.wait(20_000));
+  t.true(drains()! > before!);
+  // Results are no news to this signal: never counted, whatever else lands with them.
+  const results = signal.changesUnder(['refs/ci/results/']);
+  signal.arm();
+  await git(['update-ref', 'refs/ci/results/j1', commit], { cwd: dir });
+  await git(['update-ref', 'refs/ci/jobs/j2', commit], { cwd: dir });
+  t.true(await signal.wait(20_000));
+  t.is(signal.changesUnder(['refs/ci/results/']), results);
+});
+
+test('a remote repository is polled at the end of each wait; a poll that fails is no change', async (t) => {
+  for (const [poll, expected] of [
+    [async () => true, true],
+    [async () => false, false],
+    [async () => Promise.reject(new Error('unreachable')), false],
+  ] as const) {
+    const signal = await WorkSignal.open('ssh://host.invalid/coord.git', { poll });
+    t.is(signal.changesUnder(['refs/ci/drain/']), undefined, 'nobody can tell what changed there');
+    t.is(await signal.wait(10), expected);
+    await signal.close();
+  }
+});
