@@ -5,7 +5,7 @@ import { ConfigSource, type CurrentConfig } from '../coord/config-source.ts';
 import { Presence, PresenceView, type PresenceState } from '../coord/presence.ts';
 import { spreadClaims, type ActiveWorker } from '../protocol/spread.ts';
 import { declinedRefs, refusedRefs, type PushResult } from '../git/push.ts';
-import { jobRef } from '../protocol/refs.ts';
+import { jobRef, lockRef, resultRef } from '../protocol/refs.ts';
 import { allowedPipelines, hostKindOf } from '../fleet/rules.ts';
 import { ToolGate, type GateResult } from '../fleet/tool-gate.ts';
 import { signingState } from '../fleet/signing-gate.ts';
@@ -89,6 +89,8 @@ interface QueueView {
   active: ActiveWorker[];
   /** Jobs were queued or running at the fetch: the queue moves. */
   inFlight: boolean;
+  /** Ids of every live job at the fetch: a job ref of one of them landing later is no news. */
+  known: Set<string>;
   /** Changes the watcher had seen to the drain flags and the configuration at the fetch (a local repository). */
   controlChanges?: number;
 }
@@ -166,6 +168,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     ? undefined
     : await WorkSignal.open(options.coord, {
         wakeOn: WORKER_NEWS,
+        news: (ref, event) => isNews(run, ref, event),
         // A poll of a remote repository is the round's own fetch: the round after a poll that found news does not fetch again.
         poll: async () => (run.fetched = await clone.fetch(workerRefspecs(options))),
       });
@@ -191,7 +194,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
             else summary.lost += 1;
             claimed = next;
           }
-          changed = true;
+          // Nothing left in a recent view: the wait returns at once if anything came meanwhile (the watcher saw it).
+          changed = !viewExhausted(run);
           continue;
         }
         if (!work) break;
@@ -297,11 +301,13 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
       if (options.stop?.aborted) return undefined;
       current.tried.add(claim.id);
       let failed = false;
+      run.signal?.ignore(ownRefs(claim.id));
       const lease = await Lease.acquire(clone, worker, claim, options.clock, (cause) => {
         failed = true;
         options.log(`${claim.id}: claim not pushed: ${cause}`);
       });
       if (lease) return lease;
+      run.signal?.unignore(ownRefs(claim.id));
       // A push that failed (unreachable, refused by a hook) is no lost race: the next job may still be taken.
       if (failed) continue;
       current.lost = true;
@@ -347,7 +353,37 @@ async function nextClaimWithResult(run: WorkerRun): Promise<PreparedClaim | unde
   const [claim] = claimOrderFor(run, round, view);
   if (!claim) return undefined;
   view.tried.add(claim.id);
+  run.signal?.ignore(ownRefs(claim.id));
   return Lease.prepare(run.clone, identity(run, round), claim, run.options.clock);
+}
+
+/**
+ * Whether a ref change the watcher saw is news to the worker: a job it does
+ * not know from its last fetch (a job ref that landed while it fetched, or one
+ * that went, is none), and any other ref change it wakes on (locks: a job
+ * handed back; its drain flag; the configuration).
+ */
+function isNews(run: WorkerRun, ref: string, event: string): boolean {
+  // A new folder is news only on the way to a drain flag or the configuration; in the queue its refs say it themselves.
+  if (event === 'addDir') return CONTROL_REFS.some((prefix) => prefix.startsWith(`${ref}/`) || `${ref}/` === prefix);
+  const job = /^refs\/ci\/jobs\/([^/]+)$/.exec(ref);
+  if (!job) return true;
+  if (event === 'unlink') return false;
+  return !run.view?.known.has(job[1]!);
+}
+
+/** The refs of a job this worker claims whose changes are its own doing (its claim, heartbeats and result) or follow from them (the archive). */
+function ownRefs(id: string): string[] {
+  return [jobRef(id), lockRef(id), resultRef(id)];
+}
+
+/** The view was fetched recently, nothing was lost from it, nothing in it is left to try: looking again now would find only what the watcher would have said. */
+function viewExhausted(run: WorkerRun): boolean {
+  const { view, round } = run;
+  if (!view || !round || view.lost || !run.signal?.watching) return false;
+  if (run.options.clock.now() - view.fetchedAtMs >= FRESH_MS) return false;
+  if (run.signal.changesUnder(CONTROL_REFS) !== view.controlChanges) return false;
+  return untried(view, round).length === 0;
 }
 
 /** The jobs of the view this worker can run and has not tried yet, in claim order. */
@@ -367,7 +403,8 @@ async function lookAtQueue(run: WorkerRun): Promise<void> {
   const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: options.workerId, sign, log: options.log });
   const active = await run.workers.active(fetchedAtMs, ACTIVE_PRESENCE_FACTOR * config.presenceSec * 1000);
   const inFlight = [...snapshot.values()].some((live) => ['queued', 'running', 'cancelling'].includes(stateOf(live)));
-  run.view = { fetchedAtMs, claimable: plan.claimable, tried: new Set(), lost: false, active, inFlight, controlChanges };
+  const known = new Set([...snapshot.values()].filter((live) => live.job).map((live) => live.id));
+  run.view = { fetchedAtMs, claimable: plan.claimable, tried: new Set(), lost: false, active, inFlight, controlChanges, known };
 }
 
 /** A worker whose presence has not moved for this many presenceSec is left out when claims are spread. */
@@ -543,6 +580,8 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
       pushed = await publish();
       claimedNext = undefined;
     }
+    // A claim that did not go out with the result: whoever holds that job may give it back, which is news again.
+    if (next && !claimedNext) run.signal?.unignore(ownRefs(next.claim.id));
     if (!pushed.won && refusedRefs(pushed).includes(jobRef(job.id))) {
       // The job ref is gone: it was finished and archived by another host before this claim won (archiving deletes the lock too).
       await lease.release();

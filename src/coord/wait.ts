@@ -11,12 +11,23 @@ export interface SignalOptions {
    */
   wakeOn?: string[];
   /**
+   * Whether a change the watcher saw is news to the daemon (a new job it does
+   * not know yet, not one it just fetched); every change is when absent.
+   * `event` is the watcher's: add, change, unlink, addDir, unlinkDir.
+   */
+  news?: (ref: string, event: string) => boolean;
+  /**
    * For a repository elsewhere: one cheap look at it (a fetch of the daemon's
    * refspecs, which transfers nothing when nothing changed) that says whether
    * anything changed. Without it, a wait there is a plain sleep.
    */
   poll?: () => Promise<boolean>;
 }
+
+/** Refs a signal ignores at most (see ignore()). */
+const IGNORED_MAX = 1000;
+/** Changes kept between arm() and the wait (see changedSinceArm()). */
+const PENDING_MAX = 1000;
 
 /**
  * Sleeps between a daemon's rounds, and wakes it early when the coordination
@@ -30,26 +41,37 @@ export interface SignalOptions {
  * wait), `wait(ms)` after the round, `close()` when the daemon stops.
  */
 export class WorkSignal {
-  private changed = false;
+  /** Changes since arm(), the last event of each ref: whether they are news is asked when the daemon is about to wait. */
+  private readonly pending = new Map<string, string>();
+  /** More changes since arm() than are kept: news, whatever they were. */
+  private overflow = false;
   private wake?: () => void;
   /** Changes seen so far, by the ref prefix (or `packed-refs`) they fell under. */
   private readonly counts = new Map<string, number>();
+  /** Refs whose changes are the daemon's own doing (ignore()), oldest first. */
+  private readonly ignored = new Set<string>();
 
   private constructor(
     private readonly options: SignalOptions,
     private readonly watcher?: FSWatcher,
     repo = '',
   ) {
-    watcher?.on('all', (_event, file) => {
+    watcher?.on('all', (event, file) => {
       // Of the repository folder's own entries only packed-refs counts (FETCH_HEAD, config and the like are not news).
       const relative = path.relative(repo, file).split(path.sep).join('/');
       if (relative !== 'packed-refs' && !relative.startsWith('refs/')) return;
+      // git writes <ref>.lock and renames it: both are the ref's change.
+      const ref = relative.replace(/\.lock$/, '');
+      if (this.ignored.has(ref)) return;
+      // A folder that goes is only the last ref in it gone (git removes empty ones).
+      if (event === 'unlinkDir') return;
       // A new folder (refs/ci/drain when the first drain flag lands) counts for every prefix below it: its first ref may come with it.
       const under = relative === 'packed-refs' ? [relative] : (options.wakeOn ?? ['refs/']).filter((prefix) => relative.startsWith(prefix) || prefix.startsWith(`${relative}/`));
       if (under.length === 0) return;
       for (const prefix of under) this.counts.set(prefix, (this.counts.get(prefix) ?? 0) + 1);
-      this.changed = true;
-      this.wake?.();
+      if (this.pending.size >= PENDING_MAX) this.overflow = true;
+      else this.pending.set(ref, event);
+      if (this.wake && this.isNews(ref, event)) this.wake();
     });
     // A watcher that fails (the folder went away) leaves the daemon to its polls.
     watcher?.on('error', () => undefined);
@@ -74,9 +96,42 @@ export class WorkSignal {
     return this.watcher !== undefined;
   }
 
+  /**
+   * Changes of these refs are no news from now on: the daemon makes them
+   * itself (a worker's own claims and results), or they follow from its own
+   * (the archive of its job). Only the last thousand refs are kept.
+   */
+  ignore(refs: string[]): void {
+    for (const ref of refs) {
+      this.ignored.delete(ref);
+      this.ignored.add(ref);
+    }
+    for (const ref of this.ignored) {
+      if (this.ignored.size <= IGNORED_MAX) break;
+      this.ignored.delete(ref);
+    }
+  }
+
+  /** News again (a claim that was not won: whoever won may give the job back). */
+  unignore(refs: string[]): void {
+    for (const ref of refs) this.ignored.delete(ref);
+  }
+
   /** Forgets changes seen so far: the round about to start reads them. */
   arm(): void {
-    this.changed = false;
+    this.pending.clear();
+    this.overflow = false;
+  }
+
+  private isNews(ref: string, event: string): boolean {
+    return ref === 'packed-refs' || !this.options.news || this.options.news(ref, event);
+  }
+
+  /** Whether a change since arm() is news, asked now: what the daemon knows now decides (a job it fetched meanwhile is none). */
+  private changedSinceArm(): boolean {
+    if (this.overflow) return true;
+    for (const [ref, event] of this.pending) if (this.isNews(ref, event)) return true;
+    return false;
   }
 
   /**
@@ -100,7 +155,7 @@ export class WorkSignal {
   async wait(ms: number, stop?: AbortSignal): Promise<boolean> {
     // A stop or a change that came before this call fires no event: without these checks the wait would run its full length.
     if (stop?.aborted) return false;
-    if (this.changed) return true;
+    if (this.changedSinceArm()) return true;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -112,7 +167,7 @@ export class WorkSignal {
       stop?.addEventListener('abort', done, { once: true });
       this.wake = done;
     });
-    if (this.changed) return true;
+    if (this.changedSinceArm()) return true;
     if (this.watcher || !this.options.poll || stop?.aborted) return false;
     // A poll that fails (the server is away) is no change: the daemon's next round says what is wrong.
     return this.options.poll().catch(() => false);
