@@ -17,7 +17,7 @@ import { encodeRecord } from '../protocol/codec.ts';
 import type { PushResult } from '../git/push.ts';
 import { CONFIG_REF, DOCTOR_PREFIX, drainRef, liveRefspecs } from '../protocol/refs.ts';
 import { detectSandbox } from '../host/sandbox.ts';
-import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
+import { masterPaths, sandboxReadable, type SandboxMount } from '../host/sandbox-view.ts';
 import { mastersProblems } from './masters-gate.ts';
 import { checkCollectorSigning, checkWorkerSigning } from './doctor-signing.ts';
 import { toolVersions } from './tool-versions.ts';
@@ -292,7 +292,8 @@ async function checkSandbox(config: FleetConfig, pipelines: string[], env: NodeJ
     const detail = [
       `${probe.version ?? 'bwrap'} works; user namespaces ${probe.userns ? 'allowed' : 'not allowed'}`,
       `steps see no network, no host processes or sockets, no home folder, no worker state (beyond the tool folders below), and write only their own tree and cache`,
-      `system folders read-only: ${(probe.system ?? []).map((mount) => mount.path).join(' ')}`,
+      `system folders read-only: ${(probe.system ?? []).filter((mount) => mount.kind !== 'mask').map((mount) => mount.path).join(' ')}`,
+      ...maskedLine(probe.system ?? []),
       `tool and master folders read-only: ${readable.join(' ') || 'none'}`,
       limits,
     ].join('; ');
@@ -302,4 +303,10 @@ async function checkSandbox(config: FleetConfig, pipelines: string[], env: NodeJ
   return config.sandbox === 'required'
     ? { name: 'sandbox', status: 'fail', detail: `${probe.reason}; sandbox is required, so pipelines ${wanted.join(', ')} fail`, fix }
     : { name: 'sandbox', status: 'warn', detail: `${probe.reason}; steps of ${wanted.join(', ')} run without it`, fix };
+}
+
+/** Host files a step would see through a bound folder but gets empty, named so an admin knows they are safe. */
+function maskedLine(mounts: SandboxMount[]): string[] {
+  const masked = mounts.filter((mount) => mount.kind === 'mask').map((mount) => mount.path);
+  return masked.length > 0 ? [`hidden (empty inside): ${masked.join(' ')}`] : [];
 }
