@@ -4,6 +4,7 @@ import { forEachRef } from '../git/refs.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigText, CONFIG_FILE, describeProblems, referencedFiles } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
+import { allowedPipelines } from '../fleet/rules.ts';
 import { authorise, type AuthPolicy, type AuthReader, type ExtraRule, type FileRead, type RefDecision, type RefUpdateLine } from '../protocol/authorisation.ts';
 import { ALLOWED_SIGNERS_FILE } from '../protocol/allowed-signers.ts';
 import { JOB } from '../protocol/job.ts';
@@ -127,7 +128,8 @@ export class HookReader implements AuthReader {
       else note = `${CONFIG_REF} at ${tip.slice(0, 12)} is refused (${describeProblems(checked.problems)}): the built-in defaults apply`;
     }
     const { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes } = config;
-    return { policy: { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes }, ...(note ? { note } : {}) };
+    const mayRun = (worker: string, pipeline: string) => allowedPipelines(config, worker).includes(pipeline);
+    return { policy: { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes, mayRun }, ...(note ? { note } : {}) };
   }
 }
 

@@ -103,3 +103,19 @@ test('the configuration branch: operators change it, only with a valid configura
   t.is((await push(clone, { GL_USER: 'operator.bob' }, `${next}:${CONFIG_REF}`)).exitCode, 0);
   t.is((await git(['rev-parse', CONFIG_REF], { cwd: coord })).stdout.trim(), next);
 });
+
+test('a worker key claims only pipelines the configuration\'s workers rules give it', async (t) => {
+  const { clone } = await setup(t);
+  const tip = (await clone.ref(CONFIG_REF))!;
+  const rules = await writeRecordCommit(clone.gitdir, { files: { 'config.json': '{"workers": {"w2": {"pipelines": ["noop"]}}}\n' }, parents: [tip], message: 'config', author });
+  t.is((await push(clone, { REFCI_PUSHER: 'operator:alice' }, `${rules}:${CONFIG_REF}`)).exitCode, 0);
+  const job = newJob({ repo: 'https://example.org/r.git', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'check', createdAt: new Date(now).toISOString() });
+  const jobOid = await writeRecord(clone.gitdir, JOB, job, { parents: [], author });
+  t.is((await push(clone, { REFCI_PUSHER: 'main' }, `${jobOid}:refs/ci/jobs/${job.id}`)).exitCode, 0);
+  const claimBy = (worker: string) =>
+    writeRecord(clone.gitdir, LOCK, { version: 1, job: job.id, event: 'claim', worker, host: 'h', attempt: 1, leaseSec: 300, nonce: '0123456789abcdef', at: new Date(now).toISOString(), tools: {} }, { parents: [jobOid], author });
+  const refused = await push(clone, { REFCI_PUSHER: 'worker:w2' }, `${await claimBy('w2')}:refs/ci/locks/${job.id}`);
+  t.not(refused.exitCode, 0);
+  t.regex(refused.stderr, /refci: refused refs\/ci\/locks\/\S+: the configuration's workers rules do not let worker w2 run pipeline check/);
+  t.is((await push(clone, { REFCI_PUSHER: 'worker:w1' }, `${await claimBy('w1')}:refs/ci/locks/${job.id}`)).exitCode, 0);
+});
