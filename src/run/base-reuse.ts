@@ -57,7 +57,8 @@ export function openBaseReuse(input: BaseReuseInput): BaseReuse | undefined {
   if (!settings?.enabled || !input.pipeline.steps.some(isBaseScan)) return undefined;
   const record: BaseReuseRecord = { reused: [], stored: [] };
   const bounds: CacheBounds = { maxEntries: settings.maxEntries, maxMB: settings.maxMB };
-  record.off = whyOff(input);
+  const off = whyOff(input);
+  if (off) record.off = off;
   const configId = input.configCommit ?? configDigest(input.config);
   return {
     record,
