@@ -7,7 +7,9 @@
  * BENCH_ONLY=startup only the CLI's start-up against `node -e 0`,
  * BENCH_ONLY=site only the status site against refci status,
  * BENCH_ONLY=scope only scoping on a tree of ::gentoo's size,
- * BENCH_ONLY=latency only enqueue-to-archive with daemons (BENCH_LATENCY_RUNS, default 50).
+ * BENCH_ONLY=latency only enqueue-to-archive with daemons (BENCH_LATENCY_RUNS, default 50),
+ * BENCH_ONLY=basecache only the base-scan cache (two PRs on one base),
+ * BENCH_ONLY=checkout only a job's export and merge at ::gentoo's size against plain git.
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -27,6 +29,7 @@ import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
 import { startupTimes } from './startup.ts';
 import { enqueueToArchive } from './latency.ts';
 import { scopeAtGentooSize } from './scope.ts';
+import { baseCacheSaving } from './base-cache.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
@@ -206,6 +209,17 @@ async function main() {
     }
   }
   if (only === 'latency') return fs.rmSync(root, { recursive: true, force: true });
+  if (!only || only === 'basecache') {
+    const f = await baseCacheSaving(root);
+    const load = os.loadavg()[0].toFixed(1);
+    say(
+      `base-scan cache, ${f.targets} targets at ${f.msPerTarget} ms each: first PR scans ${(f.first.scanMs / 1000).toFixed(2)} s (job ${(f.first.jobMs / 1000).toFixed(2)} s); ` +
+        `second PR on the same base ${(f.second.scanMs / 1000).toFixed(2)} s (job ${(f.second.jobMs / 1000).toFixed(2)} s), ` +
+        `${f.second.reusedFrom ? `base scan reused from ${f.second.reusedFrom}` : `base scan not reused${f.second.off ? `: ${f.second.off}` : ''}`}; ` +
+        `second / first: scans ${(f.second.scanMs / f.first.scanMs).toFixed(2)}x, jobs ${(f.second.jobMs / f.first.jobMs).toFixed(2)}x (load average ${load})`,
+    );
+  }
+  if (only === 'basecache') return fs.rmSync(root, { recursive: true, force: true });
 
   const writes = await recordWrites();
   say(`record commit written in process (isomorphic-git) ${writes.inProcess.toFixed(1)} ms, with three git processes ${writes.cli.toFixed(1)} ms (${(writes.cli / writes.inProcess).toFixed(1)}x)`);

@@ -339,6 +339,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<'published' | '
     const outcome = await options.runJob({
       job,
       config,
+      ...(commit ? { configCommit: commit } : {}),
       worker: lease.worker.id,
       attempt,
       tools: lease.worker.tools,
