@@ -37,6 +37,8 @@ export interface WorkerOptions {
   /** Take what is free, then return (cron); otherwise poll until `stop` fires. */
   once: boolean;
   log: (line: string) => void;
+  /** Also log each claim another worker won first (contention; quiet by default). */
+  verbose?: boolean;
   stop?: AbortSignal;
   /** Narrows the pipelines the configuration lets this worker run. */
   pipelines?: string[];
@@ -216,7 +218,14 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
     if (options.stop?.aborted) return undefined;
-    const lease = await Lease.acquire(clone, worker, claim, options.clock, (cause) => options.log(`${claim.id}: claim not pushed: ${cause}`));
+    const lease = await Lease.acquire(
+      clone,
+      worker,
+      claim,
+      options.clock,
+      (cause) => options.log(`${claim.id}: claim not pushed: ${cause}`),
+      options.verbose ? (cause) => options.log(`${claim.id}: claim lost, another worker was first (${cause})`) : undefined,
+    );
     if (lease) return lease;
   }
   return undefined;
