@@ -22,6 +22,7 @@ import { publishResult } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
+import { unreachableRound } from '../coord/round-failure.ts';
 
 export interface WorkerOptions {
   coord: string;
@@ -116,15 +117,22 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     while (!options.stop?.aborted) {
       // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
       work?.arm();
-      const claimed = await claimNext(run);
-      if (claimed) {
-        idleMs = poll.min;
-        summary.ran += 1;
-        const ended = await runClaimed(claimed, run);
-        if (ended === 'published') summary.published += 1;
-        else if (ended === 'handed-back') summary.handedBack += 1;
-        else summary.lost += 1;
-        continue;
+      try {
+        const claimed = await claimNext(run);
+        if (claimed) {
+          idleMs = poll.min;
+          summary.ran += 1;
+          const ended = await runClaimed(claimed, run);
+          if (ended === 'published') summary.published += 1;
+          else if (ended === 'handed-back') summary.handedBack += 1;
+          else summary.lost += 1;
+          continue;
+        }
+      } catch (error) {
+        // A job whose result could not be pushed is left to its lease: another worker takes it over.
+        const why = work ? unreachableRound(error) : undefined;
+        if (!why) throw error;
+        options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(idleMs / 1000)}s: ${why}`);
       }
       if (!work) break;
       await work.wait(idleMs, options.stop);
