@@ -28,6 +28,8 @@ export interface ChaosOptions {
   drainSec: number;
   /** Jobs the enqueuer keeps waiting per worker. */
   backlog: number;
+  /** Workers' longest sleep between looks at the queue (refci work --poll-max). */
+  pollMaxSec: number;
   /** A random fault about this often, on average. */
   faultEveryMs: number;
   /** Where to keep everything; a temporary folder (removed unless `keep`) otherwise. */
@@ -198,7 +200,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     };
     for (let n = 0; n < options.workers; n++) {
       const name = `w${n}`;
-      const args = ['work', '--coord', workerCoord(n), '--worker-id', name, '--config', configFile, '--state-dir', path.join(dir, 'state', name), '--poll-max', '2', '--pipelines', 'chaos', '--verbose'];
+      const args = ['work', '--coord', workerCoord(n), '--worker-id', name, '--config', configFile, '--state-dir', path.join(dir, 'state', name), '--poll-max', String(options.pollMaxSec), '--pipelines', 'chaos', '--verbose'];
       workers.push(new Daemon(name, args, env, path.join(dir, 'logs', `${name}.log`), onLine, onExit));
     }
     for (let n = 0; n < options.collectors; n++) {
@@ -220,7 +222,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const enqueueLoop = (async () => {
       while (enqueuing) {
         try {
-          const waiting = await liveRefCount(coordPath, ['jobs']);
+          // Queued: a job ref without a lock or a result yet.
+          const waiting = (await liveRefCount(coordPath, ['jobs'])) - (await liveRefCount(coordPath, ['locks']));
           const wanted = Math.min(8, options.workers * options.backlog - waiting);
           if (wanted > 0) {
             const jobs = Array.from({ length: wanted }, () =>
@@ -377,6 +380,8 @@ export function chaosProblems(figures: ChaosFigures): string[] {
   const problems = [...figures.audit.lines];
   if (figures.audit.exitCode !== 0 && figures.audit.lines.length === 0) problems.push(`refci audit exited with ${figures.audit.exitCode}`);
   if (!figures.drained) problems.push(`the queue did not drain within the drain time`);
+  const archived = figures.audit.report?.figures.archived;
+  if (archived !== undefined && archived !== figures.enqueued) problems.push(`the enqueuer enqueued ${figures.enqueued} jobs, the history holds ${archived}`);
   for (const crash of figures.crashes) problems.push(`${crash.name} exited by itself (code ${crash.code}, signal ${crash.signal}): ${crash.last.at(-1) ?? ''}`);
   for (const name of figures.slowStops) problems.push(`${name} did not stop within 30 s of SIGTERM`);
   return problems;
