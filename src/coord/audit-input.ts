@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readFiles } from '../git/cat-file.ts';
+import { readFiles, type ReadOutcome } from '../git/cat-file.ts';
 import { readCommits, revList, type CommitObject } from '../git/commits.ts';
 import { fsck } from '../git/fsck.ts';
 import { forEachRef } from '../git/refs.ts';
@@ -49,7 +49,8 @@ export async function readAuditInput(repo: string, options: AuditOptions): Promi
   const firstParents = historyTip ? (await revList(repo, [historyTip], { firstParent: true })).reverse() : [];
   const reachable = await revList(repo, [...(historyTip ? [historyTip] : []), ...live.values()]);
   const unreachable = checked.unreachable.filter((object) => object.type === 'commit').map((object) => object.oid);
-  const objects = await readCommits(repo, [...new Set([...reachable, ...unreachable])]);
+  const objects = new Map<string, CommitObject>();
+  for (const slice of slices([...new Set([...reachable, ...unreachable])])) for (const [oid, commit] of await readCommits(repo, slice)) objects.set(oid, commit);
   const historyOids = new Set(firstParents);
   const records = await readRecordsOf(repo, [...objects.values()].filter((commit) => !historyOids.has(commit.oid)));
 
@@ -61,6 +62,15 @@ export async function readAuditInput(repo: string, options: AuditOptions): Promi
   const history = firstParents.map((oid) => historyEntry(objects.get(oid))).filter((entry): entry is HistoryEntry => entry !== undefined);
   const config = await configuredLimits(repo, await forEachRef(repo, CONFIG_REF));
   return { history, live, commits, fsck: checked.problems, quiescent: options.quiescent, ...config, ...(options.skewSec === undefined ? {} : { skewSec: options.skewSec }) };
+}
+
+/** A history of years holds hundreds of thousands of commits: they are read a slice at a time, so git's output stays small. */
+const SLICE = 5000;
+
+function slices<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += SLICE) out.push(items.slice(i, i + SLICE));
+  return out;
 }
 
 function historyEntry(commit: CommitObject | undefined): HistoryEntry | undefined {
@@ -86,7 +96,8 @@ async function readRecordsOf(repo: string, commits: CommitObject[]): Promise<Map
     const kinds = named && named in KINDS ? [named] : named === undefined ? (Object.keys(KINDS) as AuditRecord['kind'][]) : [];
     for (const kind of kinds) wanted.push({ oid: commit.oid, kind, spec: `${commit.oid}:${KINDS[kind].file}` });
   }
-  const files = await readFiles(repo, wanted.map((w) => w.spec), MAX_RECORD_BYTES);
+  const files = new Map<string, ReadOutcome>();
+  for (const slice of slices(wanted.map((w) => w.spec))) for (const [spec, file] of await readFiles(repo, slice, MAX_RECORD_BYTES)) files.set(spec, file);
   const records = new Map<string, AuditRecord>();
   for (const { oid, kind, spec } of wanted) {
     const file = files.get(spec);
