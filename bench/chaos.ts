@@ -7,7 +7,8 @@
  *   CHAOS_SECONDS (600) of faults, CHAOS_WORKERS (16), CHAOS_COLLECTORS (2),
  *   CHAOS_TRANSPORT (daemon: git daemon on 127.0.0.1, every other worker
  *   behind a proxy whose network is cut; path: the repository's folder, no cuts),
- *   CHAOS_LEASE_SEC (8), CHAOS_JOB_MS (2000: each job's one step), CHAOS_BACKLOG (2: jobs kept queued per worker),
+ *   CHAOS_LEASE_SEC (6), CHAOS_JOB_MS (3000: each job's one step, longer than the heartbeat interval
+ *   of a third of the lease, so that jobs renew their lease), CHAOS_BACKLOG (2: jobs kept queued per worker),
  *   CHAOS_POLL_MAX_SEC (5: an idle worker's longest sleep between looks at the queue),
  *   CHAOS_FAULT_EVERY_MS (1500: a fault about this often),
  *   CHAOS_DRAIN_SEC (300), CHAOS_KEEP=1 keeps the folder (logs of every daemon, the repository).
@@ -28,8 +29,8 @@ const figures = await runChaos({
   workers: number('CHAOS_WORKERS', 16),
   collectors: number('CHAOS_COLLECTORS', 2),
   transport,
-  leaseSec: number('CHAOS_LEASE_SEC', 8),
-  jobMs: number('CHAOS_JOB_MS', 2000),
+  leaseSec: number('CHAOS_LEASE_SEC', 6),
+  jobMs: number('CHAOS_JOB_MS', 3000),
   backlog: number('CHAOS_BACKLOG', 2),
   pollMaxSec: number('CHAOS_POLL_MAX_SEC', 5),
   faultEveryMs: number('CHAOS_FAULT_EVERY_MS', 1500),
