@@ -24,7 +24,18 @@ const number = (name: string, fallback: number) => {
 const transport = process.env.CHAOS_TRANSPORT ?? 'daemon';
 if (transport !== 'daemon' && transport !== 'path') throw new Error(`CHAOS_TRANSPORT must be daemon or path, not ${JSON.stringify(transport)}`);
 
+// The daemons run in process groups of their own, which a terminal's ^C does not reach: stop them first.
+const stop = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stop.signal.aborted) process.exit(130);
+    console.log(`${signal}: stopping the fleet (again to exit at once, leaving it running)`);
+    stop.abort();
+  });
+}
+
 const figures = await runChaos({
+  stop: stop.signal,
   seconds: number('CHAOS_SECONDS', 600),
   workers: number('CHAOS_WORKERS', 16),
   collectors: number('CHAOS_COLLECTORS', 2),

@@ -36,6 +36,8 @@ export interface ChaosOptions {
   dir?: string;
   keep?: boolean;
   log: (line: string) => void;
+  /** Ends the run early (SIGINT): no more faults, no drain, no audit; every daemon is stopped. */
+  stop?: AbortSignal;
 }
 
 export interface ChaosFigures {
@@ -279,9 +281,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       killHolder = false;
       void kill(daemon, job);
     };
-    while (Date.now() < faultEnd) {
+    while (Date.now() < faultEnd && !options.stop?.aborted) {
       await sleep(between(0.5, 1.5) * options.faultEveryMs);
-      if (Date.now() >= faultEnd) break;
+      if (Date.now() >= faultEnd || options.stop?.aborted) break;
       // The first fault, and one kill in two after, kills a worker right after it claims: its lease must expire and be taken over.
       const kind = figures.kills === 0 ? 'kill' : pick(['kill', 'kill', 'pause', 'pause', ...(proxies.length ? ['cut', 'cut'] : [])])!;
       if (affected.size >= maxAffected) continue;
@@ -330,7 +332,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     await enqueueLoop;
     log(`faults stopped after ${figures.faultSec.toFixed(0)}s: ${figures.enqueued} jobs enqueued; draining`);
     const drainStart = Date.now();
-    while (Date.now() - drainStart < options.drainSec * 1000) {
+    while (Date.now() - drainStart < options.drainSec * 1000 && !options.stop?.aborted) {
       if ((await liveRefCount(coordPath)) === 0) {
         figures.drained = true;
         break;
@@ -351,6 +353,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     await stopAll(collectors);
     log(`fleet stopped; auditing`);
 
+    if (options.stop?.aborted) throw new Error('stopped before the audit');
     const audit = await execa(process.execPath, [BIN, 'audit', '--quiescent', '--skew', '0', '--json', coordPath], { reject: false });
     figures.audit.exitCode = audit.exitCode ?? -1;
     try {

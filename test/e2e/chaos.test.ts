@@ -15,7 +15,11 @@ import { tempDir } from '../helpers/temp.ts';
 
 test('30 s of kills, pauses and network cuts: the queue drains and refci audit finds nothing wrong', async (t) => {
   assertBuiltFrom(ROOT);
+  // The daemons run in process groups of their own: a test ended early still stops them.
+  const stop = new AbortController();
+  t.teardown(() => stop.abort());
   const figures = await runChaos({
+    stop: stop.signal,
     seconds: 30,
     workers: 4,
     collectors: 1,
