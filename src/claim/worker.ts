@@ -22,6 +22,7 @@ import { publishResult } from '../coord/close-job.ts';
 import { Lease, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
+import { unreachableRound } from '../coord/round-failure.ts';
 
 export interface WorkerOptions {
   coord: string;
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   /** Take what is free, then return (cron); otherwise poll until `stop` fires. */
   once: boolean;
   log: (line: string) => void;
+  /** Also log each claim another worker won first (contention; quiet by default). */
+  verbose?: boolean;
   stop?: AbortSignal;
   /** Narrows the pipelines the configuration lets this worker run. */
   pipelines?: string[];
@@ -114,15 +117,22 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     while (!options.stop?.aborted) {
       // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
       work?.arm();
-      const claimed = await claimNext(run);
-      if (claimed) {
-        idleMs = poll.min;
-        summary.ran += 1;
-        const ended = await runClaimed(claimed, run);
-        if (ended === 'published') summary.published += 1;
-        else if (ended === 'handed-back') summary.handedBack += 1;
-        else summary.lost += 1;
-        continue;
+      try {
+        const claimed = await claimNext(run);
+        if (claimed) {
+          idleMs = poll.min;
+          summary.ran += 1;
+          const ended = await runClaimed(claimed, run);
+          if (ended === 'published') summary.published += 1;
+          else if (ended === 'handed-back') summary.handedBack += 1;
+          else summary.lost += 1;
+          continue;
+        }
+      } catch (error) {
+        // A job whose result could not be pushed is left to its lease: another worker takes it over.
+        const why = work ? unreachableRound(error) : undefined;
+        if (!why) throw error;
+        options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(idleMs / 1000)}s: ${why}`);
       }
       if (!work) break;
       await work.wait(idleMs, options.stop);
@@ -216,7 +226,14 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
   const runnable = plan.claimable.filter((claim) => round.gate.runnable.includes(claim.job.pipeline));
   for (const claim of spreadContention(runnable, options.random ?? Math.random)) {
     if (options.stop?.aborted) return undefined;
-    const lease = await Lease.acquire(clone, worker, claim, options.clock, (cause) => options.log(`${claim.id}: claim not pushed: ${cause}`));
+    const lease = await Lease.acquire(
+      clone,
+      worker,
+      claim,
+      options.clock,
+      (cause) => options.log(`${claim.id}: claim not pushed: ${cause}`),
+      options.verbose ? (cause) => options.log(`${claim.id}: claim lost, another worker was first (${cause})`) : undefined,
+    );
     if (lease) return lease;
   }
   return undefined;

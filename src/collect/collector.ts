@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
+import { unreachableRound } from '../coord/round-failure.ts';
 import { ConfigSource } from '../coord/config-source.ts';
 import { CoordClone } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
@@ -67,11 +68,20 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
   try {
     while (!options.stop?.aborted) {
       work?.arm();
-      const done = await collectOnce(clone, source, roundFor, options, said);
+      let done = 0;
+      let unreachable: string | undefined;
+      try {
+        done = await collectOnce(clone, source, roundFor, options, said);
+      } catch (error) {
+        // Nothing is lost: what this round did not archive stays live for the next one.
+        unreachable = work ? unreachableRound(error) : undefined;
+        if (!unreachable) throw error;
+      }
       archived += done;
-      await options.afterRound?.(clone).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
+      if (!unreachable) await options.afterRound?.(clone).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
       if (!work) break;
       idleMs = done > 0 ? poll.min : Math.min(poll.max, idleMs * 2);
+      if (unreachable) options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(idleMs / 1000)}s: ${unreachable}`);
       await work.wait(idleMs, options.stop);
     }
   } finally {

@@ -58,9 +58,28 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
   const mine = updates.map((update) => ({ ref: update.ref, ...refs.get(update.ref) }));
   const refusal = mine.find((ref) => (ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary ?? '')) || ref.outcome === 'up-to-date');
   if (refusal) return { won, outcome: 'refused', cause: `${refusal.ref} ${refusal.summary}`, refs, stderr: output.stderr };
+  const lostOnServer = serverSideLoss(output.stderr, updates);
+  if (lostOnServer) return { won, outcome: 'refused', cause: `${lostOnServer.ref} ${refs.get(lostOnServer.ref)?.summary ?? '[remote rejected]'}: ${lostOnServer.said}`, refs, stderr: output.stderr };
   const rejected = mine.find((ref) => ref.outcome === 'rejected' && !/atomic push failed/.test(ref.summary ?? ''));
   const cause = rejected ? `${rejected.ref} ${rejected.summary}${remoteReason(output.stderr, rejected.ref)}` : gitFailure(args, output).message;
   return { won, outcome: 'failed', cause, refs, stderr: output.stderr };
+}
+
+/**
+ * A lease that held when the remote advertised its refs but not when it
+ * updated them: another writer's push landed in between, and receive-pack
+ * failed the update (porcelain `[remote rejected] (failed to update ref)`, or
+ * `(atomic transaction failed)`). Its own words name the ref: `cannot lock
+ * ref '<ref>': reference already exists` (a create-only ref), or `is at <oid>
+ * but expected <oid>` (a swap). That is a lost race like a client-side `stale
+ * info`, not a failure.
+ */
+function serverSideLoss(stderr: string, updates: RefUpdate[]): { ref: string; said: string } | undefined {
+  for (const line of stderr.split('\n')) {
+    const match = /^remote: error: cannot lock ref '([^']+)': (reference already exists|is at [0-9a-f]+ but expected [0-9a-f]+)/.exec(line.trim());
+    if (match && updates.some((update) => update.ref === match[1] && update.expect !== undefined)) return { ref: match[1]!, said: `cannot lock ref: ${match[2]}` };
+  }
+  return undefined;
 }
 
 /**

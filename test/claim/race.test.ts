@@ -61,5 +61,9 @@ for (const transport of TRANSPORTS) {
     const collect = await refci(['collect', '--coord', s.coord, '--once', '--out', `${s.dir}/reports`], { env: s.env });
     t.regex(collect.stdout, new RegExp(`archived ${all.length} job`));
     t.deepEqual(await liveRefs(s.coordPath), ['refs/ci/history']);
+    // The repository alone proves the same: one claim per chain, results by their holders, each job archived once.
+    const audit = await refci(['audit', '--quiescent', '--skew', '0', s.coordPath]);
+    t.is(audit.exitCode, 0, audit.stdout);
+    t.regex(audit.stdout, new RegExp(`^locks: ${all.length} claims, 0 takeovers`, 'm'));
   });
 }
