@@ -25,7 +25,8 @@ export function httpBackendUnusable(): string | undefined {
 export interface HttpGitOptions {
   /**
    * The CGI program run for each request: `git http-backend` by default, or
-   * a wrapper (docs/deploy.md's gate) that ends by exec'ing it.
+   * a wrapper (docs/deploy.md's gate) that ends by exec'ing it and sets
+   * GIT_PROJECT_ROOT itself, as a web server's CGI program would.
    */
   cgi?: string[];
   /** Basic-auth users and passwords: with them, a request without a valid pair gets 401, and REMOTE_USER names the user. */
@@ -37,7 +38,11 @@ export interface HttpGitOptions {
 export interface HttpGit {
   /** `http://127.0.0.1:<port>/<repo>`, with `user:password@` when given. */
   url: (repo: string, user?: string) => string;
-  /** Request lines served so far (`POST /coord.git/git-receive-pack 200`), for a test that checks what went over the wire. */
+  /**
+   * Requests served so far, for a test that checks what went over the wire:
+   * `POST /coord.git/git-upload-pack 200 gzip version=2` (method, path,
+   * status, then the content and transfer encodings and Git-Protocol when sent).
+   */
   requests: string[];
 }
 
@@ -66,11 +71,18 @@ export async function httpGit(t: ExecutionContext, projectRoot: string, options:
         return;
       }
     }
+    // The request's headers as every web server gives them to a CGI program (HTTP_GIT_PROTOCOL,
+    // HTTP_CONTENT_ENCODING: git gzips large fetch requests, http-backend inflates them), less credentials.
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value !== 'string' || /^(authorization|proxy-authorization|content-type|content-length)$/i.test(name)) continue;
+      headers[`HTTP_${name.toUpperCase().replaceAll('-', '_')}`] = value;
+    }
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       ...options.env,
-      GIT_PROJECT_ROOT: projectRoot,
-      GIT_HTTP_EXPORT_ALL: '1',
+      ...(options.cgi ? {} : { GIT_PROJECT_ROOT: projectRoot, GIT_HTTP_EXPORT_ALL: '1' }),
+      ...headers,
       GATEWAY_INTERFACE: 'CGI/1.1',
       SERVER_PROTOCOL: `HTTP/${request.httpVersion}`,
       SERVER_SOFTWARE: 'refci-test',
@@ -82,15 +94,16 @@ export async function httpGit(t: ExecutionContext, projectRoot: string, options:
       ...(request.headers['content-type'] ? { CONTENT_TYPE: request.headers['content-type'] } : {}),
       // A chunked body (git's large POSTs) has no length: http-backend then reads to the end of its input.
       ...(request.headers['content-length'] ? { CONTENT_LENGTH: request.headers['content-length'] } : {}),
-      ...(request.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: request.headers['content-encoding'] } : {}),
+      // Protocol v2, as git's documentation has web servers pass it (SetEnvIf Git-Protocol); newer http-backends also read HTTP_GIT_PROTOCOL.
       ...(typeof request.headers['git-protocol'] === 'string' ? { GIT_PROTOCOL: request.headers['git-protocol'] } : {}),
     };
+    const how = [request.headers['content-encoding'], request.headers['transfer-encoding'], request.headers['git-protocol']].filter(Boolean).join(' ');
     const child = spawn(cgi[0]!, cgi.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk) => void (stderr += String(chunk)));
     request.pipe(child.stdin);
     child.stdin.on('error', () => undefined);
-    cgiResponse(child.stdout, response, (status) => requests.push(`${request.method} ${url.pathname} ${status}`));
+    cgiResponse(child.stdout, response, (status) => requests.push(`${request.method} ${url.pathname} ${status}${how ? ` ${how}` : ''}`));
     child.on('error', (error) => {
       if (!response.headersSent) response.writeHead(500).end(error.message);
     });
