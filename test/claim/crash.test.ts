@@ -2,9 +2,8 @@ import test from 'ava';
 import type { ResultPromise } from 'execa';
 import { git } from '../../src/git/runner.ts';
 import { refci, spawnRefci, startRefci } from '../helpers/cli.ts';
-import { enqueuePr, scenario, testOver, type Scenario, type Transport } from '../helpers/coord.ts';
+import { cronUntilResult, enqueuePr, scenario, testOver, type Scenario, type Transport } from '../helpers/coord.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits for the worker to say it claimed the job (it says so once the lock is
@@ -35,20 +34,6 @@ async function waitForLock(s: Scenario, id: string, worker: ResultPromise, timeo
   worker.kill('SIGKILL');
   const done = await worker;
   throw new Error(`${ref} did not appear (worker exit ${done.exitCode ?? done.signal}):\n${String(done.stdout)}\n${String(done.stderr)}`);
-}
-
-/** Runs `work --once` like cron until the job has a result. */
-async function cronUntilResult(s: Scenario, id: string, workerId: string): Promise<string> {
-  for (let run = 0; run < 30; run++) {
-    const out = await refci(['work', '--coord', s.coord, '--once', '--worker-id', workerId, '--config', s.configFile], {
-      env: { ...s.env, SLEEP_MS: '0' },
-    });
-    if (out.exitCode !== 0) throw new Error(out.stderr);
-    const result = await git(['rev-parse', '--verify', '--quiet', `refs/ci/results/${id}`], { cwd: s.coordPath, allowFailure: true });
-    if (result.exitCode === 0) return out.stdout;
-    await sleep(300);
-  }
-  throw new Error('no result after 30 cron runs');
 }
 
 async function refExistsIn(s: Scenario, ref: string): Promise<boolean> {
