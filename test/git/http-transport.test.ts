@@ -78,3 +78,16 @@ real(`a server that wants credentials refuses a host without them at once, in on
   t.regex(error!.message, /^git fetch http:\/\/127\.0\.0\.1:\d+\/coord\.git failed: fatal: could not read Username .*terminal prompts disabled$/);
   t.is(error!.message.split('\n').length, 1);
 });
+
+real(`a password in the coordination URL never reaches refci's error lines${skipped}`, async (t) => {
+  const { url } = await servedRepo(t, 1, { 'worker.w1': 'secret' });
+  const withPassword = url.replace('http://', 'http://worker.w1:s3cr3t-pw@');
+  const clone = await CoordClone.open(path.join(tempDir(t), 'host.git'), withPassword);
+  const fetched = await t.throwsAsync(clone.fetch(liveRefspecs()));
+  const listed = await t.throwsAsync(lsRemote(withPassword, [jobRef('j0')]));
+  for (const error of [fetched!, listed!]) {
+    t.regex(error.message, /Authentication failed/);
+    t.notRegex(error.message, /s3cr3t-pw/, error.message);
+    t.regex(error.message, /http:\/\/worker\.w1:\[redacted\]@127\.0\.0\.1:\d+\/coord\.git/);
+  }
+});

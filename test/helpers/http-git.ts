@@ -50,13 +50,14 @@ export interface HttpGit {
  * Smart HTTP on 127.0.0.1: a node:http server that runs `git http-backend`
  * as a CGI program per request, serving the bare repositories under
  * `projectRoot`, pushes included (`http.receivepack` is set on each
- * repository served this way by the caller, as a deployment would). It stands
+ * repository served this way by the caller, as a deployment would); `t` is
+ * a test, or anything that runs the server's stop at the end. It stands
  * in for Apache or nginx in front of http-backend (docs/deploy.md): the CGI
  * environment is built from the request as they build it, including
  * `Git-Protocol` (protocol v2) and `Content-Encoding` (git gzips large
  * request bodies; http-backend inflates them itself). Stopped at teardown.
  */
-export async function httpGit(t: ExecutionContext, projectRoot: string, options: HttpGitOptions = {}): Promise<HttpGit> {
+export async function httpGit(t: Pick<ExecutionContext, 'teardown'>, projectRoot: string, options: HttpGitOptions = {}): Promise<HttpGit> {
   const cgi = options.cgi ?? ['git', 'http-backend'];
   const requests: string[] = [];
   const server = http.createServer((request, response) => {

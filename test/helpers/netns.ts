@@ -37,12 +37,17 @@ const HOST_ADDRESS = '169.254.77.2';
 const PREFIX = 'refci-test';
 let made = 0;
 
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && fs.existsSync(path.join(dir, tool)));
+/** A tool's path: on PATH, or in the sbin folders a non-login PATH may leave out. */
+function which(tool: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin', '/usr/bin'];
+  return dirs.map((dir) => path.join(dir, tool)).find((file) => fs.existsSync(file));
 }
 
+const IP = which('ip');
+const NSENTER = which('nsenter');
+
 function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(IP ?? 'ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /**
@@ -51,8 +56,8 @@ function ip(args: string[]): void {
  * namespace made and deleted at once.
  */
 export function netnsUnusable(): string | undefined {
-  if (!onPath('ip')) return 'ip is not on PATH (install iproute2)';
-  if (!onPath('nsenter')) return 'nsenter is not on PATH (install util-linux)';
+  if (!IP) return 'ip is missing (install iproute2)';
+  if (!NSENTER) return 'nsenter is missing (install util-linux)';
   const probe = `${PREFIX}-${process.pid}-probe`;
   try {
     ip(['netns', 'add', probe]);
@@ -68,7 +73,7 @@ export function netnsUnusable(): string | undefined {
 function removeStale(): void {
   let names: string[] = [];
   try {
-    names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((line) => line.split(' ')[0] ?? '');
+    names = execFileSync(IP ?? 'ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((line) => line.split(' ')[0] ?? '');
   } catch {
     return;
   }
@@ -86,7 +91,7 @@ function removeStale(): void {
 /** The processes inside a namespace of this test's. */
 function pidsIn(namespace: string): number[] {
   try {
-    return execFileSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync(IP ?? 'ip', ['netns', 'pids', namespace], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
       .split('\n')
       .map(Number)
       .filter((pid) => pid > 0);
@@ -152,7 +157,7 @@ export async function partition(t: ExecutionContext): Promise<Partition> {
     cut: async () => ip(['-n', host, 'link', 'set', hostEnd, 'down']),
     heal: async () => ip(['-n', host, 'link', 'set', hostEnd, 'up']),
     spawn: (namespace, argv, env) => {
-      const child = execa('nsenter', [`--net=/run/netns/${namespace}`, '--', ...argv], { reject: false, env, stdin: 'ignore', buffer: true, forceKillAfterDelay: false });
+      const child = execa(NSENTER ?? 'nsenter', [`--net=/run/netns/${namespace}`, '--', ...argv], { reject: false, env, stdin: 'ignore', buffer: true, forceKillAfterDelay: false });
       children.add(child);
       return watch(child);
     },
