@@ -192,6 +192,10 @@ async function collectOnce(
     if (pushed.won) {
       archived += 1;
       options.log(`${live.id}: ${verdict.status}: ${verdict.reason}`);
+    } else if (pushed.outcome === 'failed' && (await historyHolds(clone, live.id))) {
+      // The connection broke after the repository took the archive: done, and said so.
+      archived += 1;
+      options.log(`${live.id}: ${verdict.status}: ${verdict.reason} (archived; the push's answer was lost: ${pushed.cause})`);
     } else {
       options.log(`${live.id}: not archived, trying again next round: ${notWon(pushed)}`);
       await clone.fetch(liveRefspecs({ history: true }));
@@ -213,6 +217,16 @@ async function unpublishable(publishers: Publisher[], job: ReturnType<typeof des
 }
 
 /** Why an archive push did not win: another writer moved the job's refs, or git's own cause. */
+/** After a push whose answer never came: whether the history now holds the job (fetched afresh; false when that fails too). */
+async function historyHolds(clone: CoordClone, id: string): Promise<boolean> {
+  try {
+    await clone.fetch(liveRefspecs({ history: true }));
+    return (await archivedIds(clone, [id])).has(id);
+  } catch {
+    return false;
+  }
+}
+
 function notWon(pushed: PushResult): string {
   return pushed.outcome === 'refused' ? `another host changed its refs since this round read them (${pushed.cause})` : pushed.cause;
 }
