@@ -1,12 +1,12 @@
 import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
 import { git } from '../../src/git/runner.ts';
 import { systemClock } from '../../src/host/clock.ts';
+import { freePort, listening } from '../../test/helpers/ports.ts';
 import type { AuditReport } from '../../src/protocol/audit.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { Daemon, type UnexpectedExit } from './daemon.ts';
@@ -70,27 +70,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pick = <T>(items: T[]): T | undefined => items[Math.floor(Math.random() * items.length)];
 const between = (min: number, max: number) => min + Math.random() * (max - min);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return;
+    if (await listening(port)) return;
     await sleep(50);
   }
   throw new Error(`git daemon did not listen on ${port}`);
