@@ -30,6 +30,7 @@ import { startupTimes } from './startup.ts';
 import { enqueueToArchive } from './latency.ts';
 import { scopeAtGentooSize } from './scope.ts';
 import { baseCacheSaving } from './base-cache.ts';
+import { checkoutAtGentooSize } from './checkout.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
@@ -220,6 +221,20 @@ async function main() {
     );
   }
   if (only === 'basecache') return fs.rmSync(root, { recursive: true, force: true });
+  if (!only || only === 'checkout') {
+    const f = await checkoutAtGentooSize(root, bin, { worker: process.env.BENCH_CHECKOUT_WORKER !== '0' });
+    say(
+      `checkout at ::gentoo size (${f.files} files, generated in ${(f.generateMs / 1000).toFixed(1)} s), medians: export ${(f.exportMs / 1000).toFixed(2)} s (cpu ${(f.exportCpuMs / 1000).toFixed(2)} s), ` +
+        `git worktree add ${(f.worktreeMs / 1000).toFixed(2)} s (cpu ${(f.worktreeCpuMs / 1000).toFixed(2)} s): ${(f.exportMs / f.worktreeMs).toFixed(2)}x wall, ${(f.exportCpuMs / f.worktreeCpuMs).toFixed(2)}x cpu; ` +
+        `merge of a bump ${f.merge.bumpMs.toFixed(0)} ms, git diff --name-only ${f.diff.bumpMs.toFixed(0)} ms (${(f.merge.bumpMs / f.diff.bumpMs).toFixed(2)}x); ` +
+        `merge of an eclass change ${f.merge.eclassMs.toFixed(0)} ms, diff ${f.diff.eclassMs.toFixed(0)} ms (${(f.merge.eclassMs / f.diff.eclassMs).toFixed(2)}x); ` +
+        `cpu per merge ${f.merge.cpuMs.toFixed(0)} ms, per diff ${f.diff.cpuMs.toFixed(0)} ms; ` +
+        `in the worker's thread: md5-cache copied into a tree ${(f.seedCacheMs / 1000).toFixed(1)} s, a tree removed ${(f.removeTreeMs / 1000).toFixed(1)} s; ` +
+        `load average ${f.loadBefore.toFixed(1)} before, ${f.loadAfter.toFixed(1)} after`,
+    );
+    if (f.worker) say(`worker at ::gentoo size, version bump and eclass change with the stand-ins: peak resident memory ${f.worker.peakMB.toFixed(0)} MB, ${(f.worker.wallMs / 1000).toFixed(0)} s; ${f.worker.jobs.join('; ')}`);
+  }
+  if (only === 'checkout') return fs.rmSync(root, { recursive: true, force: true });
 
   const writes = await recordWrites();
   say(`record commit written in process (isomorphic-git) ${writes.inProcess.toFixed(1)} ms, with three git processes ${writes.cli.toFixed(1)} ms (${(writes.cli / writes.inProcess).toFixed(1)}x)`);

@@ -1,5 +1,6 @@
 import type { FleetConfig, PipelineConfig, StepConfig } from '../config/types.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
+import type { StepReport } from '../protocol/result.ts';
 import type { BaseScanCache, CacheBounds, CachedScan } from './base-scan-cache.ts';
 import { baseScanKey, configDigest, notReusable, type BaseScanKey } from './base-scan-key.ts';
 import type { TemplateValues } from './template.ts';
@@ -107,4 +108,30 @@ function whyOff(input: BaseReuseInput): string | undefined {
 /** The line a reused run's log starts with. */
 export function reusedLogLine(scan: Pick<CachedScan, 'job' | 'at'>): string {
   return `[refci: output of job ${scan.job} (${scan.at}), reused: same base commit, targets, tool versions, step and configuration]\n`;
+}
+
+/**
+ * A reused step's runs as this job reports them: its own argument lists, the
+ * recorded exit codes, no time spent, and each log as it was after one line
+ * naming the job that ran it. Undefined when the entry's runs are not these.
+ */
+export function reusedRuns(scan: CachedScan, runs: Array<{ name: string; argv: string[]; sandboxed: boolean }>): Array<{ report: StepReport; log: Buffer }> | undefined {
+  if (scan.runs.length !== runs.length || scan.runs.some((cached, index) => cached.name !== runs[index].name)) return undefined;
+  return runs.map((run, index) => {
+    const log = Buffer.concat([Buffer.from(reusedLogLine(scan)), scan.runs[index].log]);
+    const report: StepReport = {
+      name: run.name,
+      argv: run.argv,
+      exitCode: scan.runs[index].exitCode,
+      signal: null,
+      timedOut: false,
+      cancelled: false,
+      durationMs: 0,
+      log: `logs/${run.name}.log`,
+      logBytes: log.length,
+      logTruncated: false,
+      sandboxed: run.sandboxed,
+    };
+    return { report, log };
+  });
 }

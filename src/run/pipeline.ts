@@ -11,7 +11,7 @@ import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.
 import { tmpdirOf } from '../host/env.ts';
 import { runStep, type StepOutcome } from '../host/process.ts';
 import type { BaseScanCache, CachedRun } from './base-scan-cache.ts';
-import { openBaseReuse, reusedLogLine, type BaseReuse } from './base-reuse.ts';
+import { openBaseReuse, reusedRuns, type BaseReuse } from './base-reuse.ts';
 import { infrastructureProblem } from './infrastructure.ts';
 import { describeRegenFailures, parseRegenFailures } from './regen-errors.ts';
 import { expandArgv, type TemplateValues } from './template.ts';
@@ -171,21 +171,19 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       });
       const key = reuse && targetLists.length > 0 ? reuse.keyOf(step, targetLists, planned.map((p) => p.wrapped.sandboxed)) : undefined;
       const hit = key ? reuse!.get(key) : undefined;
-      if (hit && step.stdoutArtifact && hit.runs.length === planned.length && hit.runs.every((r, i) => r.name === planned[i].name)) {
+      const reused = hit && step.stdoutArtifact ? reusedRuns(hit, planned.map((p) => ({ name: p.name, argv: p.expanded, sandboxed: p.wrapped.sandboxed }))) : undefined;
+      if (hit && reused) {
         if (run.signal.aborted) return stopped(run);
-        for (const [index, { expanded, wrapped, name, progress }] of planned.entries()) {
-          if (!wrapped.sandboxed) sandboxedAll = false;
-          const cached = hit.runs[index];
-          const log = Buffer.concat([Buffer.from(reusedLogLine(hit)), cached.log]);
-          run.onStep?.({ ...progress, phase: 'start' });
-          run.output?.write(name, log);
-          run.output?.end(name);
-          run.onStep?.({ ...progress, phase: 'end', exitCode: cached.exitCode, durationMs: 0 });
-          const logPath = `logs/${name}.log`;
-          artifacts[logPath] = log;
-          steps.push({ name, argv: expanded, exitCode: cached.exitCode, signal: null, timedOut: false, cancelled: false, durationMs: 0, log: logPath, logBytes: log.length, logTruncated: false, sandboxed: wrapped.sandboxed });
+        for (const [index, { report, log }] of reused.entries()) {
+          if (!report.sandboxed) sandboxedAll = false;
+          run.onStep?.({ ...planned[index].progress, phase: 'start' });
+          run.output?.write(report.name, log);
+          run.output?.end(report.name);
+          run.onStep?.({ ...planned[index].progress, phase: 'end', exitCode: report.exitCode, durationMs: 0 });
+          artifacts[report.log!] = log;
+          steps.push(report);
         }
-        artifacts[step.stdoutArtifact] = hit.output;
+        artifacts[step.stdoutArtifact!] = hit.output;
         reuse!.record.reused.push({ step: step.name, fromJob: hit.job, at: hit.at });
         continue;
       }

@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { defaultConfig } from '../../src/config/defaults.ts';
+import { checkConfigText } from '../../src/config/schema.ts';
 import type { StepConfig } from '../../src/config/types.ts';
 import { BaseScanCache, type CachedScan } from '../../src/run/base-scan-cache.ts';
 import { baseScanKey, configDigest, notReusable, type BaseScanKeyInput } from '../../src/run/base-scan-key.ts';
@@ -126,4 +128,16 @@ test('past maxMB the least recently used entries go; an entry larger than the bo
   t.false(cache.put(key({ basis: '9'.repeat(40) }), scan('job-9', 'x'.repeat(1024 * 1024)), mb, 5_000_000));
   t.is(cache.entries().length, 2, 'the others stay');
   t.deepEqual(fs.readdirSync(cache.dir).filter((name) => name.includes('.tmp')), [], 'no temporary file left');
+});
+
+test('configuration: gentoo.baseScanCache defaults, a partial setting and values out of range', (t) => {
+  t.deepEqual(defaultConfig().gentoo.baseScanCache, { enabled: true, maxEntries: 200, maxMB: 256 });
+  const partial = checkConfigText(JSON.stringify({ gentoo: { baseScanCache: { enabled: false } } }));
+  t.true(partial.ok);
+  if (partial.ok) t.deepEqual(partial.config.gentoo.baseScanCache, { enabled: false, maxEntries: 200, maxMB: 256 });
+  const other = checkConfigText(JSON.stringify({ gentoo: { countWarnings: true } }));
+  if (other.ok) t.deepEqual(other.config.gentoo.baseScanCache, { enabled: true, maxEntries: 200, maxMB: 256 });
+  const bad = checkConfigText(JSON.stringify({ gentoo: { baseScanCache: { maxEntries: 0, maxMb: 5 } } }));
+  t.false(bad.ok);
+  if (!bad.ok) t.deepEqual(bad.problems.map((p) => p.field).sort(), ['gentoo.baseScanCache.maxEntries', 'gentoo.baseScanCache.maxMb']);
 });
