@@ -18,8 +18,8 @@ import { liveRefs, scenario, testOver, TRANSPORTS, type Scenario, type Transport
 const SIZES: Record<Transport, { workers: number; jobs: number }> = {
   file: { workers: 16, jobs: 4 },
   'git-daemon': { workers: 6, jobs: 3 },
-  http: { workers: 3, jobs: 2 },
-  ssh: { workers: 3, jobs: 2 },
+  http: { workers: 3, jobs: 1 },
+  ssh: { workers: 3, jobs: 1 },
 };
 
 /** Enqueues `count` no-op jobs (distinct heads) in one atomic push and returns their ids. */

@@ -60,7 +60,9 @@ for (const transport of ['file', 'http', 'ssh'] satisfies Transport[]) {
     t.deepEqual(await remoteRefs(remote), [`refs/ci/cancel/${job.id}`, `refs/ci/jobs/${job.id}`, `refs/ci/locks/${job.id}`]);
   });
 
-  over.test(`${transport}: a job the history already holds is never archived again: leftover refs are cleared, its summary stays${over.skipped}`, async (t) => {
+  // The collector's own logic over the same leased pushes: once, on the local URL, is enough.
+  if (transport !== 'file') continue;
+  test(`${transport}: a job the history already holds is never archived again: leftover refs are cleared, its summary stays`, async (t) => {
     const { remote, url, dir, clock, job, claimLate } = await cancelledJob(t, transport);
     const log: string[] = [];
     const collect = () =>

@@ -75,11 +75,12 @@ export async function enqueuePr(s: Scenario, pr: number, pipeline: string, extra
 
 /**
  * Runs `work --once` like cron (steps end at once: SLEEP_MS 0) until the job
- * has a result; what the last run printed. Between runs it waits a little: a
- * stale lock is taken over only once its lease has run out on the runner's
- * own clock (docs/protocol.md, section 5).
+ * has a result; what the last run printed. Between runs it waits `pauseMs`:
+ * a stale lock is taken over only once its lease has run out on the runner's
+ * own clock (docs/protocol.md, section 5); over ssh and HTTP each run costs
+ * more, so those tests look less often.
  */
-export async function cronUntilResult(s: Scenario, id: string, workerId: string): Promise<string> {
+export async function cronUntilResult(s: Scenario, id: string, workerId: string, pauseMs = 300): Promise<string> {
   for (let run = 0; run < 30; run++) {
     const out = await refci(['work', '--coord', s.coord, '--once', '--worker-id', workerId, '--config', s.configFile], {
       env: { ...s.env, SLEEP_MS: '0' },
@@ -87,7 +88,7 @@ export async function cronUntilResult(s: Scenario, id: string, workerId: string)
     if (out.exitCode !== 0) throw new Error(out.stderr);
     const result = await git(['rev-parse', '--verify', '--quiet', `refs/ci/results/${id}`], { cwd: s.coordPath, allowFailure: true });
     if (result.exitCode === 0) return out.stdout;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   throw new Error('no result after 30 cron runs');
 }
