@@ -53,9 +53,13 @@ export interface ChaosFigures {
   /** Kills of a worker that held a lock at that moment (its lease must then expire and be taken over). */
   holderKills: number;
   pauses: number;
+  /** Pauses of a worker right after it claimed a job. */
+  holderPauses: number;
   cuts: number;
   /** Claims that lost a compare-and-swap to another worker (the workers' --verbose lines). */
   contestedClaims: number;
+  /** Results a worker threw away because its lease had been taken over meanwhile (its log says so). */
+  discardedResults: number;
   /** Daemons that exited without being killed or stopped. */
   crashes: UnexpectedExit[];
   drained: boolean;
@@ -124,8 +128,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     kills: 0,
     holderKills: 0,
     pauses: 0,
+    holderPauses: 0,
     cuts: 0,
     contestedClaims: 0,
+    discardedResults: 0,
     crashes: [],
     drained: false,
     slowStops: [],
@@ -171,10 +177,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       workerCoord = (n) => (n % 2 === 1 ? `git://127.0.0.1:${proxies[(n - 1) / 2]!.port}/coord.git` : coord);
     }
     const env = { ...process.env, TMPDIR: path.join(dir, 'tmp'), REFCI_ALLOW_LOCAL_REPOS: '1' };
-    let killHolder = false;
+    let holderFault: 'kill' | 'pause' | undefined;
     let onClaim: (daemon: Daemon, job: string) => void = () => undefined;
     const onLine = (daemon: Daemon, line: string) => {
       if (line.includes(': claim lost, another worker was first')) figures.contestedClaims += 1;
+      if (/: lease lost to another worker; result discarded|: result rejected: the lease was taken over/.test(line)) figures.discardedResults += 1;
       const claimed = / (\S+): claimed by \S+, attempt \d+/.exec(line);
       if (claimed) onClaim(daemon, claimed[1]!);
     };
@@ -257,16 +264,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       }
       log(`kill: ${target.name}${holding}, restart in ${(down / 1000).toFixed(1)}s`);
     };
+    const pause = (target: Daemon, claimed?: string) => {
+      target.pause();
+      figures.pauses += 1;
+      if (claimed) figures.holderPauses += 1;
+      affected.add(target);
+      const ms = between(1.5, 4) * options.leaseSec * 1000;
+      log(`pause: ${target.name}${claimed ? ` (holding ${claimed})` : ''} for ${(ms / 1000).toFixed(1)}s`);
+      later(ms, () => {
+        affected.delete(target);
+        target.resume();
+      });
+    };
     onClaim = (daemon, job) => {
-      // A kill waiting for a holder: the worker that just claimed, before its step ends.
-      if (!killHolder || affected.has(daemon) || Date.now() >= faultEnd || !workers.includes(daemon)) return;
-      killHolder = false;
-      void kill(daemon, job);
+      // A kill or pause waiting for a holder: the worker that just claimed, before its step ends.
+      if (!holderFault || affected.has(daemon) || Date.now() >= faultEnd || !workers.includes(daemon)) return;
+      const fault = holderFault;
+      holderFault = undefined;
+      if (fault === 'kill') void kill(daemon, job);
+      else pause(daemon, job);
     };
     while (Date.now() < faultEnd && !options.stop?.aborted) {
       await sleep(between(0.5, 1.5) * options.faultEveryMs);
       if (Date.now() >= faultEnd || options.stop?.aborted) break;
-      // The first fault, and one kill in two after, kills a worker right after it claims: its lease must expire and be taken over.
+      // The first fault, and one kill or pause in two after, hits a worker right after it claims: its lease
+      // must expire and be taken over, and a paused holder must publish nothing once it wakes up.
       const kind = figures.kills === 0 ? 'kill' : pick(['kill', 'kill', 'pause', 'pause', ...(proxies.length ? ['cut', 'cut'] : [])])!;
       if (affected.size >= maxAffected) continue;
       if (kind === 'cut') {
@@ -279,27 +301,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
         log(`cut: worker w${proxies.indexOf(proxy) * 2 + 1}, ${mode}, ${(ms / 1000).toFixed(1)}s`);
         continue;
       }
-      if (kind === 'kill' && (figures.holderKills === 0 || Math.random() < 0.5)) {
-        killHolder = true;
+      if (figures.holderKills === 0 || Math.random() < 0.5) {
+        holderFault = figures.holderKills === 0 ? 'kill' : (kind as 'kill' | 'pause');
         continue;
       }
       const target = pick((Math.random() < 0.1 ? collectors : workers).filter((d) => d.running && !affected.has(d)));
       if (!target) continue;
-      if (kind === 'kill') {
-        await kill(target);
-        continue;
-      }
-      target.pause();
-      figures.pauses += 1;
-      affected.add(target);
-      const ms = between(1.2, 2.5) * options.leaseSec * 1000;
-      log(`pause: ${target.name} for ${(ms / 1000).toFixed(1)}s`);
-      later(ms, () => {
-        affected.delete(target);
-        target.resume();
-      });
+      if (kind === 'kill') await kill(target);
+      else pause(target);
     }
-    killHolder = false;
+    holderFault = undefined;
     figures.faultSec = (Date.now() - faultStart) / 1000;
 
     // Drain: no more faults, every daemon up, no new jobs.
@@ -379,8 +390,8 @@ export function chaosLines(figures: ChaosFigures): string[] {
     `transport: ${figures.transport}; ${figures.workers} workers, ${figures.collectors} collectors; lease ${figures.leaseSec}s`,
     `duration: ${figures.faultSec.toFixed(0)}s of faults, drained in ${figures.drainSec.toFixed(0)}s${figures.drained ? '' : ' (NOT drained)'}, ${figures.totalSec.toFixed(0)}s in all`,
     `jobs: ${figures.enqueued} enqueued, ${audit?.archived ?? '?'} archived (${Object.entries(audit?.verdicts ?? {}).map(([v, n]) => `${n} ${v}`).join(', ')})`,
-    `faults: ${figures.kills} kills (${figures.holderKills} of a lock holder), ${figures.pauses} pauses, ${figures.cuts} network cuts`,
-    `takeovers: ${audit?.takeovers ?? '?'} (${audit?.takeoversAfterRelease ?? '?'} after a release); contested claims: ${figures.contestedClaims}; closing results of sweeps: ${audit?.closingResults ?? '?'}; leftovers cleared: ${audit?.leftovers ?? '?'}`,
+    `faults: ${figures.kills} kills (${figures.holderKills} of a lock holder), ${figures.pauses} pauses (${figures.holderPauses} of a lock holder), ${figures.cuts} network cuts`,
+    `takeovers: ${audit?.takeovers ?? '?'} (${audit?.takeoversAfterRelease ?? '?'} after a release); contested claims: ${figures.contestedClaims}; results discarded by a worker whose lease was taken over: ${figures.discardedResults}; closing results of sweeps: ${audit?.closingResults ?? '?'}; leftovers cleared: ${audit?.leftovers ?? '?'}`,
     `daemons that exited by themselves: ${figures.crashes.length}`,
     `load average: ${figures.loadAverage.start.toFixed(1)} at the start, ${figures.loadAverage.mean.toFixed(1)} mean, ${figures.loadAverage.max.toFixed(1)} max`,
     `checker: ${figures.audit.exitCode === 0 ? 'clean' : `${figures.audit.lines.length} violation(s)`}`,
