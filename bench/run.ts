@@ -11,7 +11,9 @@
  * BENCH_ONLY=jobcost only what one no-op job costs the coordination (BENCH_JOBCOST_JOBS, default 300),
  * BENCH_ONLY=drain only the drains of no-op jobs with 1, 4 and 16 workers and a collector,
  * BENCH_ONLY=sleep only 160 jobs of 2 s with 16 workers (BENCH_SLEEP_JOBS),
- * BENCH_ONLY=throughput only 300 pull requests with stand-in scans and 8 workers (BENCH_THROUGHPUT_JOBS).
+ * BENCH_ONLY=throughput only 300 pull requests with stand-in scans and 8 workers (BENCH_THROUGHPUT_JOBS),
+ * BENCH_ONLY=basecache only the base-scan cache (two PRs on one base),
+ * BENCH_ONLY=checkout only a job's export and merge at ::gentoo's size against plain git.
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -33,6 +35,8 @@ import { enqueueToArchive, type Transport } from './latency.ts';
 import { drainNoops, drainSleeps, throughput } from './drain.ts';
 import { scopeAtGentooSize } from './scope.ts';
 import { describeJobCost, describeServerCost, jobCost, serverCost } from './jobcost.ts';
+import { baseCacheSaving } from './base-cache.ts';
+import { checkoutAtGentooSize } from './checkout.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10000);
@@ -235,6 +239,31 @@ async function main() {
     await drains(say, only);
     return fs.rmSync(root, { recursive: true, force: true });
   }
+  if (!only || only === 'basecache') {
+    const f = await baseCacheSaving(root);
+    const load = os.loadavg()[0].toFixed(1);
+    say(
+      `base-scan cache, ${f.targets} targets at ${f.msPerTarget} ms each: first PR scans ${(f.first.scanMs / 1000).toFixed(2)} s (job ${(f.first.jobMs / 1000).toFixed(2)} s); ` +
+        `second PR on the same base ${(f.second.scanMs / 1000).toFixed(2)} s (job ${(f.second.jobMs / 1000).toFixed(2)} s), ` +
+        `${f.second.reusedFrom ? `base scan reused from ${f.second.reusedFrom}` : `base scan not reused${f.second.off ? `: ${f.second.off}` : ''}`}; ` +
+        `second / first: scans ${(f.second.scanMs / f.first.scanMs).toFixed(2)}x, jobs ${(f.second.jobMs / f.first.jobMs).toFixed(2)}x (load average ${load})`,
+    );
+  }
+  if (only === 'basecache') return fs.rmSync(root, { recursive: true, force: true });
+  if (!only || only === 'checkout') {
+    const f = await checkoutAtGentooSize(root, bin, { worker: process.env.BENCH_CHECKOUT_WORKER !== '0' });
+    say(
+      `checkout at ::gentoo size (${f.files} files, generated in ${(f.generateMs / 1000).toFixed(1)} s), medians: export ${(f.exportMs / 1000).toFixed(2)} s (cpu ${(f.exportCpuMs / 1000).toFixed(2)} s), ` +
+        `git worktree add ${(f.worktreeMs / 1000).toFixed(2)} s (cpu ${(f.worktreeCpuMs / 1000).toFixed(2)} s): ${(f.exportMs / f.worktreeMs).toFixed(2)}x wall, ${(f.exportCpuMs / f.worktreeCpuMs).toFixed(2)}x cpu; ` +
+        `merge of a bump ${f.merge.bumpMs.toFixed(0)} ms, git diff --name-only ${f.diff.bumpMs.toFixed(0)} ms (${(f.merge.bumpMs / f.diff.bumpMs).toFixed(2)}x); ` +
+        `merge of an eclass change ${f.merge.eclassMs.toFixed(0)} ms, diff ${f.diff.eclassMs.toFixed(0)} ms (${(f.merge.eclassMs / f.diff.eclassMs).toFixed(2)}x); ` +
+        `cpu per merge ${f.merge.cpuMs.toFixed(0)} ms, per diff ${f.diff.cpuMs.toFixed(0)} ms; ` +
+        `in the worker's thread: md5-cache copied into a tree ${(f.seedCacheMs / 1000).toFixed(1)} s, a tree removed ${(f.removeTreeMs / 1000).toFixed(1)} s; ` +
+        `load average ${f.loadBefore.toFixed(1)} before, ${f.loadAfter.toFixed(1)} after`,
+    );
+    if (f.worker) say(`worker at ::gentoo size, version bump and eclass change with the stand-ins: peak resident memory ${f.worker.peakMB.toFixed(0)} MB, ${(f.worker.wallMs / 1000).toFixed(0)} s; ${f.worker.jobs.join('; ')}`);
+  }
+  if (only === 'checkout') return fs.rmSync(root, { recursive: true, force: true });
 
   const writes = await recordWrites();
   say(`record commit written in process (isomorphic-git) ${writes.inProcess.toFixed(1)} ms, with three git processes ${writes.cli.toFixed(1)} ms (${(writes.cli / writes.inProcess).toFixed(1)}x)`);

@@ -25,7 +25,11 @@ export interface ScopeFigures {
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
-function generate(root: string, categories: number, packages: number, ebuilds: number, eclasses: number): void {
+/** ::gentoo's size, as bench/checkout.ts uses it too. */
+export const GENTOO_SIZE = { categories: 170, packages: 19_000, ebuilds: 31_000, eclasses: 200 };
+
+/** Writes a tree of that size: eclasses, categories, packages with their ebuilds, each with a current md5-cache entry. */
+export function generate(root: string, categories: number, packages: number, ebuilds: number, eclasses: number): void {
   const write = (file: string, text: string) => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);
@@ -51,7 +55,7 @@ function generate(root: string, categories: number, packages: number, ebuilds: n
 
 export async function scopeAtGentooSize(root: string): Promise<ScopeFigures> {
   const tree = path.join(root, 'gentoo-size');
-  const sizes = { categories: 170, packages: 19_000, ebuilds: 31_000, eclasses: 200 };
+  const sizes = GENTOO_SIZE;
   const generated = process.hrtime.bigint();
   generate(tree, sizes.categories, sizes.packages, sizes.ebuilds, sizes.eclasses);
   const generateMs = since(generated);

@@ -73,12 +73,21 @@ export class Lease {
    * Tries to take the job: create-only for a free job, a swap for a stale
    * lock. Undefined when it did not win; a push that failed without losing
    * the race (the repository refused it, or could not be reached) is also
-   * passed to `failed` with git's cause, so it is never taken for a lost race.
+   * passed to `failed` with git's cause, so it is never taken for a lost race;
+   * a lost race is passed to `lost`.
    */
-  static async acquire(clone: CoordClone, worker: WorkerIdentity, claim: Claimable, clock: Clock, failed?: (cause: string) => void): Promise<Lease | undefined> {
+  static async acquire(
+    clone: CoordClone,
+    worker: WorkerIdentity,
+    claim: Claimable,
+    clock: Clock,
+    failed?: (cause: string) => void,
+    lost?: (cause: string) => void,
+  ): Promise<Lease | undefined> {
     const prepared = await Lease.prepare(clone, worker, claim, clock);
     const pushed = await clone.push(prepared.updates, { mirror: false });
     if (pushed.outcome === 'failed') failed?.(pushed.cause);
+    if (pushed.outcome === 'refused') lost?.(pushed.cause);
     return pushed.won ? prepared.lease : undefined;
   }
 

@@ -27,6 +27,7 @@ import { Lease, type PreparedClaim, type WorkerIdentity } from './lease.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
 import { inPhase } from '../git/observe.ts';
+import { unreachableRound } from '../coord/round-failure.ts';
 
 export interface WorkerOptions {
   coord: string;
@@ -42,13 +43,14 @@ export interface WorkerOptions {
   /** Take what is free, then return (cron); otherwise poll until `stop` fires. */
   once: boolean;
   log: (line: string) => void;
+  /** Also log each claim another worker won first (contention; quiet by default). */
+  verbose?: boolean;
   stop?: AbortSignal;
   /** Narrows the pipelines the configuration lets this worker run. */
   pipelines?: string[];
   /** Host kind (picks the tools' update commands); the configuration's `workers` rule, else `default`. */
   hostKind?: string;
   pollMs?: { min: number; max: number };
-  random?: () => number;
   /** Runs a claimed job (the run stage's pipeline runner in production). */
   runJob: JobRunner;
   /** The environment tool version and update commands run with; process.env by default. */
@@ -182,27 +184,38 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
         work?.arm();
         lastLookMs = options.clock.now();
-        let claimed = await inPhase('claim', () => claimNext(run), (lease) => (lease ? 1 : 0));
-        if (claimed) {
-          idleMs = poll.min;
-          // A job whose claim went out with the previous result runs at once.
-          while (claimed) {
-            summary.ran += 1;
-            const { ended, next } = await runClaimed(claimed, run);
-            if (ended === 'published') summary.published += 1;
-            else if (ended === 'handed-back') summary.handedBack += 1;
-            else summary.lost += 1;
-            claimed = next;
+        try {
+          let claimed = await inPhase('claim', () => claimNext(run), (lease) => (lease ? 1 : 0));
+          if (claimed) {
+            idleMs = poll.min;
+            // A job whose claim went out with the previous result runs at once.
+            while (claimed) {
+              summary.ran += 1;
+              const { ended, next } = await runClaimed(claimed, run);
+              if (ended === 'published') summary.published += 1;
+              else if (ended === 'handed-back') summary.handedBack += 1;
+              else summary.lost += 1;
+              claimed = next;
+            }
+            // Nothing left in a recent view: the wait returns at once if anything came meanwhile (the watcher saw it).
+            changed = !viewExhausted(run);
+            continue;
           }
-          // Nothing left in a recent view: the wait returns at once if anything came meanwhile (the watcher saw it).
-          changed = !viewExhausted(run);
-          continue;
+        } catch (error) {
+          // A job whose result could not be pushed is left to its lease: another worker takes it over.
+          const why = work ? unreachableRound(error) : undefined;
+          if (!why) throw error;
+          options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(idleMs / 1000)}s: ${why}`);
+          // The next round fetches and looks again after the wait, news or not.
+          run.view = undefined;
+          lastLookMs = -Infinity;
         }
-        if (!work) break;
       }
+      // Run once (cron): the queue was looked at and nothing more is claimable now.
+      if (!work) break;
       // While jobs are queued or running the queue moves: a remote repository is polled more often (a local one is watched).
       const cap = run.view?.inFlight ? Math.min(IN_FLIGHT_POLL_MS, poll.max) : poll.max;
-      changed = await work!.wait(Math.min(idleMs, cap), options.stop);
+      changed = await work.wait(Math.min(idleMs, cap), options.stop);
       idleMs = changed ? poll.min : Math.min(cap, idleMs * 2);
     }
   } finally {
@@ -302,10 +315,17 @@ async function claimNext(run: WorkerRun): Promise<Lease | undefined> {
       current.tried.add(claim.id);
       let failed = false;
       run.signal?.ignore(ownRefs(claim.id));
-      const lease = await Lease.acquire(clone, worker, claim, options.clock, (cause) => {
-        failed = true;
-        options.log(`${claim.id}: claim not pushed: ${cause}`);
-      });
+      const lease = await Lease.acquire(
+        clone,
+        worker,
+        claim,
+        options.clock,
+        (cause) => {
+          failed = true;
+          options.log(`${claim.id}: claim not pushed: ${cause}`);
+        },
+        options.verbose ? (cause) => options.log(`${claim.id}: claim lost, another worker was first (${cause})`) : undefined,
+      );
       if (lease) return lease;
       run.signal?.unignore(ownRefs(claim.id));
       // A push that failed (unreachable, refused by a hook) is no lost race: the next job may still be taken.
@@ -513,6 +533,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
     const outcome = await options.runJob({
       job,
       config,
+      ...(commit ? { configCommit: commit } : {}),
       worker: lease.worker.id,
       attempt,
       tools: lease.worker.tools,
@@ -592,7 +613,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
       pushed.won
         ? `${job.id}: ${result.status}: ${result.reason}`
         : pushed.outcome === 'refused'
-          ? `${job.id}: result rejected: the lease was taken over; result discarded`
+          ? `${job.id}: result rejected: the lease was taken over (${pushed.cause}); result discarded`
           : `${job.id}: result not pushed: ${pushed.cause}`,
     );
     return { ended: pushed.won ? 'published' : 'lost', next: claimedNext };

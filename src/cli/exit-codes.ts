@@ -1,11 +1,13 @@
 import type { ErrorCode } from '../errors.ts';
 
 /** The one map from error codes to exit codes; the README lists the same table. */
-export const EXIT_CODES: Record<ErrorCode | 'ok' | 'verdict-failure' | 'refused' | 'not-ready' | 'internal', number> = {
+export const EXIT_CODES: Record<ErrorCode | 'ok' | 'verdict-failure' | 'refused' | 'violations' | 'not-ready' | 'internal', number> = {
   ok: 0,
   'verdict-failure': 1,
   /** `refci hook pre-receive`: a ref of the push is refused (git then refuses the whole push). */
   refused: 1,
+  /** `refci audit`: the coordination repository breaks an invariant of the queue (one line per violation). */
+  violations: 1,
   usage: 2,
   'invalid-input': 3,
   'invalid-config': 3,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
+import { unreachableRound } from '../coord/round-failure.ts';
 import { ConfigSource } from '../coord/config-source.ts';
 import { CoordClone, packCoordinationRefs } from '../coord/clone.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
@@ -105,12 +106,23 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
       if (changed || options.clock.now() - lastRoundMs >= poll.max) {
         work?.arm();
         lastRoundMs = options.clock.now();
-        const done = await inPhase('archive', () => collectOnce(clone, source, roundFor, options, said, fetched), (n) => n.archived);
+        let done: RoundOutcome = { archived: 0, inFlight };
+        let unreachable: string | undefined;
+        try {
+          done = await inPhase('archive', () => collectOnce(clone, source, roundFor, options, said, fetched), (n) => n.archived);
+        } catch (error) {
+          // Nothing is lost: what this round did not archive stays live for the next one.
+          unreachable = work ? unreachableRound(error) : undefined;
+          if (!unreachable) throw error;
+          // The next round fetches and comes after the wait, news or not.
+          lastRoundMs = -Infinity;
+        }
         fetched = false;
         archived += done.archived;
-        await inPhase('site', async () => options.afterRound?.(clone), () => 0).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
+        if (!unreachable) await inPhase('site', async () => options.afterRound?.(clone), () => 0).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
         if (!work) break;
         inFlight = done.inFlight;
+        if (unreachable) options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(Math.min(idleMs * 2, poll.max) / 1000)}s: ${unreachable}`);
         if (done.archived > 0) {
           idleMs = poll.min;
           // While results keep coming, one round a second takes them all in one push: the first after a quiet spell goes at once.
@@ -191,6 +203,9 @@ async function collectOnce(
     batch = [];
     const outcome = await archiveBatch(clone, entries.map((e) => e.entry), options.collectorId, options.clock);
     const won = new Set(outcome.archived);
+    // A push whose answer never came may have landed: the jobs the history holds now are archived (the push was atomic).
+    const tried = entries.filter(({ entry }) => !outcome.changed.includes(entry.live.id) && !entry.message.startsWith('leftovers ')).map(({ entry }) => entry.live.id);
+    const landed = outcome.last.outcome === 'failed' ? await historyHolds(clone, tried) : new Set<string>();
     for (const { entry, said: line } of entries) {
       const { id } = entry.live;
       if (won.has(id)) {
@@ -199,6 +214,9 @@ async function collectOnce(
           archived += 1;
           options.log(line);
         }
+      } else if (landed.has(id)) {
+        archived += 1;
+        options.log(`${line} (archived; the push's answer was lost: ${outcome.last.cause})`);
       } else if (outcome.changed.includes(id)) {
         options.log(`${id}: not archived, trying again next round: another host changed its refs since this round read them`);
       } else {
@@ -278,6 +296,17 @@ async function unpublishable(publishers: Publisher[], job: ReturnType<typeof des
     if (why) return why;
   }
   return undefined;
+}
+
+/** After a push whose answer never came: which of the jobs the history now holds (fetched afresh; none when that fails too). */
+async function historyHolds(clone: CoordClone, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  try {
+    await clone.fetch(liveRefspecs({ history: true }));
+    return await archivedIds(clone, ids);
+  } catch {
+    return new Set();
+  }
 }
 
 /** Why an archive push did not win: another writer moved the job's refs, or git's own cause. */

@@ -47,6 +47,7 @@ export function plainHtmlReport(result: Pick<ResultRecord, 'status' | 'reason'> 
   const tools = Object.entries(facts.tools ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   if (tools.length) factLines.push(`with ${tools.map(([name, version]) => `${h(name)} ${h(version)}`).join(', ')}`);
   if (facts.scope) factLines.push(`· scanned ${h(facts.scope)}`);
+  if (facts.baseScan) factLines.push(`· base scan: ${h(facts.baseScan)}`);
   const prLink = facts.prUrl && /^https?:\/\//.test(facts.prUrl) ? `<p class="meta"><a href="${h(facts.prUrl)}">pull request${facts.pr !== undefined ? ` #${facts.pr}` : ''}</a></p>` : '';
   const shown = excerpt && (excerpt.lines.length < excerpt.total ? `last ${excerpt.lines.length} of ${excerpt.total} lines` : `${excerpt.total} line${excerpt.total === 1 ? '' : 's'}`);
   const parts = [

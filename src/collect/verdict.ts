@@ -4,6 +4,7 @@ import type { Verdict } from '../protocol/verdict.ts';
 import { clip, escapeMarkdown } from '../qa/escape.ts';
 import { factsBlock, headingLine, type CheckFacts, type CheckStatus } from '../qa/report-facts.ts';
 import { plainHtmlReport } from './plain-html.ts';
+import { baseScanLine } from './base-scan-line.ts';
 import { scopeLine } from './scope-line.ts';
 import { excerptMarkdown, failedStepExcerpt, stepOutcomeText, type LogExcerpt } from './step-logs.ts';
 
@@ -54,6 +55,8 @@ export function checkFacts(job: JobDescriptor | undefined, result: ResultRecord 
   if (result) {
     const scope = scopeLine(result.details);
     if (scope) facts.scope = scope;
+    const baseScan = baseScanLine(result.details);
+    if (baseScan) facts.baseScan = baseScan;
     facts.checkedAt = result.finishedAt;
     if (Object.keys(result.tools).length > 0) facts.tools = result.tools;
   }

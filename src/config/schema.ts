@@ -91,6 +91,14 @@ export const workerRuleSchema = z.strictObject({
 });
 
 
+export const BASE_SCAN_CACHE_DEFAULTS = { enabled: true, maxEntries: 200, maxMB: 256 };
+
+export const baseScanCacheSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxEntries: z.number().int().min(1).max(100_000).default(BASE_SCAN_CACHE_DEFAULTS.maxEntries),
+  maxMB: z.number().int().min(1).max(1024 * 1024).default(BASE_SCAN_CACHE_DEFAULTS.maxMB),
+});
+
 export const gentooSchema = z.strictObject({
   /** Above this many scan targets, scan the whole tree. */
   maxTargets: z.number().int().min(1).max(100_000).default(200),
@@ -106,6 +114,14 @@ export const gentooSchema = z.strictObject({
   classes: z.union([relativePath, z.record(z.string(), z.string())]).optional(),
   /** Excludes (Gentoo CI excludes.json shape). */
   excludes: z.union([relativePath, z.record(z.string(), z.unknown())]).optional(),
+  /**
+   * Each worker keeps the base tree's scan results in its state folder and
+   * reuses them for a later job with the same base commit, targets, tool
+   * versions, step and configuration instead of scanning the base again
+   * (run/base-scan-cache.ts). The least recently used entries go first once
+   * either bound is passed.
+   */
+  baseScanCache: baseScanCacheSchema.default(() => ({ ...BASE_SCAN_CACHE_DEFAULTS })),
 });
 
 const httpUrl = z.string().max(2048).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
@@ -198,7 +214,7 @@ export const fleetConfigSchema = z
     tools: z.record(name, toolSchema).default(DEFAULT_TOOLS),
     /** Worker id (or pattern with `*`) to rule; an exact id wins over patterns, patterns match in order. */
     workers: z.record(workerPattern, workerRuleSchema).default({}),
-    gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false, countCarriedOver: false }),
+    gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false, countCarriedOver: false, baseScanCache: { ...BASE_SCAN_CACHE_DEFAULTS } }),
     /**
      * Judged results (success, failure) must be signed by the worker that
      * holds the job's lock, with a key listed in allowed_signers; the

@@ -4,6 +4,7 @@ import { forEachRef } from '../git/refs.ts';
 import { defaultConfig } from '../config/defaults.ts';
 import { checkConfigText, CONFIG_FILE, describeProblems, referencedFiles } from '../config/schema.ts';
 import type { FleetConfig } from '../config/types.ts';
+import { allowedPipelines } from '../fleet/rules.ts';
 import { authorise, type AuthPolicy, type AuthReader, type ExtraRule, type FileRead, type RefDecision, type RefUpdateLine } from '../protocol/authorisation.ts';
 import { ALLOWED_SIGNERS_FILE } from '../protocol/allowed-signers.ts';
 import { JOB } from '../protocol/job.ts';
@@ -14,6 +15,7 @@ import { MAX_CONFIG_FILE_BYTES, type TreeFile } from '../protocol/record-limits.
 import { CONFIG_REF, jobRef, parseLiveRef } from '../protocol/refs.ts';
 import { RESULT } from '../protocol/result.ts';
 import { readConfigCommit } from './config-branch.ts';
+import { workerSignatureRule } from './hook-signatures.ts';
 
 /** The variables git gives a pre-receive hook to reach the pushed objects, which wait in a quarantine folder until the hook accepts them. */
 export const QUARANTINE_VARIABLES = ['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_QUARANTINE_PATH'] as const;
@@ -72,6 +74,12 @@ export class HookReader implements AuthReader {
     return this.objects.get(spec) ?? { type: 'missing' };
   }
 
+  /** The commit object as git stores it, signature header included; empty when it is not a commit. */
+  async commitText(oid: string): Promise<string> {
+    const read = await this.object(oid);
+    return read.type === 'commit' && 'content' in read && read.content ? read.content.toString('utf8') : '';
+  }
+
   async type(oid: string): Promise<string> {
     return (await this.object(oid)).type;
   }
@@ -111,7 +119,7 @@ export class HookReader implements AuthReader {
    * The rules' inputs from the configuration the repository holds before the
    * push; the built-in defaults when it has none or a refused one.
    */
-  async policy(): Promise<{ policy: AuthPolicy; note?: string }> {
+  async policy(): Promise<{ policy: AuthPolicy; config: FleetConfig; note?: string }> {
     const tip = this.tips.get(CONFIG_REF);
     let config: FleetConfig = defaultConfig();
     let note: string | undefined;
@@ -127,7 +135,8 @@ export class HookReader implements AuthReader {
       else note = `${CONFIG_REF} at ${tip.slice(0, 12)} is refused (${describeProblems(checked.problems)}): the built-in defaults apply`;
     }
     const { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes } = config;
-    return { policy: { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes }, ...(note ? { note } : {}) };
+    const mayRun = (worker: string, pipeline: string) => allowedPipelines(config, worker).includes(pipeline);
+    return { policy: { admins, leaseSec, queueTimeoutSec, logCapBytes, artifactCapBytes, liveLogBytes, mayRun }, config, ...(note ? { note } : {}) };
   }
 }
 
@@ -153,7 +162,9 @@ export interface PushCheck {
 export async function checkPush(check: PushCheck): Promise<{ decisions: RefDecision[]; note?: string }> {
   if (check.updates.length === 0) return { decisions: [] };
   const reader = await HookReader.open(check.gitdir, quarantineAccess(check.env), check.updates);
-  const { policy, note } = await reader.policy();
-  const decisions = await authorise({ pusher: check.pusher, updates: check.updates, policy, nowMs: check.nowMs }, reader, check.extraRules);
+  const { policy, config, note } = await reader.policy();
+  const signatures = workerSignatureRule(config, reader, check.env);
+  const rules = [...(check.extraRules ?? []), ...(signatures ? [signatures] : [])];
+  const decisions = await authorise({ pusher: check.pusher, updates: check.updates, policy, nowMs: check.nowMs }, reader, rules);
   return { decisions, ...(note ? { note } : {}) };
 }

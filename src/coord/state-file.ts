@@ -24,11 +24,17 @@ export function uniqueTempName(file: string): string {
 }
 
 /** Written to a temporary file beside it and renamed, so a crash or a reader never sees half a file. */
-export function writeFileAtomically(file: string, content: string, mode = 0o644): void {
+export function writeFileAtomically(file: string, content: string | Uint8Array, mode = 0o644): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temp = uniqueTempName(file);
-  fs.writeFileSync(temp, content, { mode });
-  fs.renameSync(temp, file);
+  try {
+    fs.writeFileSync(temp, content, { mode });
+    fs.renameSync(temp, file);
+  } catch (error) {
+    // A full disk must not leave half-written temporary files behind.
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 /** A state file: JSON, readable by this user only. */

@@ -1,5 +1,6 @@
 import { CoordClone } from '../coord/clone.ts';
 import { pushFailure } from '../coord/push-failure.ts';
+import { pushLanded } from '../coord/push-landed.ts';
 import { archivedIds } from '../coord/history.ts';
 import { readSnapshot } from '../coord/snapshot.ts';
 import { writeRecord } from '../coord/records.ts';
@@ -52,7 +53,12 @@ async function enqueueOnce(context: EnqueueContext, wanted: JobDescriptor[], opt
     }
     const pushed = await clone.push(updates);
     if (pushed.won) return plan;
-    if (pushed.outcome === 'failed') throw pushFailure('the enqueue', pushed);
+    if (pushed.outcome === 'failed') {
+      // A connection that broke after the repository took the push: the jobs are queued, whole (one atomic push).
+      const landed = await pushLanded(clone, updates, pushed);
+      if (landed === 'all') return plan;
+      throw pushFailure('the enqueue', pushed, landed);
+    }
   }
   throw new RefciError('conflict', `enqueue lost ${MAX_ROUNDS} races in a row against other writers`, 'run the command again');
 }
@@ -73,7 +79,11 @@ export async function cancelJobs(context: EnqueueContext, ids: string[], reason:
   }
   if (updates.length === 0) return [];
   const pushed = await clone.push(updates);
-  if (pushed.outcome === 'failed') throw pushFailure('the cancel', pushed);
+  if (pushed.outcome === 'failed') {
+    const landed = await pushLanded(clone, updates, pushed);
+    if (landed === 'all') return updates.map((u) => u.ref.split('/').pop()!);
+    throw pushFailure('the cancel', pushed, landed);
+  }
   if (!pushed.won) throw new RefciError('conflict', 'another host changed these jobs while cancelling', 'run the command again');
   return updates.map((u) => u.ref.split('/').pop()!);
 }

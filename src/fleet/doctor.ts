@@ -17,12 +17,13 @@ import { encodeRecord } from '../protocol/codec.ts';
 import type { PushResult } from '../git/push.ts';
 import { CONFIG_REF, DOCTOR_PREFIX, drainRef, liveRefspecs } from '../protocol/refs.ts';
 import { detectSandbox } from '../host/sandbox.ts';
-import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
+import { masterPaths, sandboxReadable, type SandboxMount } from '../host/sandbox-view.ts';
 import { mastersProblems } from './masters-gate.ts';
 import { checkCollectorSigning, checkWorkerSigning } from './doctor-signing.ts';
 import { toolVersions } from './tool-versions.ts';
 import { allowedPipelines, hostKindOf } from './rules.ts';
 import { readinessProblem, toolsOf, toolsOfAll, updateCommand, versionProblem } from './versions.ts';
+import { scrubSecrets } from '../protocol/scrub.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -167,13 +168,15 @@ function checkStateDir(options: DoctorOptions): DoctorCheck[] {
 /** Fetch, test push, configuration branch and drain flag; returns the branch's configuration when it is valid. */
 async function checkCoord(options: DoctorOptions, checks: DoctorCheck[]): Promise<FleetConfig | undefined> {
   const coord = options.coord!;
-  const accessFix = 'check the URL; over ssh, that `ssh -o BatchMode=yes <host>` gets in with this user\'s key (docs/deploy.md); for a path, that refci init made it';
+  // What the report shows: a password in the URL stays out of it.
+  const shown = scrubSecrets(coord);
+  const accessFix = 'check the URL; over ssh, that `ssh -o BatchMode=yes <host>` gets in with this user\'s key; over HTTPS, that ~/.netrc holds this host\'s user and password (docs/deploy.md); for a path, that refci init made it';
   let clone: CoordClone;
   try {
     // A clone of its own: a worker using the same state folder may be fetching into coord.git right now.
     clone = await CoordClone.open(path.join(options.stateDir, 'doctor.git'), coord);
     await clone.fetch(liveRefspecs({ config: true, drain: true }));
-    checks.push({ name: 'fetch', status: 'ok', detail: `fetched the live refs and the configuration from ${coord}` });
+    checks.push({ name: 'fetch', status: 'ok', detail: `fetched the live refs and the configuration from ${shown}` });
   } catch (error) {
     checks.push({ name: 'fetch', status: 'fail', detail: (error as Error).message, fix: accessFix });
     return undefined;
@@ -182,7 +185,7 @@ async function checkCoord(options: DoctorOptions, checks: DoctorCheck[]): Promis
   const tip = await clone.ref(CONFIG_REF);
   let config: FleetConfig | undefined;
   if (!tip) {
-    checks.push({ name: 'configuration', status: 'warn', detail: `no ${CONFIG_REF}: hosts run on the built-in defaults`, fix: `refci config init --coord ${coord}` });
+    checks.push({ name: 'configuration', status: 'warn', detail: `no ${CONFIG_REF}: hosts run on the built-in defaults`, fix: `refci config init --coord ${shown}` });
   } else {
     const checked = await readConfigCommit(clone.gitdir, tip);
     if (checked.ok) {
@@ -198,7 +201,7 @@ async function checkCoord(options: DoctorOptions, checks: DoctorCheck[]): Promis
     }
   }
   if (!options.main && (await clone.ref(drainRef(options.workerId)))) {
-    checks.push({ name: 'drain', status: 'warn', detail: `worker ${options.workerId} is drained: it claims nothing`, fix: `refci worker undrain ${options.workerId} --coord ${coord}` });
+    checks.push({ name: 'drain', status: 'warn', detail: `worker ${options.workerId} is drained: it claims nothing`, fix: `refci worker undrain ${options.workerId} --coord ${shown}` });
   }
   return config;
 }
@@ -292,7 +295,8 @@ async function checkSandbox(config: FleetConfig, pipelines: string[], env: NodeJ
     const detail = [
       `${probe.version ?? 'bwrap'} works; user namespaces ${probe.userns ? 'allowed' : 'not allowed'}`,
       `steps see no network, no host processes or sockets, no home folder, no worker state (beyond the tool folders below), and write only their own tree and cache`,
-      `system folders read-only: ${(probe.system ?? []).map((mount) => mount.path).join(' ')}`,
+      `system folders read-only: ${(probe.system ?? []).filter((mount) => mount.kind !== 'mask').map((mount) => mount.path).join(' ')}`,
+      ...maskedLine(probe.system ?? []),
       `tool and master folders read-only: ${readable.join(' ') || 'none'}`,
       limits,
     ].join('; ');
@@ -302,4 +306,10 @@ async function checkSandbox(config: FleetConfig, pipelines: string[], env: NodeJ
   return config.sandbox === 'required'
     ? { name: 'sandbox', status: 'fail', detail: `${probe.reason}; sandbox is required, so pipelines ${wanted.join(', ')} fail`, fix }
     : { name: 'sandbox', status: 'warn', detail: `${probe.reason}; steps of ${wanted.join(', ')} run without it`, fix };
+}
+
+/** Host files a step would see through a bound folder but gets empty, named so an admin knows they are safe. */
+function maskedLine(mounts: SandboxMount[]): string[] {
+  const masked = mounts.filter((mount) => mount.kind === 'mask').map((mount) => mount.path);
+  return masked.length > 0 ? [`hidden (empty inside): ${masked.join(' ')}`] : [];
 }

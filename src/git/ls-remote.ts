@@ -1,5 +1,6 @@
 import { RefciError } from '../errors.ts';
-import { git } from './runner.ts';
+import { scrubSecrets } from '../protocol/scrub.ts';
+import { failureDetail, git } from './runner.ts';
 
 export interface RemoteRefs {
   /** Tips by ref name; an annotated tag's peeled commit is under `<ref>^{}`. */
@@ -19,8 +20,9 @@ export async function lsRemote(remote: string, patterns: string[], options: { cw
   args.push('--', remote, ...patterns);
   const out = await git(args, { cwd: options.cwd, allowFailure: true, signal: options.signal });
   if (out.exitCode !== 0) {
-    const why = out.stderr.trim().split('\n').pop() || `exit code ${out.exitCode}`;
-    throw new RefciError('git', `cannot list refs of ${remote}: ${why}`, 'check the URL and that this host can read it (refci doctor checks it)');
+    const why = failureDetail(out.stderr) || `exit code ${out.exitCode}`;
+    // A password in the URL stays out of the line (logs, cron mail).
+    throw new RefciError('git', `cannot list refs of ${scrubSecrets(remote)}: ${why}`, 'check the URL and that this host can read it (refci doctor checks it)');
   }
   return parseLsRemote(out.stdout);
 }

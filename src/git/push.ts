@@ -72,9 +72,34 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
   const mine = updates.map((update) => ({ ref: update.ref, check: checksOnly(update), ...refs.get(update.ref) }));
   const refusal = mine.find((ref) => (ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary ?? '')) || (ref.outcome === 'up-to-date' && !ref.check));
   if (refusal) return { won, outcome: 'refused', cause: `${refusal.ref} ${refusal.summary}`, refs, stderr: output.stderr };
+  const lostOnServer = serverSideLoss(output.stderr, updates);
+  if (lostOnServer) return { won, outcome: 'refused', cause: `${lostOnServer.ref} ${refs.get(lostOnServer.ref)?.summary ?? '[remote rejected]'}: ${lostOnServer.said}`, refs, stderr: output.stderr };
   const rejected = mine.find((ref) => ref.outcome === 'rejected' && !/atomic push failed/.test(ref.summary ?? ''));
   const cause = rejected ? `${rejected.ref} ${rejected.summary}${remoteReason(output.stderr, rejected.ref)}` : gitFailure(args, output).message;
   return { won, outcome: 'failed', cause, refs, stderr: output.stderr };
+}
+
+/**
+ * A lease that held when the remote advertised its refs but not when it
+ * updated them: another writer's push landed in between, and receive-pack
+ * failed the update (porcelain `[remote rejected] (failed to update ref)`, or
+ * `(atomic transaction failed)`). Its own words name the ref: `cannot lock
+ * ref '<ref>': reference already exists` (a create-only ref), or `is at <oid>
+ * but expected <oid>` (a swap). That is a lost race like a client-side `stale
+ * info`, not a failure.
+ */
+function serverSideLoss(stderr: string, updates: RefUpdate[]): { ref: string; said: string } | undefined {
+  return serverSideLosses(stderr).find((loss) => updates.some((update) => update.ref === loss.ref && update.expect !== undefined));
+}
+
+/** Every ref whose update receive-pack failed because another push moved it first (see serverSideLoss). */
+function serverSideLosses(stderr: string): { ref: string; said: string }[] {
+  const losses: { ref: string; said: string }[] = [];
+  for (const line of stderr.split('\n')) {
+    const match = /^remote: error: cannot lock ref '([^']+)': (reference already exists|is at [0-9a-f]+ but expected [0-9a-f]+)/.exec(line.trim());
+    if (match) losses.push({ ref: match[1]!, said: `cannot lock ref: ${match[2]}` });
+  }
+  return losses;
 }
 
 /**
@@ -115,12 +140,16 @@ export function parsePorcelain(stdout: string): Map<string, { outcome: RefOutcom
  * failed elsewhere: a batch learns from them which of its parts moved.
  */
 export function refusedRefs(result: PushResult): string[] {
-  return [...result.refs].filter(([, ref]) => ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary)).map(([name]) => name);
+  const porcelain = [...result.refs].filter(([, ref]) => ref.outcome === 'rejected' && LEASE_REFUSAL.test(ref.summary)).map(([name]) => name);
+  // A race lost on the server side shows in porcelain only as "(atomic transaction failed)"; receive-pack's own line names the ref.
+  const onServer = serverSideLosses(result.stderr).map((loss) => loss.ref);
+  return [...new Set([...porcelain, ...onServer])];
 }
 
 /** The refs the remote itself declined (a hook, a permission), other than the echo of a failed atomic push. */
 export function declinedRefs(result: PushResult): string[] {
+  const lostOnServer = new Set(serverSideLosses(result.stderr).map((loss) => loss.ref));
   return [...result.refs]
-    .filter(([, ref]) => ref.outcome === 'rejected' && !LEASE_REFUSAL.test(ref.summary) && !/atomic push failed/.test(ref.summary))
+    .filter(([name, ref]) => ref.outcome === 'rejected' && !LEASE_REFUSAL.test(ref.summary) && !/atomic (push|transaction) failed/.test(ref.summary) && !lostOnServer.has(name))
     .map(([name]) => name);
 }

@@ -1,6 +1,7 @@
 import { simpleGit } from 'simple-git';
 import { RefciError } from '../errors.ts';
 import { processEnd, processStart } from './observe.ts';
+import { scrubSecrets } from '../protocol/scrub.ts';
 
 export interface GitOutput {
   stdout: string;
@@ -129,7 +130,7 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
 }
 
 export function gitFailure(args: string[], output: Pick<GitOutput, 'stderr' | 'exitCode'>): RefciError {
-  const detail = firstMeaningfulLine(output.stderr) || `exit code ${output.exitCode}`;
+  const detail = failureDetail(output.stderr) || `exit code ${output.exitCode}`;
   return new RefciError(
     'git',
     `git ${commandWords(args)} failed: ${detail}`,
@@ -138,9 +139,18 @@ export function gitFailure(args: string[], output: Pick<GitOutput, 'stderr' | 'e
   );
 }
 
-function firstMeaningfulLine(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
-  return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? '';
+/**
+ * git's own error line, with the coordination repository's reason after it
+ * when its gate said one (`refci: ...`: over HTTP git shows it as `remote:`,
+ * over ssh it comes on stderr as the gate wrote it), since git's line alone
+ * ("returned error: 403", "Could not read from remote repository") does not
+ * say why.
+ */
+export function failureDetail(stderr: string): string {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+  const error = lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? '';
+  const reason = lines.map((line) => line.replace(/^remote:\s*/, '')).find((line) => line.startsWith('refci: ') && !error.includes(line));
+  return reason ? `${error} (${reason})` : error;
 }
 
 /** The subcommand alone (`push`, `cat-file`), for counting processes. */
@@ -148,12 +158,16 @@ function subcommand(args: string[]): string {
   return commandWords(args).split(' ')[0] || 'git';
 }
 
-/** The subcommand and its first argument, without `-c name=value` settings. */
+/**
+ * The subcommand and its first argument, without `-c name=value` settings.
+ * A URL's password becomes `[redacted]`: the line goes to logs and cron mail
+ * (git's own messages leave credentials out likewise).
+ */
 function commandWords(args: string[]): string {
   const words: string[] = [];
   for (let i = 0; i < args.length && words.length < 2; i++) {
     if (args[i] === '-c') i++;
     else if (!args[i].startsWith('-')) words.push(args[i]);
   }
-  return words.join(' ');
+  return scrubSecrets(words.join(' '));
 }

@@ -8,7 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type SandboxMount = { kind: 'ro-bind'; path: string } | { kind: 'symlink'; target: string; path: string };
+export type SandboxMount =
+  /** `source`: where the folder is on the host, when not at `path` (a view built from another root). */
+  | { kind: 'ro-bind'; path: string; source?: string }
+  | { kind: 'symlink'; target: string; path: string }
+  /** Hidden under an empty file (`--ro-bind /dev/null`) or an empty folder (`--tmpfs`): bound above, but not for PR code. */
+  | { kind: 'mask'; path: string; folder: boolean };
 
 /** Top-level system folders: bound read-only when folders, recreated when symlinks (a merged /usr). */
 export const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'] as const;
@@ -18,7 +23,7 @@ export const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib6
  * linker, the time zone, Debian's alternatives (symlink targets of /usr/bin
  * programs), and pkgcore's own configuration (/etc/portage: repos.conf names
  * the master repositories). Not shadow files, ssh host keys, sudoers or
- * anything else.
+ * anything else. Inside /etc/portage, PORTAGE_SECRETS are masked.
  */
 export const SYSTEM_ETC = [
   'passwd',
@@ -37,6 +42,14 @@ export const SYSTEM_ETC = [
   'python-exec',
 ] as const;
 
+/**
+ * /etc/portage entries that may hold a host's secrets and that neither
+ * `pmaint regen` nor `pkgcheck scan` reads: make.conf (binhost and mirror
+ * credentials, FEATURES), binary package signing keys. pkgcore treats a
+ * missing or empty make.conf as defaults.
+ */
+export const PORTAGE_SECRETS = ['make.conf', 'gnupg', 'gpg'] as const;
+
 /** The system part of the view on this host (I/O: lstat of each candidate). */
 export function systemMounts(root = '/'): SandboxMount[] {
   const mounts: SandboxMount[] = [];
@@ -51,9 +64,25 @@ export function systemMounts(root = '/'): SandboxMount[] {
     }
     // /etc entries are bound as they are (a symlink's target is resolved by the bind); top-level symlinks are recreated.
     if (stat.isSymbolicLink() && !candidate.startsWith('/etc/')) mounts.push({ kind: 'symlink', target: fs.readlinkSync(onHost), path: candidate });
-    else mounts.push({ kind: 'ro-bind', path: candidate });
+    else mounts.push({ kind: 'ro-bind', path: candidate, ...(onHost !== candidate ? { source: onHost } : {}) });
+    if (candidate === '/etc/portage') mounts.push(...portageMasks(onHost, candidate));
   }
   return mounts;
+}
+
+function portageMasks(onHost: string, inSandbox: string): SandboxMount[] {
+  const masks: SandboxMount[] = [];
+  for (const entry of PORTAGE_SECRETS) {
+    let stat: fs.Stats;
+    try {
+      // stat, not lstat: what a step would read is the link's target.
+      stat = fs.statSync(path.join(onHost, entry));
+    } catch {
+      continue;
+    }
+    masks.push({ kind: 'mask', path: `${inSandbox}/${entry}`, folder: stat.isDirectory() });
+  }
+  return masks;
 }
 
 /** Folders never bound as a tool folder, even when PATH names them: they hold more than tools. */

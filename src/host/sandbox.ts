@@ -10,7 +10,8 @@
  *                                            no network (abstract sockets included), no host IPC or processes
  *   --cap-drop ALL                           no capabilities, even for a worker running as root
  *   --ro-bind /usr /usr ...                  the system folders and a short list of /etc (sandbox-view.ts), read-only;
- *                                            not /, /home, /root, /run or the worker's state
+ *                                            not /, /home, /root, /run or the worker's state; /etc/portage's
+ *                                            make.conf and signing keys masked by empty ones
  *   --dev /dev --proc /proc                  fresh, for the new namespaces
  *   --tmpfs /tmp --tmpfs /var/tmp            private scratch, gone with the step
  *   --ro-bind-try TOOLS                      the tool installation (PATH folders, a venv), masters, host extras
@@ -184,7 +185,8 @@ export function sandboxArgv(argv: string[], options: SandboxOptions): SandboxedA
   ];
   for (const mount of options.probe.system ?? [{ kind: 'ro-bind', path: '/' }]) {
     if (mount.kind === 'symlink') args.push('--symlink', mount.target, mount.path);
-    else args.push('--ro-bind', mount.path, mount.path);
+    else if (mount.kind === 'mask') args.push(...(mount.folder ? ['--tmpfs', mount.path] : ['--ro-bind', '/dev/null', mount.path]));
+    else args.push('--ro-bind', mount.source ?? mount.path, mount.path);
   }
   // The private scratch goes before the binds: a tree below /tmp is then mounted inside it.
   args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/var/tmp');

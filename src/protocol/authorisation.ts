@@ -62,6 +62,11 @@ export interface AuthPolicy extends ArtifactCaps {
   leaseSec: number;
   /** A job queued this long after its `createdAt` may be closed by any worker's sweep. */
   queueTimeoutSec: number;
+  /**
+   * Whether the configuration's `workers` rules let this worker run jobs of
+   * this pipeline; absent: every worker runs every pipeline.
+   */
+  mayRun?: (worker: string, pipeline: string) => boolean;
 }
 
 export interface AuthRequest {
@@ -315,15 +320,34 @@ class Rules {
     // Archiving deletes the job ref; a claim that raced it still names the job's commit (the worker then gives it back).
     const ok = parent !== undefined && (jobTip ? parent === jobTip : await this.namesJob(parent, id));
     if (!ok) return refuse(`a claim's parent is the job commit${jobTip ? ` ${short(jobTip)}` : ''} of ${jobRef(id)}`);
+    const notAllowed = await this.pipelineProblem(lock.worker, jobTip ?? parent!);
+    if (notAllowed) return refuse(notAllowed);
     return allow(`worker ${lock.worker} claims ${id}`);
   }
 
-  private takeoverRule(lock: LockRecord, previous: LockTip, id: string): Outcome {
+  /**
+   * A worker claims or takes over only jobs of pipelines the configuration's
+   * `workers` rules give it: a key of a host trusted with one pipeline does
+   * not publish verdicts of another. A job whose record cannot be read has no
+   * pipeline to judge by; it is only ever set aside.
+   */
+  private async pipelineProblem(worker: string, jobOid: string): Promise<string | undefined> {
+    const { mayRun } = this.request.policy;
+    if (!mayRun) return undefined;
+    const job = await this.record<JobDescriptor>(jobOid, JOB);
+    if (!job.ok || mayRun(worker, job.value.pipeline)) return undefined;
+    return `the configuration's workers rules do not let worker ${worker} run pipeline ${job.value.pipeline}`;
+  }
+
+  private async takeoverRule(lock: LockRecord, previous: LockTip, id: string): Promise<Outcome> {
     if (previous.kind === 'result') return refuse(`${id} is finished: its lock is at the result commit`);
     const lease = this.leaseOf(previous);
     if (!lease.over) return refuse(`the lease of ${holderOf(previous)} on ${id} runs until ${new Date(lease.untilMs).toISOString()} (its commit time plus ${lease.leaseSec}s, less ${lease.skewMs / 1000}s of clock skew)`);
     const attempt = (previous.kind === 'lock' ? previous.record.attempt : 1) + 1;
     if (lock.attempt !== attempt) return refuse(`a takeover is attempt ${attempt}, not ${lock.attempt}`);
+    const jobTip = await this.reader.tip(jobRef(id));
+    const notAllowed = jobTip ? await this.pipelineProblem(lock.worker, jobTip) : undefined;
+    if (notAllowed) return refuse(notAllowed);
     return allow(`worker ${lock.worker} takes ${id} over from ${holderOf(previous)} (${lease.why})`);
   }
 

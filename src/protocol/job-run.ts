@@ -11,6 +11,8 @@ export interface JobRun {
   job: JobDescriptor;
   /** The configuration in force on this worker for this run. */
   config: FleetConfig;
+  /** The `refs/heads/config` commit `config` came from; absent for a local configuration file or the built-in defaults. */
+  configCommit?: string;
   worker: string;
   attempt: number;
   /** Tool versions this worker reported when it claimed. */

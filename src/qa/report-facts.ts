@@ -30,6 +30,8 @@ export interface CheckFacts {
   reportUrl?: string;
   /** What was scanned, in one line (collect/scope-line.ts). */
   scope?: string;
+  /** Where the base side's scan came from when an earlier job's was reused, in one line (collect/base-scan-line.ts). */
+  baseScan?: string;
 }
 
 /** `## ❌ 2 new problems`, or with a title `## ❌ pkgcheck: 2 new problems`. */
@@ -79,6 +81,7 @@ export function factsBlock(facts: CheckFacts): string {
     lines.push(checked);
   }
   if (facts.scope) lines.push(`- Scanned: ${escapeMarkdown(facts.scope)}`);
+  if (facts.baseScan) lines.push(`- Base scan: ${escapeMarkdown(facts.baseScan)}`);
   if (facts.checkedAt) lines.push(`- When: ${timeText(facts.checkedAt)}`);
   const tools = Object.entries(facts.tools ?? {})
     .filter(([name, version]) => name !== '' && version !== '')

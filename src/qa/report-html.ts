@@ -125,6 +125,7 @@ export function renderHtml(report: QaReport): string {
   const tools = Object.entries(meta.tools ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (tools.length > 0) facts.push(`with ${tools.map(([name, version]) => `${h(name)} ${h(version)}`).join(', ')}`);
   if (meta.scope) facts.push(`<span id="scope">· scanned ${h(meta.scope)}</span>`);
+  if (meta.baseScan) facts.push(`<span id="base-scan">· base scan: ${h(meta.baseScan)}</span>`);
   const links: string[] = [];
   if (isHttpUrl(meta.prUrl)) links.push(`<a href="${h(meta.prUrl)}">pull request${meta.pr !== undefined ? ` #${meta.pr}` : ''}</a>`);
   if (isHttpUrl(meta.reportUrl)) links.push(`<a href="${h(meta.reportUrl)}">published copy</a>`);

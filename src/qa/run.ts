@@ -97,7 +97,7 @@ export function buildQaReport(input: Omit<RunQaDiffInput, 'format'>): QaReport {
   }
   const verdict = verdictOf(diff, causes.length > 0 ? { pipelineError: causes.join('; ') } : {});
   const meta: ReportMeta = {};
-  for (const k of ['headSha', 'baseSha', 'baseRef', 'checkedAt', 'pr', 'prUrl', 'jobId', 'reportUrl', 'title'] as const) {
+  for (const k of ['headSha', 'baseSha', 'baseRef', 'checkedAt', 'pr', 'prUrl', 'jobId', 'reportUrl', 'title', 'scope', 'baseScan'] as const) {
     if (input[k] !== undefined) (meta as Record<string, unknown>)[k] = input[k];
   }
   if (input.tools !== undefined) meta.tools = { ...input.tools };

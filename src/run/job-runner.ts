@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
 import type { JobRunner } from '../protocol/job-run.ts';
+import { BaseScanCache } from './base-scan-cache.ts';
 import { workerHooks, type WorkerHooks } from './kinds.ts';
 import { runPipeline, type StepProgress } from './pipeline.ts';
 import { Workspace } from './workspace.ts';
@@ -24,6 +26,7 @@ export interface JobRunnerOptions {
  */
 export function pipelineRunner(options: JobRunnerOptions): JobRunner {
   const workspace = new Workspace(options.stateDir, { allowLocalRepos: options.allowLocalRepos });
+  const baseCache = new BaseScanCache(baseScanCacheDir(options.stateDir));
   const hooksFor = options.hooks ?? ((config: FleetConfig) => workerHooks(config, options.stateDir, options.env));
   let cached: { config: FleetConfig; hooks: Promise<WorkerHooks> } | undefined;
   return async (run) => {
@@ -38,6 +41,12 @@ export function pipelineRunner(options: JobRunnerOptions): JobRunner {
       beforeSteps: hooks.beforeSteps[pipeline.kind],
       onStep: options.onStep ? (event) => options.onStep!(run.job, event) : undefined,
       env: options.env,
+      baseCache,
     });
   };
+}
+
+/** Where a worker keeps the base-tree scans it may reuse (base-scan-cache.ts): in its state folder, which no sandboxed step sees. */
+export function baseScanCacheDir(stateDir: string): string {
+  return path.join(stateDir, 'base-scan-cache');
 }

@@ -10,6 +10,8 @@ import type { StepOutput } from '../protocol/job-run.ts';
 import type { ResultRecord, ResultStatus, StepReport } from '../protocol/result.ts';
 import { tmpdirOf } from '../host/env.ts';
 import { runStep, type StepOutcome } from '../host/process.ts';
+import type { BaseScanCache, CachedRun } from './base-scan-cache.ts';
+import { openBaseReuse, reusedRuns, type BaseReuse } from './base-reuse.ts';
 import { infrastructureProblem } from './infrastructure.ts';
 import { describeRegenFailures, parseRegenFailures } from './regen-errors.ts';
 import { expandArgv, type TemplateValues } from './template.ts';
@@ -68,6 +70,10 @@ export interface PipelineRun {
   env?: NodeJS.ProcessEnv;
   /** Each step's log as it is written, under the name its log has in the result. */
   output?: StepOutput;
+  /** The configuration commit `config` came from; absent for a local configuration file. */
+  configCommit?: string;
+  /** Base-tree scans kept between jobs (base-scan-cache.ts); without it every base scan runs. */
+  baseCache?: BaseScanCache;
 }
 
 export interface PipelineOutcome {
@@ -144,6 +150,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       scans = extra.scans;
       after = extra.after;
     }
+    const reuse = run.baseCache && trees && scans ? openReuse(run, run.baseCache, trees, values) : undefined;
+    if (reuse) details.baseScanCache = reuse.record;
     for (const [stepIndex, step] of run.pipeline.steps.entries()) {
       const tree = step.tree ?? 'merged';
       const cwd = tree === 'base' ? trees?.basedir ?? scratch : trees?.workdir ?? scratch;
@@ -155,13 +163,36 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       if (targetLists.length === 0) notRun.push(step.name);
       const stdouts: Buffer[] = [];
       let failedOptional = false;
-      for (const [index, targets] of targetLists.entries()) {
-        if (run.signal.aborted) return stopped(run);
+      const planned = targetLists.map((targets, index) => {
         const expanded = expandArgv(step.run, { ...values, targets });
         const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
-        if (!wrapped.sandboxed) sandboxedAll = false;
         const name = targetLists.length > 1 ? `${step.name}-${index + 1}` : step.name;
-        const progress = { step: name, index: stepIndex + 1, total: run.pipeline.steps.length };
+        return { expanded, wrapped, name, progress: { step: name, index: stepIndex + 1, total: run.pipeline.steps.length } };
+      });
+      const key = reuse && targetLists.length > 0 ? reuse.keyOf(step, targetLists, planned.map((p) => p.wrapped.sandboxed)) : undefined;
+      const hit = key ? reuse!.get(key) : undefined;
+      const reused = hit && step.stdoutArtifact ? reusedRuns(hit, planned.map((p) => ({ name: p.name, argv: p.expanded, sandboxed: p.wrapped.sandboxed }))) : undefined;
+      if (hit && reused) {
+        if (run.signal.aborted) return stopped(run);
+        for (const [index, { report, log }] of reused.entries()) {
+          if (!report.sandboxed) sandboxedAll = false;
+          run.onStep?.({ ...planned[index].progress, phase: 'start' });
+          run.output?.write(report.name, log);
+          run.output?.end(report.name);
+          run.onStep?.({ ...planned[index].progress, phase: 'end', exitCode: report.exitCode, durationMs: 0 });
+          artifacts[report.log!] = log;
+          steps.push(report);
+        }
+        artifacts[step.stdoutArtifact!] = hit.output;
+        reuse!.record.reused.push({ step: step.name, fromJob: hit.job, at: hit.at });
+        continue;
+      }
+      /** This step's runs as the cache would keep them; only a step whose every run passed, whole, is kept. */
+      const keep: CachedRun[] = [];
+      let keepable = key !== undefined;
+      for (const { expanded, wrapped, name, progress } of planned) {
+        if (run.signal.aborted) return stopped(run);
+        if (!wrapped.sandboxed) sandboxedAll = false;
         run.onStep?.({ ...progress, phase: 'start' });
         const outcome = await runStep({
           argv: wrapped.argv,
@@ -189,9 +220,14 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
           continue;
         }
         if (verdict) return finish(verdict.status, verdict.reason, verdict.infrastructure);
+        if (outcome.logTruncated || outcome.exitCode === null) keepable = false;
+        else keep.push({ name, exitCode: outcome.exitCode, log: outcome.log });
       }
       // An empty list of runs still leaves the artifact, empty: nothing to scan found nothing.
       if (step.stdoutArtifact && !failedOptional) artifacts[step.stdoutArtifact] = Buffer.concat(stdouts);
+      if (key && keepable && !failedOptional && keep.length === planned.length) {
+        if (reuse!.put(key, { job: run.job.id, at: isoOf(run.now()), runs: keep, output: Buffer.concat(stdouts) })) reuse!.record.stored.push(step.name);
+      }
     }
     // A step that never ran did not pass: "all 6 steps passed" over two skipped scans would claim checks that did not happen.
     const total = run.pipeline.steps.length;
@@ -209,6 +245,27 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     fs.rmSync(scratch, { recursive: true, force: true });
     if (trees) run.workspace.release(trees);
   }
+}
+
+function openReuse(run: PipelineRun, cache: BaseScanCache, trees: PreparedTrees, values: TemplateValues): BaseReuse | undefined {
+  return openBaseReuse({
+    cache,
+    config: run.config,
+    pipeline: run.pipeline,
+    job: run.job,
+    trees,
+    tools: run.tools,
+    configCommit: run.configCommit,
+    values,
+    sandboxed: (step) => {
+      try {
+        return run.wrap?.(step.run, step, trees).sandboxed ?? false;
+      } catch {
+        return false;
+      }
+    },
+    now: run.now,
+  });
 }
 
 function stepReport(name: string, argv: string[], outcome: StepOutcome, log: string, sandboxed: boolean): StepReport {

@@ -2,9 +2,8 @@ import test from 'ava';
 import type { ResultPromise } from 'execa';
 import { git } from '../../src/git/runner.ts';
 import { refci, spawnRefci, startRefci } from '../helpers/cli.ts';
-import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
+import { cronUntilResult, enqueuePr, scenario, testOver, type Scenario, type Transport } from '../helpers/coord.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits for the worker to say it claimed the job (it says so once the lock is
@@ -37,20 +36,6 @@ async function waitForLock(s: Scenario, id: string, worker: ResultPromise, timeo
   throw new Error(`${ref} did not appear (worker exit ${done.exitCode ?? done.signal}):\n${String(done.stdout)}\n${String(done.stderr)}`);
 }
 
-/** Runs `work --once` like cron until the job has a result. */
-async function cronUntilResult(s: Scenario, id: string, workerId: string): Promise<string> {
-  for (let run = 0; run < 30; run++) {
-    const out = await refci(['work', '--coord', s.coord, '--once', '--worker-id', workerId, '--config', s.configFile], {
-      env: { ...s.env, SLEEP_MS: '0' },
-    });
-    if (out.exitCode !== 0) throw new Error(out.stderr);
-    const result = await git(['rev-parse', '--verify', '--quiet', `refs/ci/results/${id}`], { cwd: s.coordPath, allowFailure: true });
-    if (result.exitCode === 0) return out.stdout;
-    await sleep(300);
-  }
-  throw new Error('no result after 30 cron runs');
-}
-
 async function refExistsIn(s: Scenario, ref: string): Promise<boolean> {
   return (await git(['rev-parse', '--verify', '--quiet', ref], { cwd: s.coordPath, allowFailure: true })).exitCode === 0;
 }
@@ -59,24 +44,28 @@ async function resultOf(s: Scenario, id: string) {
   return JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${id}:result.json`], { cwd: s.coordPath })).stdout);
 }
 
-test('a worker killed with SIGKILL mid-job: another takes over after the lease and finishes it', async (t) => {
-  const s = await scenario(t, 'file', 1);
-  const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
-  const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
-    env: { ...s.env, SLEEP_MS: '600000' },
+// The takeover over every transport a worker may use: the lock's swap is judged by each server side alike.
+for (const transport of ['file', 'http', 'ssh'] satisfies Transport[]) {
+  const over = testOver(transport, test, test.skip);
+  over.test(`${transport}: a worker killed with SIGKILL mid-job: another takes over after the lease and finishes it${over.skipped}`, async (t) => {
+    const s = await scenario(t, transport, 1);
+    const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
+    const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
+      env: { ...s.env, SLEEP_MS: '600000' },
+    });
+    await waitForLock(s, id, first);
+    first.kill('SIGKILL');
+    await first;
+    const log = await cronUntilResult(s, id, 'rescuer', transport === 'file' ? 300 : 1000);
+    t.regex(log, new RegExp(`${id}: claimed by rescuer, attempt 2`));
+    const result = await resultOf(s, id);
+    t.is(result.worker, 'rescuer');
+    t.is(result.attempt, 2);
+    t.is(result.status, 'success');
+    const chain = (await git(['log', '--format=%s', `refs/ci/results/${id}`], { cwd: s.coordPath })).stdout;
+    t.regex(chain, new RegExp(`takeover ${id} by rescuer from doomed, attempt 2`));
   });
-  await waitForLock(s, id, first);
-  first.kill('SIGKILL');
-  await first;
-  const log = await cronUntilResult(s, id, 'rescuer');
-  t.regex(log, new RegExp(`${id}: claimed by rescuer, attempt 2`));
-  const result = await resultOf(s, id);
-  t.is(result.worker, 'rescuer');
-  t.is(result.attempt, 2);
-  t.is(result.status, 'success');
-  const chain = (await git(['log', '--format=%s', `refs/ci/results/${id}`], { cwd: s.coordPath })).stdout;
-  t.regex(chain, new RegExp(`takeover ${id} by rescuer from doomed, attempt 2`));
-});
+}
 
 test('a worker that stalls past its lease cannot publish its late result', async (t) => {
   const s = await scenario(t, 'file', 1);

@@ -60,3 +60,19 @@ test('a heartbeat refused because another worker moved the lock loses the lease'
   t.deepEqual(await lease.renew(), { state: 'lost' });
   t.is(await remoteTip(), other);
 });
+
+test('a second claim of the same job loses the race and says so to `lost`, never to `failed`', async (t) => {
+  const { clone, clock, lease } = await heldLease(t);
+  const said: string[] = [];
+  const again = await Lease.acquire(
+    clone,
+    { id: 'w2', host: 'h', leaseSec: 30, tools: {} },
+    lease.claim,
+    clock,
+    (cause) => said.push(`failed ${cause}`),
+    (cause) => said.push(`lost ${cause}`),
+  );
+  t.is(again, undefined);
+  t.is(said.length, 1);
+  t.regex(said[0]!, /^lost refs\/ci\/locks\/\S+ .*(stale info|already exists)/);
+});

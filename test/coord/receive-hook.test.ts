@@ -11,6 +11,8 @@ import { CoordClone } from '../../src/coord/clone.ts';
 import { writeRecord } from '../../src/coord/records.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
 import { git } from '../../src/git/runner.ts';
+import { openSigningKey } from '../../src/git/ssh-signature.ts';
+import { execa } from 'execa';
 import { signatureFor } from '../../src/protocol/actor.ts';
 import { newJob, JOB } from '../../src/protocol/job.ts';
 import { LOCK } from '../../src/protocol/lock.ts';
@@ -102,4 +104,49 @@ test('the configuration branch: operators change it, only with a valid configura
   t.regex(notAdmin.stderr, /refci: refused refs\/heads\/config: operator alice is not in the configuration's admins \(bob\)/);
   t.is((await push(clone, { GL_USER: 'operator.bob' }, `${next}:${CONFIG_REF}`)).exitCode, 0);
   t.is((await git(['rev-parse', CONFIG_REF], { cwd: coord })).stdout.trim(), next);
+});
+
+test('a worker key claims only pipelines the configuration\'s workers rules give it', async (t) => {
+  const { clone } = await setup(t);
+  const tip = (await clone.ref(CONFIG_REF))!;
+  const rules = await writeRecordCommit(clone.gitdir, { files: { 'config.json': '{"workers": {"w2": {"pipelines": ["noop"]}}}\n' }, parents: [tip], message: 'config', author });
+  t.is((await push(clone, { REFCI_PUSHER: 'operator:alice' }, `${rules}:${CONFIG_REF}`)).exitCode, 0);
+  const job = newJob({ repo: 'https://example.org/r.git', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'check', createdAt: new Date(now).toISOString() });
+  const jobOid = await writeRecord(clone.gitdir, JOB, job, { parents: [], author });
+  t.is((await push(clone, { REFCI_PUSHER: 'main' }, `${jobOid}:refs/ci/jobs/${job.id}`)).exitCode, 0);
+  const claimBy = (worker: string) =>
+    writeRecord(clone.gitdir, LOCK, { version: 1, job: job.id, event: 'claim', worker, host: 'h', attempt: 1, leaseSec: 300, nonce: '0123456789abcdef', at: new Date(now).toISOString(), tools: {} }, { parents: [jobOid], author });
+  const refused = await push(clone, { REFCI_PUSHER: 'worker:w2' }, `${await claimBy('w2')}:refs/ci/locks/${job.id}`);
+  t.not(refused.exitCode, 0);
+  t.regex(refused.stderr, /refci: refused refs\/ci\/locks\/\S+: the configuration's workers rules do not let worker w2 run pipeline check/);
+  t.is((await push(clone, { REFCI_PUSHER: 'worker:w1' }, `${await claimBy('w1')}:refs/ci/locks/${job.id}`)).exitCode, 0);
+});
+
+test('with requireSignatures, a worker key claims only with a commit signed by a key allowed_signers lists for it', async (t) => {
+  const { dir, clone } = await setup(t);
+  const keys: Record<string, string> = {};
+  for (const worker of ['w1', 'w2']) {
+    keys[worker] = path.join(dir, worker);
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${worker}@test`, '-f', keys[worker]]);
+  }
+  const signers = ['w1', 'w2'].map((worker) => `${worker} ${fs.readFileSync(`${keys[worker]}.pub`, 'utf8').trim()}`).join('\n') + '\n';
+  const tip = (await clone.ref(CONFIG_REF))!;
+  const config = await writeRecordCommit(clone.gitdir, { files: { 'config.json': '{"requireSignatures": true}\n', allowed_signers: signers }, parents: [tip], message: 'config', author });
+  const configured = await push(clone, { REFCI_PUSHER: 'operator:alice' }, `${config}:${CONFIG_REF}`);
+  t.is(configured.exitCode, 0, configured.stderr);
+  const job = newJob({ repo: 'https://example.org/r.git', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'check', createdAt: new Date(now).toISOString() });
+  const jobOid = await writeRecord(clone.gitdir, JOB, job, { parents: [], author });
+  t.is((await push(clone, { REFCI_PUSHER: 'main' }, `${jobOid}:refs/ci/jobs/${job.id}`)).exitCode, 0);
+  const lock = { version: 1 as const, job: job.id, event: 'claim' as const, worker: 'w1', host: 'h', attempt: 1, leaseSec: 300, nonce: '0123456789abcdef', at: new Date(now).toISOString(), tools: {} };
+  const claimSignedBy = async (key?: string) => {
+    const signer = key ? await openSigningKey(key, process.env) : undefined;
+    return writeRecord(clone.gitdir, LOCK, { ...lock, nonce: `${key ? (key.endsWith('w1') ? 'a1' : 'a2') : '00'}0123456789abcdef` }, { parents: [jobOid], author, ...(signer ? { sign: (payload: string) => signer.sign(payload) } : {}) });
+  };
+  const asW1 = { REFCI_PUSHER: 'worker:w1' };
+  const unsigned = await push(clone, asW1, `${await claimSignedBy()}:refs/ci/locks/${job.id}`);
+  t.regex(unsigned.stderr, /refused refs\/ci\/locks\/\S+: requireSignatures is on and this lock commit of worker w1 is not signed/);
+  const forged = await push(clone, asW1, `${await claimSignedBy(keys.w2)}:refs/ci/locks/${job.id}`);
+  t.regex(forged.stderr, /refused refs\/ci\/locks\/\S+: the signature of this lock commit is not a good signature of worker w1/);
+  const signed = await push(clone, asW1, `${await claimSignedBy(keys.w1)}:refs/ci/locks/${job.id}`);
+  t.is(signed.exitCode, 0, signed.stderr);
 });

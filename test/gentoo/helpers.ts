@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { git } from '../../src/git/runner.ts';
+import { ROOT } from '../helpers/root.ts';
 
 /** The pkgcheck and pmaint stand-ins. */
-export const STANDIN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'demo', 'bin');
+export const STANDIN_BIN = path.join(ROOT, 'src', 'demo', 'bin');
 /** Real pkgcheck output (copied from shared/fixtures/pkgcheck; see SOURCE.md there). */
-export const PKGCHECK_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'pkgcheck');
+export const PKGCHECK_FIXTURES = path.join(ROOT, 'test', 'fixtures', 'pkgcheck');
 
 export interface ToolRun {
   stdout: string;

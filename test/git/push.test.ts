@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
-import { parsePorcelain } from '../../src/git/push.ts';
+import { declinedRefs, parsePorcelain, refusedRefs } from '../../src/git/push.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
 
 const author = { name: 'refci test', email: 'test@refci', timeMs: Date.parse('2026-01-01T00:00:00Z') };
@@ -76,4 +76,45 @@ test('a push a hook declines failed, with the hook\'s own reason in the cause; i
   t.false(result.won);
   t.is(result.outcome, 'failed');
   t.is(result.cause, 'refs/ci/results/j1 [remote rejected] (pre-receive hook declined): refci: refused refs/ci/results/j1: the lease of w1 runs until later');
+});
+
+/**
+ * A hook that moves the ref itself while the push is being received, as another writer's push
+ * landing between the advertisement and the update does: receive-pack then fails the update on the
+ * server. (Hooks may not change refs inside git's quarantine, so it steps out of it.)
+ */
+function movedOnTheServer(remote: string, ref: string, oid: string | null): void {
+  const file = path.join(remote, 'hooks', 'pre-receive');
+  const value = oid === null ? '' : oid;
+  fs.writeFileSync(file, `#!/bin/sh\ncat >/dev/null\nenv -u GIT_QUARANTINE_PATH git update-ref ${ref} ${value || '$(git rev-parse refs/ci/jobs/j0)'}\nexit 0\n`);
+  fs.chmodSync(file, 0o755);
+}
+
+test('a lease that holds at the advertisement but not at the update lost on the server: refused, not failed', async (t) => {
+  const remote = await bareRepo(t);
+  const a = await CoordClone.open(path.join(tempDir(t), 'a.git'), remote);
+  const base = await writeRecordCommit(a.gitdir, { files: { 'x.json': '0' }, parents: [], message: 'zero', author });
+  t.true((await a.push([{ ref: 'refs/ci/jobs/j0', newOid: base, expect: null }])).won);
+  const mine = await writeRecordCommit(a.gitdir, { files: { 'x.json': '1' }, parents: [base], message: 'one', author });
+
+  // Create-only: another claim lands first. The remote says: cannot lock ref ...: reference already exists.
+  movedOnTheServer(remote, 'refs/ci/locks/j1', null);
+  const created = await a.push([{ ref: 'refs/ci/locks/j1', newOid: mine, expect: null }]);
+  t.is(created.outcome, 'refused', created.cause);
+  t.regex(created.cause, /^refs\/ci\/locks\/j1 .*reference already exists/);
+
+  // A swap: the ref moves to another commit first. The remote says: is at <oid> but expected <oid>.
+  const other = await writeRecordCommit(a.gitdir, { files: { 'x.json': '2' }, parents: [base], message: 'two', author });
+  t.true((await a.push([{ ref: 'refs/ci/locks/j2', newOid: base, expect: null }])).won);
+  t.true((await a.push([{ ref: 'refs/ci/locks/j9', newOid: other, expect: null }])).won);
+  movedOnTheServer(remote, 'refs/ci/locks/j2', other);
+  const swapped = await a.push([
+    { ref: 'refs/ci/locks/j2', newOid: mine, expect: base },
+    { ref: 'refs/ci/results/j2', newOid: mine, expect: null },
+  ]);
+  t.is(swapped.outcome, 'refused', swapped.cause);
+  t.regex(swapped.cause, /^refs\/ci\/locks\/j2 .*but expected/);
+  // Only the moved ref is blamed: a result pushed with a claim that lost this way is pushed again alone.
+  t.deepEqual(refusedRefs(swapped), ['refs/ci/locks/j2']);
+  t.deepEqual(declinedRefs(swapped), []);
 });

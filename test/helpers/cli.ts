@@ -1,10 +1,10 @@
 import { execa, type ResultPromise } from 'execa';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.ts';
 import { assertBuiltFrom } from './built-cli.ts';
+import { ROOT } from './root.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { ROOT };
 export const REFCI = path.join(ROOT, 'bin', 'refci.js');
 
 export interface CliResult {

@@ -3,18 +3,17 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { git } from '../../src/git/runner.ts';
 import { refci } from './cli.ts';
-import { gitDaemon } from './git-daemon.ts';
 import { sourceRepo } from './source-repo.ts';
 import { tempDir } from './temp.ts';
+import { serve, type Transport } from './transports.ts';
 
-export type Transport = 'file' | 'git-daemon';
-export const TRANSPORTS: Transport[] = ['file', 'git-daemon'];
+export { TRANSPORTS, testOver, type Transport } from './transports.ts';
 
 export interface Scenario {
   dir: string;
   /** The coordination repository's folder on disk, for inspecting it. */
   coordPath: string;
-  /** The URL hosts use: a path or git://127.0.0.1. */
+  /** The URL hosts use: file://, git://, http:// or ssh:// on 127.0.0.1. */
   coord: string;
   source: { path: string; base: string; heads: string[] };
   env: Record<string, string>;
@@ -38,7 +37,7 @@ export async function scenario(t: ExecutionContext, transport: Transport, prs = 
   const init = await refci(['init', coordPath]);
   if (init.exitCode !== 0) throw new Error(init.stderr);
   const source = await sourceRepo(path.join(dir, 'source'), prs);
-  const coord = transport === 'file' ? `file://${coordPath}` : (await gitDaemon(t, dir)).url('coord.git');
+  const served = await serve(t, transport, coordPath);
   const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(
     configFile,
@@ -55,7 +54,8 @@ export async function scenario(t: ExecutionContext, transport: Transport, prs = 
   // The processes' own temp folders (a step's scratch folder, left when a test kills its worker) go below dir, removed with it.
   const tmp = path.join(dir, 'tmp');
   fs.mkdirSync(tmp);
-  return { dir, coordPath, coord, source, env: { REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: tmp, REFCI_ALLOW_LOCAL_REPOS: '1' }, configFile };
+  const env = { ...served.env, REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: tmp, REFCI_ALLOW_LOCAL_REPOS: '1' };
+  return { dir, coordPath, coord: served.url, source, env, configFile };
 }
 
 /** The refs jobs leave in the coordination repository (worker presence and drain flags are not jobs). */
@@ -71,4 +71,24 @@ export async function enqueuePr(s: Scenario, pr: number, pipeline: string, extra
     ['enqueue', '--coord', s.coord, '--repo', s.source.path, '--base', 'master', '--head', `pr/${pr}`, '--pr', String(pr), '--pipeline', pipeline, ...extra],
     { env: s.env },
   );
+}
+
+/**
+ * Runs `work --once` like cron (steps end at once: SLEEP_MS 0) until the job
+ * has a result; what the last run printed. Between runs it waits `pauseMs`:
+ * a stale lock is taken over only once its lease has run out on the runner's
+ * own clock (docs/protocol.md, section 5); over ssh and HTTP each run costs
+ * more, so those tests look less often.
+ */
+export async function cronUntilResult(s: Scenario, id: string, workerId: string, pauseMs = 300): Promise<string> {
+  for (let run = 0; run < 30; run++) {
+    const out = await refci(['work', '--coord', s.coord, '--once', '--worker-id', workerId, '--config', s.configFile], {
+      env: { ...s.env, SLEEP_MS: '0' },
+    });
+    if (out.exitCode !== 0) throw new Error(out.stderr);
+    const result = await git(['rev-parse', '--verify', '--quiet', `refs/ci/results/${id}`], { cwd: s.coordPath, allowFailure: true });
+    if (result.exitCode === 0) return out.stdout;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  throw new Error('no result after 30 cron runs');
 }

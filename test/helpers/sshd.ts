@@ -23,7 +23,13 @@ export function sshdUnusable(): string | undefined {
   return undefined;
 }
 
-export async function keyPair(dir: string, name: string): Promise<{ file: string; publicKey: string }> {
+export interface KeyPair {
+  /** The private key's file; the public key is beside it with .pub. */
+  file: string;
+  publicKey: string;
+}
+
+export async function keyPair(dir: string, name: string): Promise<KeyPair> {
   const file = path.join(dir, name);
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
   return { file, publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
@@ -35,9 +41,9 @@ export async function keyPair(dir: string, name: string): Promise<{ file: string
  * test), and a client configuration with one host alias per key. As root,
  * sshd needs its privilege separation folder, which a container may lack.
  */
-export async function startSshd(dir: string, authorizedKeys: string, keys: Record<string, string>): Promise<Sshd> {
+export async function startSshd(dir: string, authorizedKeys: string, keys: Record<string, string>, options: { hostKey?: KeyPair } = {}): Promise<Sshd> {
   const port = await freePort();
-  const hostKey = await keyPair(dir, 'host_key');
+  const hostKey = options.hostKey ?? (await keyPair(dir, 'host_key'));
   fs.writeFileSync(path.join(dir, 'authorized_keys'), authorizedKeys, { mode: 0o600 });
   const root = process.getuid?.() === 0;
   if (root && !fs.existsSync('/run/sshd')) fs.mkdirSync('/run/sshd', { mode: 0o755 });

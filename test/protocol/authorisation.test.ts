@@ -192,6 +192,23 @@ test('a claim that raced the archive (the job ref is gone) is allowed when its p
   t.false((await one(repo, w2, create('refs/ci/locks/j2', elsewhere))).allowed);
 });
 
+test('a worker claims or takes over only jobs of pipelines the workers rules give it', async (t) => {
+  const { repo, j2, claim } = world();
+  // As the hook builds it from config.json: w2 is trusted with the "docs" pipeline only.
+  const policy: AuthPolicy = { ...POLICY, mayRun: (worker, pipeline) => worker !== 'w2' || pipeline === 'docs' };
+  const asW2 = repo.commit({ 'lock.json': lockJson('j2', 'w2', 'claim') }, [j2]);
+  const refused = await one(repo, w2, create('refs/ci/locks/j2', asW2), policy);
+  t.false(refused.allowed);
+  t.regex(refused.reason, /the configuration's workers rules do not let worker w2 run pipeline check/);
+  const asW1 = repo.commit({ 'lock.json': lockJson('j2', 'w1', 'claim') }, [j2]);
+  t.true((await one(repo, w1, create('refs/ci/locks/j2', asW1), policy)).allowed);
+  // A takeover after the lease is judged the same way.
+  const later = NOW + 600_000;
+  const takeover = repo.commit({ 'lock.json': lockJson('j1', 'w2', 'takeover', 2) }, [claim], later);
+  t.regex((await one(repo, w2, move('refs/ci/locks/j1', claim, takeover), policy, later)).reason, /do not let worker w2 run pipeline check/);
+  t.true((await one(repo, w2, move('refs/ci/locks/j1', claim, takeover), POLICY, later)).allowed);
+});
+
 // --- heartbeats, releases, takeovers -------------------------------------------
 
 test('the holder renews and hands back its lock; another worker cannot', async (t) => {

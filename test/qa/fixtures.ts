@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../helpers/root.ts';
 
-export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'pkgcheck');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'pkgcheck');
 
 export function fixture(...parts: string[]): string {
   return fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8');

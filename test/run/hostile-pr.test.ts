@@ -158,3 +158,33 @@ test('the sandbox view on this host holds no home, /run or shadow file', async (
   const home = os.homedir();
   t.deepEqual(toolFolders(`/tmp:${home}:/:relative/bin:/usr/bin:/opt/tools/bin`, home), ['/opt/tools/bin']);
 });
+
+real(`PR code sees /etc/portage's repos.conf but not make.conf or signing keys${why}`, async (t) => {
+  const { detectSandbox, sandboxArgv } = await import('../../src/host/sandbox.ts');
+  const { systemMounts } = await import('../../src/host/sandbox-view.ts');
+  const { execa } = await import('execa');
+  // A host root of its own whose /etc/portage holds secrets; bound at /etc/portage in the sandbox.
+  const root = tempDir(t);
+  const portage = path.join(root, 'etc', 'portage');
+  fs.mkdirSync(path.join(portage, 'repos.conf'), { recursive: true });
+  fs.mkdirSync(path.join(portage, 'gnupg'));
+  fs.writeFileSync(path.join(portage, 'repos.conf', 'gentoo.conf'), '[gentoo]\nlocation = /var/db/repos/gentoo\n');
+  fs.writeFileSync(path.join(portage, 'make.conf'), 'PORTAGE_BINHOST="https://ci:BINHOST-SECRET@bin.example/"\n');
+  fs.writeFileSync(path.join(portage, 'gnupg', 'private.key'), 'SIGNING-SECRET\n');
+  const portageMounts = systemMounts(root).filter((mount) => mount.path.startsWith('/etc/portage'));
+  t.deepEqual(
+    portageMounts.map((mount) => `${mount.kind} ${mount.path}`),
+    ['ro-bind /etc/portage', 'mask /etc/portage/make.conf', 'mask /etc/portage/gnupg'],
+  );
+  const probe = await detectSandbox({ path: process.env.PATH ?? '' });
+  const system = [...(probe.system ?? []).filter((mount) => !mount.path.startsWith('/etc/portage')), ...portageMounts];
+  const work = tempDir(t);
+  const script = 'cat /etc/portage/repos.conf/gentoo.conf; echo "make.conf: [$(cat /etc/portage/make.conf)]"; ls -A /etc/portage/gnupg; echo listed';
+  const wrapped = sandboxArgv(['sh', '-c', script], { mode: 'required', probe: { ...probe, system }, writable: [work] });
+  const run = await execa(wrapped.argv[0], wrapped.argv.slice(1), { reject: false });
+  t.is(run.exitCode, 0, run.stderr);
+  t.regex(run.stdout, /location = \/var\/db\/repos\/gentoo/);
+  t.regex(run.stdout, /make\.conf: \[\]/);
+  t.regex(run.stdout, /listed$/);
+  t.false(run.stdout.includes('SECRET'), run.stdout);
+});

@@ -73,6 +73,11 @@ export const commands: CommandListing[] = [
     load: async () => (await import('./hook.ts')).hookCommand,
   },
   {
+    name: 'audit',
+    summary: 'prove the queue\'s invariants from the coordination repository alone: archives, lock chains, results, fsck',
+    load: async () => (await import('./audit.ts')).auditCommand,
+  },
+  {
     name: 'retry',
     summary: 'run a live or archived job again, as a new job (retry n) that names the old one',
     load: async () => (await import('./retry.ts')).retryCommand,

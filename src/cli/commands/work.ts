@@ -21,7 +21,7 @@ function allowLocalRepos(flags: Record<string, unknown>, env: NodeJS.ProcessEnv)
 }
 
 export const workCommand: Command = {
-  usage: 'refci work --coord URL [--once] [--worker-id ID] [--signing-key FILE] [--pipelines a,b] [--host-kind KIND] [--config FILE] [--allow-local-repos]',
+  usage: 'refci work --coord URL [--once] [--worker-id ID] [--signing-key FILE] [--pipelines a,b] [--host-kind KIND] [--config FILE] [--allow-local-repos] [--verbose]',
   help: [
     ...coordHelp,
     '--once              take what is free, then exit (for cron)',
@@ -32,6 +32,7 @@ export const workCommand: Command = {
     '--poll-max SEC      longest wait between looks at the queue when idle (default 5; 2 at most while jobs are queued or running);',
     '                    a repository on this host is watched and wakes the worker at once',
     '--config FILE       use this file (over the built-in defaults) instead of the configuration branch; for tests and demos',
+    '--verbose           also say each claim another worker won first',
     '--allow-local-repos fetch jobs whose repo is a path or file:// URL on this host (also REFCI_ALLOW_LOCAL_REPOS=1); for tests and demos',
   ],
   options: {
@@ -44,6 +45,7 @@ export const workCommand: Command = {
     'host-kind': { type: 'string' },
     'poll-max': { type: 'string' },
     'allow-local-repos': { type: 'boolean' },
+    verbose: { type: 'boolean' },
   },
   async run(flags, _positionals, io) {
     const workerId = (flags['worker-id'] as string | undefined) ?? defaultWorkerId();
@@ -72,6 +74,7 @@ export const workCommand: Command = {
         clock: context.clock,
         once: Boolean(flags.once),
         log: progress.log,
+        verbose: Boolean(flags.verbose),
         stop: stop.signal,
         pipelines,
         hostKind,
