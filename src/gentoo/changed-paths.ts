@@ -8,7 +8,7 @@ import { RefciError } from '../errors.ts';
 import { diffNameStatus } from '../git/diff.ts';
 import { inheritedEclasses } from './inherit-lines.ts';
 import { isTreeDir, listTreeDir, readTreeFile } from './tree-files.ts';
-import { layoutMasters } from './layout-conf.ts';
+import { layoutMasters, parseLayoutConf } from './layout-conf.ts';
 import { parseUpdateMoves } from './package-moves.ts';
 import type { PackageMove } from '../qa/moves.ts';
 import { eclassMapFromEntries, parseMd5CacheEntry, type CacheFile } from './md5-cache.ts';
@@ -192,6 +192,17 @@ export async function readUpdateMoves(worktree: string): Promise<PackageMove[]> 
   const moves: PackageMove[] = [];
   for (const name of await listTreeDir(worktree, dir)) moves.push(...parseUpdateMoves((await readTreeFile(worktree, path.join(dir, name))) ?? ''));
   return moves;
+}
+
+/**
+ * A tree's repository name as pkgcore reads it: profiles/repo_name, else
+ * layout.conf's repo-name; undefined without either.
+ */
+export async function readRepoName(worktree: string): Promise<string | undefined> {
+  const own = ((await readTreeFile(worktree, path.join(worktree, 'profiles', 'repo_name'))) ?? '').trim();
+  if (own) return own;
+  const layout = parseLayoutConf((await readTreeFile(worktree, path.join(worktree, 'metadata', 'layout.conf'))) ?? '');
+  return layout['repo-name']?.trim() || undefined;
 }
 
 /** The masters `metadata/layout.conf` of a worktree names (none without the file). */
