@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
 import { recordNamedMasters } from '../fleet/masters-gate.ts';
-import { changedPaths, listPackages, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readRepoName, readUpdateMoves } from '../gentoo/changed-paths.ts';
+import { changedPaths, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readRepoName, readUpdateMoves } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
@@ -44,7 +44,8 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       changes,
       eclassesByPackage: inheritance?.map ?? new Map(),
       // Every folder with ebuilds, listed or not: a package in an unknown category is scanned and flagged.
-      existingPackages: needs.eclassMap ? await listPackages(trees.workdir) : await packagesAmong(trees.workdir, needs.packages),
+      // The inheritance map has every one as a key, so the tree is not walked twice.
+      existingPackages: inheritance ? new Set(inheritance.map.keys()) : await packagesAmong(trees.workdir, needs.packages),
       categories,
       maxTargets: config.gentoo.maxTargets,
     });

@@ -153,3 +153,13 @@ test('configuration: a master gives either path or url; branch and commit go wit
   t.false(masterSchema.safeParse({ url: '--upload-pack=x' }).success);
   t.false(masterSchema.safeParse({ url: 'https://example.org/g.git', commit: 'abc' }).success);
 });
+
+test('doctor and the claim gate: a url master counts as configured and is not looked for on disk before its first job', (t) => {
+  const stateDir = tempDir(t);
+  const config = defaultConfig();
+  config.pipelines.overlay = { ...config.pipelines.gentoo, masters: { science: { url: 'https://example.org/science.git' } } };
+  recordNamedMasters(stateDir, 'overlay', 'https://example.org/overlay.git', ['gentoo', 'science']);
+  t.deepEqual(mastersProblems(config, ['overlay'], stateDir), { overlay: missingMastersLine('overlay', ['gentoo']) });
+  config.pipelines.overlay.masters!.gentoo = { url: 'https://example.org/never-mirrored.git', branch: 'master' };
+  t.deepEqual(mastersProblems(config, ['overlay'], stateDir), {});
+});
