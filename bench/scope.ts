@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listPackages, packagesAmong, readInheritance } from '../src/gentoo/changed-paths.ts';
+import { packagesAmong, readInheritance } from '../src/gentoo/changed-paths.ts';
 import { computeScope, scopeNeeds, type ChangedPath } from '../src/gentoo/scope.ts';
 
 export interface ScopeFigures {
@@ -63,7 +63,7 @@ export async function scopeAtGentooSize(root: string): Promise<ScopeFigures> {
   const scope = async (changes: ChangedPath[]) => {
     const needs = scopeNeeds(changes);
     const inheritance = needs.eclassMap ? await readInheritance(tree) : undefined;
-    const existingPackages = needs.eclassMap ? await listPackages(tree) : await packagesAmong(tree, needs.packages);
+    const existingPackages = inheritance ? new Set(inheritance.map.keys()) : await packagesAmong(tree, needs.packages);
     return { scope: computeScope({ changes, eclassesByPackage: inheritance?.map ?? new Map(), existingPackages, maxTargets: 100_000 }), inheritance };
   };
   const bump = process.hrtime.bigint();

@@ -13,6 +13,8 @@ export const DEFAULT_PIPELINES: Record<string, PipelineConfig> = {
     checkout: true,
     steps: [{ name: 'show', run: ['ls', '-A'], timeoutSec: 60 }],
   },
+  // pmaint and pkgcheck read the job's own portage configuration (pkgcore's --config, before the subcommand):
+  // a repos.conf naming the tree and its masters where the job reads them (run/portage-config.ts).
   gentoo: {
     kind: 'gentoo',
     checkout: true,
@@ -20,13 +22,13 @@ export const DEFAULT_PIPELINES: Record<string, PipelineConfig> = {
     steps: [
       {
         name: 'regen',
-        run: ['pmaint', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{workdir}'],
+        run: ['pmaint', '--config', '{portageconfig}', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{workdir}'],
         timeoutSec: 600,
         sandbox: true,
       },
       {
         name: 'scan-head',
-        run: ['pkgcheck', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
+        run: ['pkgcheck', '--config', '{portageconfig}', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
         timeoutSec: 2700,
         stdoutArtifact: 'outputs/head.jsonl',
         sandbox: true,
@@ -34,14 +36,14 @@ export const DEFAULT_PIPELINES: Record<string, PipelineConfig> = {
       {
         name: 'regen-base',
         tree: 'base',
-        run: ['pmaint', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{basedir}'],
+        run: ['pmaint', '--config', '{portageconfig}', 'regen', '--use-local-desc', '--pkg-desc-index', '-t', '{jobs}', '{basedir}'],
         timeoutSec: 600,
         sandbox: true,
       },
       {
         name: 'scan-base',
         tree: 'base',
-        run: ['pkgcheck', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
+        run: ['pkgcheck', '--config', '{portageconfig}', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', '{targets}'],
         timeoutSec: 2700,
         stdoutArtifact: 'outputs/base.jsonl',
         sandbox: true,

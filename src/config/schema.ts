@@ -48,6 +48,29 @@ export const stepSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
 });
 
+/**
+ * One master repository of an overlay: a checkout already on every worker
+ * (`path`), or a git repository every worker mirrors (`url`, with an optional
+ * `branch` or pinned `commit`). Exactly one of the two: a master whose
+ * location depends on which field wins would be read differently by workers
+ * and by `refci doctor`.
+ */
+export const masterSchema = z
+  .strictObject({
+    path: z.string().max(4096).regex(/^\//, 'must be an absolute path on the workers').optional(),
+    url: z.string().min(1).max(2048).regex(/^[^-\s][^\s]*$/, 'must be a git URL (no spaces, not starting with -)').optional(),
+    branch: z.string().max(255).regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$/, 'must be a branch name').optional(),
+    commit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full commit id (40 hex digits)').optional(),
+  })
+  .superRefine((master, ctx) => {
+    if ((master.path === undefined) === (master.url === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'must give either path (a checkout on every worker) or url (a git repository the workers mirror), not both or neither' });
+    }
+    if (master.url === undefined && (master.branch !== undefined || master.commit !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'branch and commit go with url' });
+    }
+  });
+
 export const pipelineSchema = z.strictObject({
   /** `steps`: run the steps as given; `gentoo`: also compute scan targets and diff the QA findings. */
   kind: z.enum(['steps', 'gentoo']),
@@ -63,10 +86,13 @@ export const pipelineSchema = z.strictObject({
   /**
    * gentoo pipelines of an overlay: the master repositories its
    * metadata/layout.conf names (`masters = gentoo`), by name, each with the
-   * path of a checkout on every worker. Scoping reads their categories;
-   * pkgcheck itself finds them through the host's repos.conf.
+   * `path` of a checkout on every worker, or a git `url` each worker
+   * mirrors (at the pinned `commit`, else the head of `branch`, else the
+   * remote's HEAD, as of the job's start). Scoping reads their categories and
+   * eclasses; the worker writes a repos.conf per job naming the tree and these
+   * locations, which pmaint and pkgcheck read with `--config {portageconfig}`.
    */
-  masters: z.record(name, z.strictObject({ path: z.string().max(4096).regex(/^\//, 'must be an absolute path on the workers') })).optional(),
+  masters: z.record(name, masterSchema).optional(),
 });
 
 export const toolSchema = z.strictObject({

@@ -52,6 +52,8 @@ export function mastersProblems(config: FleetConfig, pipelines: string[], stateD
       continue;
     }
     for (const [name, master] of Object.entries(spec.masters ?? {})) {
+      // A mirrored master is fetched by the first job that needs it; a fetch that fails is that job's error.
+      if (master.path === undefined) continue;
       if (!fs.existsSync(path.join(master.path, 'profiles', 'categories'))) {
         out[pipeline] = `pipelines.${pipeline}.masters.${name}.path is ${master.path}, which holds no ebuild repository (no profiles/categories) on this host; check out ${name} there or correct the path`;
         break;

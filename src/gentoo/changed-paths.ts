@@ -7,8 +7,8 @@ import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { diffNameStatus } from '../git/diff.ts';
 import { inheritedEclasses } from './inherit-lines.ts';
-import { isTreeDir, listTreeDir, readTreeFile } from './tree-files.ts';
-import { layoutMasters } from './layout-conf.ts';
+import { isTreeDir, isTreeEntryDir, listTreeDir, listTreeEntries, readTreeEntry, readTreeFile, type TreeEntry } from './tree-files.ts';
+import { layoutMasters, parseLayoutConf } from './layout-conf.ts';
 import { parseUpdateMoves } from './package-moves.ts';
 import type { PackageMove } from '../qa/moves.ts';
 import { eclassMapFromEntries, parseMd5CacheEntry, type CacheFile } from './md5-cache.ts';
@@ -154,17 +154,28 @@ export async function readInheritance(worktree: string): Promise<Inheritance> {
   const map = new Map<string, string[]>();
   const fromLines: string[] = [];
   let fromCache = 0;
-  for (const atom of [...(await listPackages(worktree))].sort()) {
+  // Each md5-cache category folder is listed once; a cache entry is then read without resolving its path again.
+  const cacheFolders = new Map<string, Map<string, TreeEntry>>();
+  const cacheFolder = async (category: string) => {
+    let entries = cacheFolders.get(category);
+    if (!entries) {
+      entries = new Map((await listTreeEntries(worktree, path.join(worktree, 'metadata', 'md5-cache', category))).map((entry) => [entry.name, entry]));
+      cacheFolders.set(category, entries);
+    }
+    return entries;
+  };
+  const packages = await packageFolders(worktree);
+  for (const atom of [...packages.keys()].sort()) {
     const [category] = atom.split('/');
     const seen = new Set<string>();
     const queue: string[] = [];
-    for (const file of (await listTreeDir(worktree, path.join(worktree, atom))).filter((name) => name.endsWith('.ebuild'))) {
-      const text = await readTreeFile(worktree, path.join(worktree, atom, file));
+    for (const ebuild of packages.get(atom)!) {
+      const text = await readTreeEntry(worktree, ebuild);
       if (text === undefined) continue;
-      const pf = file.slice(0, -'.ebuild'.length);
-      const cacheRel = path.join('metadata', 'md5-cache', category, pf);
-      const cached = await readTreeFile(worktree, path.join(worktree, cacheRel));
-      const entry = cached === undefined ? undefined : parseMd5CacheEntry(cached, cacheRel);
+      const pf = ebuild.name.slice(0, -'.ebuild'.length);
+      const cacheEntry = (await cacheFolder(category)).get(pf);
+      const cached = cacheEntry === undefined ? undefined : await readTreeEntry(worktree, cacheEntry);
+      const entry = cached === undefined ? undefined : parseMd5CacheEntry(cached, path.join('metadata', 'md5-cache', category, pf));
       if (entry && entry.md5 === createHash('md5').update(text).digest('hex')) {
         fromCache += 1;
         for (const eclass of entry.eclasses) seen.add(eclass.name);
@@ -192,6 +203,17 @@ export async function readUpdateMoves(worktree: string): Promise<PackageMove[]> 
   const moves: PackageMove[] = [];
   for (const name of await listTreeDir(worktree, dir)) moves.push(...parseUpdateMoves((await readTreeFile(worktree, path.join(dir, name))) ?? ''));
   return moves;
+}
+
+/**
+ * A tree's repository name as pkgcore reads it: profiles/repo_name, else
+ * layout.conf's repo-name; undefined without either.
+ */
+export async function readRepoName(worktree: string): Promise<string | undefined> {
+  const own = ((await readTreeFile(worktree, path.join(worktree, 'profiles', 'repo_name'))) ?? '').trim();
+  if (own) return own;
+  const layout = parseLayoutConf((await readTreeFile(worktree, path.join(worktree, 'metadata', 'layout.conf'))) ?? '');
+  return layout['repo-name']?.trim() || undefined;
 }
 
 /** The masters `metadata/layout.conf` of a worktree names (none without the file). */
@@ -247,14 +269,36 @@ export async function packagesAmong(worktree: string, atoms: Iterable<string>): 
 
 /** `cat/pkg` folders holding at least one ebuild: the packages present in a worktree. */
 export async function listPackages(worktree: string, categories?: ReadonlySet<string>): Promise<Set<string>> {
-  const out = new Set<string>();
-  const cats = categories ? [...categories] : (await listTreeDir(worktree, worktree)).filter((name) => !name.startsWith('.'));
+  return new Set((await packageFolders(worktree, categories)).keys());
+}
+
+/**
+ * `cat/pkg` -> its `*.ebuild` entries, for every package folder holding one.
+ * One readdir per folder with the entries' kinds: a plain folder of a folder
+ * already inside the tree is inside too, so only symlinks (and categories
+ * named by profiles/categories) are resolved; what a symlink leads outside
+ * the tree is absent, as everywhere in tree-files.ts.
+ */
+async function packageFolders(worktree: string, categories?: ReadonlySet<string>): Promise<Map<string, TreeEntry[]>> {
+  const out = new Map<string, TreeEntry[]>();
+  const cats: Array<{ name: string; path: string; trusted: boolean }> = [];
+  if (categories) {
+    for (const name of categories) {
+      const dir = path.join(worktree, name);
+      if (await isTreeDir(worktree, dir)) cats.push({ name, path: dir, trusted: false });
+    }
+  } else {
+    for (const entry of await listTreeEntries(worktree, worktree)) {
+      if (entry.name.startsWith('.') || !(await isTreeEntryDir(worktree, entry))) continue;
+      cats.push({ name: entry.name, path: entry.path, trusted: entry.kind === 'dir' });
+    }
+  }
   for (const category of cats) {
-    const catDir = path.join(worktree, category);
-    if (!(await isTreeDir(worktree, catDir))) continue;
-    for (const pkg of await listTreeDir(worktree, catDir)) {
-      const entries = await listTreeDir(worktree, path.join(catDir, pkg));
-      if (entries.some((name) => name.endsWith('.ebuild'))) out.add(`${category}/${pkg}`);
+    for (const pkg of await listTreeEntries(worktree, category.path, category.trusted)) {
+      // A file or socket holds no ebuilds; a symlink is resolved (and checked) by the listing itself.
+      if (pkg.kind === 'file' || pkg.kind === 'other') continue;
+      const ebuilds = (await listTreeEntries(worktree, pkg.path, pkg.kind === 'dir')).filter((entry) => entry.name.endsWith('.ebuild'));
+      if (ebuilds.length > 0) out.set(`${category.name}/${pkg.name}`, ebuilds);
     }
   }
   return out;

@@ -1,4 +1,5 @@
-import { git } from './runner.ts';
+import { failureDetail, git } from './runner.ts';
+import { scrubSecrets } from '../protocol/scrub.ts';
 
 export interface FetchOptions {
   /** Remove local refs matched by the refspecs that the remote no longer has. */
@@ -31,4 +32,18 @@ export async function fetchChanges(gitdir: string, remote: string, refspecs: str
   const out = await git(args, { cwd: gitdir, allowFailure: options.allowFailure, timeoutMs: options.timeoutMs, signal: options.signal });
   const changed = out.stderr.split('\n').some((line) => line.includes(' -> '));
   return { ok: out.exitCode === 0, changed };
+}
+
+/**
+ * Fetches like fetchRefs, but a failure is git's own cause (its error line,
+ * any URL password redacted) instead of an exception: for a caller that
+ * reports the cause in its own words.
+ */
+export async function fetchRefsCause(gitdir: string, remote: string, refspecs: string[], options: Omit<FetchOptions, 'allowFailure'> = {}): Promise<string | undefined> {
+  const args = ['-c', 'protocol.version=2', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head'];
+  if (options.prune) args.push('--prune');
+  args.push('--', remote, ...refspecs);
+  const out = await git(args, { cwd: gitdir, allowFailure: true, timeoutMs: options.timeoutMs, signal: options.signal });
+  if (out.exitCode === 0) return undefined;
+  return scrubSecrets(failureDetail(out.stderr) || `git fetch exited with ${out.exitCode}`);
 }

@@ -125,7 +125,7 @@ export function sandboxReadable(masters: string[], env: NodeJS.ProcessEnv): stri
   return [...new Set([...toolFolders(env.PATH ?? '', env.HOME), ...masters.filter(isRepositoryFolder), ...extra])];
 }
 
-/** The master repository folders every pipeline of a configuration names. */
-export function masterPaths(config: { pipelines: Record<string, { masters?: Record<string, { path: string }> }> }): string[] {
-  return Object.values(config.pipelines).flatMap((pipeline) => Object.values(pipeline.masters ?? {}).map((master) => master.path));
+/** The master repository folders (checkouts by path) every pipeline of a configuration names; mirrored masters are bound per job. */
+export function masterPaths(config: { pipelines: Record<string, { masters?: Record<string, { path?: string }> }> }): string[] {
+  return Object.values(config.pipelines).flatMap((pipeline) => Object.values(pipeline.masters ?? {}).flatMap((master) => (master.path === undefined ? [] : [master.path])));
 }

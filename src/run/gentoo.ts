@@ -3,12 +3,14 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
 import { recordNamedMasters } from '../fleet/masters-gate.ts';
-import { changedPaths, listPackages, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readUpdateMoves } from '../gentoo/changed-paths.ts';
+import { changedPaths, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readRepoName, readUpdateMoves } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
 import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
+import type { MasterCheckout, MasterSpec } from './master-checkout.ts';
 import type { BeforeSteps } from './pipeline.ts';
+import { portageConfigDirs, writePortageConfig } from './portage-config.ts';
 
 const MAX_RECORDED_REASONS = 200;
 
@@ -30,7 +32,7 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     recordNamedMasters(stateDir, job.pipeline, job.repo, named);
     const missing = missingMasters(named, configured);
     if (missing.length > 0) throw new RefciError('invalid-config', missingMastersLine(job.pipeline, missing));
-    const masters = named.map((name) => ({ name, path: configured![name].path }));
+    const masters = named.map((name) => masterLocation(job.pipeline, name, configured![name], trees.masters));
     const keptCache = metadataCacheOf(stateDir, job.repo);
     seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
     const changes = await changedPaths(trees.gitDir, trees.basis, trees.merged);
@@ -42,7 +44,8 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       changes,
       eclassesByPackage: inheritance?.map ?? new Map(),
       // Every folder with ebuilds, listed or not: a package in an unknown category is scanned and flagged.
-      existingPackages: needs.eclassMap ? await listPackages(trees.workdir) : await packagesAmong(trees.workdir, needs.packages),
+      // The inheritance map has every one as a key, so the tree is not walked twice.
+      existingPackages: inheritance ? new Set(inheritance.map.keys()) : await packagesAmong(trees.workdir, needs.packages),
       categories,
       maxTargets: config.gentoo.maxTargets,
     });
@@ -55,8 +58,15 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     const merged = scanArgs(scope).map((run) => run.args);
     const base = scanArgs(baseScope, { pathExists: inBase }).map((run) => run.args);
     const pipeline = config.pipelines[job.pipeline];
+    // A repos.conf per tree naming it and its masters where this job reads them: pmaint and pkgcheck get it with --config.
+    const portage = portageConfigDirs(trees.jobDir);
+    const masterRepos = masters.map((m) => ({ name: m.name, location: m.path }));
+    const fallbackName = path.basename(job.repo).replace(/\.git$/, '') || 'repository';
+    writePortageConfig(portage.merged, { name: (await readRepoName(trees.workdir)) ?? fallbackName, location: trees.workdir }, masterRepos);
+    writePortageConfig(portage.base, { name: (await readRepoName(trees.basedir)) ?? fallbackName, location: trees.basedir }, masterRepos);
     return {
       values: {},
+      treeValues: { merged: { portageconfig: portage.merged }, base: { portageconfig: portage.base } },
       scans: { merged, base },
       after: async (steps) => keepMetadataCache(keptCache, trees.basedir, pipeline, steps),
       details: {
@@ -81,4 +91,12 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       },
     };
   };
+}
+
+/** Where this job reads a named master: its mirrored copy, or the configured checkout. */
+function masterLocation(pipeline: string, name: string, spec: MasterSpec, checkouts: readonly MasterCheckout[] | undefined): { name: string; path: string } {
+  const checkout = checkouts?.find((m) => m.name === name);
+  if (checkout) return { name, path: checkout.path };
+  if (spec.path !== undefined) return { name, path: spec.path };
+  throw new RefciError('invalid-config', `master ${name} of pipeline ${pipeline} is a url master that this job did not mirror`, `run the job on a worker of this version, which mirrors pipelines.${pipeline}.masters.${name}.url`);
 }

@@ -1,10 +1,13 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { gentooBeforeSteps } from './gentoo.ts';
 import type { BeforeSteps, StepWrapper } from './pipeline.ts';
 import { sandboxArgv } from '../host/sandbox.ts';
 import { sandboxProbe } from './sandbox-probe.ts';
-import { masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
+import { isRepositoryFolder, masterPaths, sandboxReadable } from '../host/sandbox-view.ts';
+import { portageConfigDirs } from './portage-config.ts';
+import type { PreparedTrees } from './workspace.ts';
 
 export interface WorkerHooks {
   beforeSteps: Partial<Record<string, BeforeSteps>>;
@@ -30,7 +33,8 @@ export async function workerHooks(config: FleetConfig, stateDir: string, env: No
       mode: config.sandbox,
       probe,
       writable: [tree === 'base' ? trees.basedir : trees.workdir],
-      readable: [...readable, ...toolDir(argv[0])],
+      // This job's mirrored masters and the tree's own repos.conf folder, read-only at the paths repos.conf names.
+      readable: [...readable, ...jobReadable(trees, tree), ...toolDir(argv[0])],
       cacheDir: trees.caches[tree],
       uid: config.sandboxUid,
       gid: config.sandboxUid,
@@ -42,6 +46,13 @@ export async function workerHooks(config: FleetConfig, stateDir: string, env: No
     return { argv: wrapped.argv, sandboxed: wrapped.sandboxed };
   };
   return { beforeSteps: { gentoo: gentooBeforeSteps(config, stateDir) }, wrap };
+}
+
+/** The folders of one job a step of `tree` reads: the masters it mirrored (repositories only) and that tree's portage configuration. */
+function jobReadable(trees: PreparedTrees, tree: 'merged' | 'base'): string[] {
+  const masters = (trees.masters ?? []).filter((m) => m.commit !== undefined).map((m) => m.path).filter(isRepositoryFolder);
+  const config = portageConfigDirs(trees.jobDir)[tree];
+  return [...masters, ...(fs.existsSync(config) ? [config] : [])];
 }
 
 /** A step named by absolute path brings its own folder (a stand-in in a checkout). */

@@ -35,6 +35,8 @@ export type BeforeSteps = (
   values: TemplateValues;
   details: Record<string, unknown>;
   scans?: { merged: string[][]; base: string[][] };
+  /** Values for the steps of one tree only (`{portageconfig}`: that tree's repos.conf folder); a reused base scan's key leaves them out. */
+  treeValues?: { merged: TemplateValues; base: TemplateValues };
   /** Runs once the steps are over, before the trees are removed, with what each step did (keeping a cache). */
   after?: (steps: StepReport[]) => Promise<void>;
 }>;
@@ -123,16 +125,22 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   if (run.pipeline.checkout) {
     try {
       run.onStep?.({ step: 'checkout', phase: 'start', index: 0, total: run.pipeline.steps.length });
-      trees = await run.workspace.prepare(run.job, run.signal);
+      const masters = run.pipeline.masters && Object.keys(run.pipeline.masters).length > 0 ? { pipeline: run.job.pipeline, masters: run.pipeline.masters } : undefined;
+      trees = await run.workspace.prepare(run.job, run.signal, masters);
       run.onStep?.({ step: 'checkout', phase: 'end', index: 0, total: run.pipeline.steps.length });
     } catch (error) {
       // The fetch was stopped by the job's signal: its reason (a timeout, a cancel) is the job's, not git's.
       if (run.signal.aborted) return stopped(run);
       if (error instanceof MergeConflict) return finish('error', `merge conflict: ${error.message}`);
+      // A master that cannot be fetched: its own line (the master, its URL, git's cause, the fix).
+      if (isRefciError(error) && error.details?.master !== undefined) return finish('error', error.oneLine());
       return finish('error', `could not prepare the trees: ${(error as Error).message}`);
     }
     Object.assign(values, { workdir: trees.workdir, basedir: trees.basedir });
     Object.assign(details, { basis: trees.basis, merged: trees.merged, mergeBasis: run.job.mergeBasis });
+    // Which commit of each mirrored master the verdict was reached with.
+    const mirrored = (trees.masters ?? []).filter((m) => m.commit !== undefined);
+    if (mirrored.length > 0) details.masterCommits = Object.fromEntries(mirrored.map((m) => [m.name, { url: m.url, commit: m.commit }]));
   }
   const scratch = fs.mkdtempSync(path.join(tmpdirOf(run.env ?? process.env), 'refci-out-'));
   /** Optional steps that failed, each with why: the job went on without them. */
@@ -143,11 +151,13 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   let after: ((steps: StepReport[]) => Promise<void>) | undefined;
   try {
     let scans: { merged: string[][]; base: string[][] } | undefined;
+    let treeValues: { merged: TemplateValues; base: TemplateValues } | undefined;
     if (run.beforeSteps && trees) {
       const extra = await run.beforeSteps(run.job, trees);
       Object.assign(values, extra.values);
       Object.assign(details, extra.details);
       scans = extra.scans;
+      treeValues = extra.treeValues;
       after = extra.after;
     }
     const reuse = run.baseCache && trees && scans ? openReuse(run, run.baseCache, trees, values) : undefined;
@@ -164,7 +174,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       const stdouts: Buffer[] = [];
       let failedOptional = false;
       const planned = targetLists.map((targets, index) => {
-        const expanded = expandArgv(step.run, { ...values, targets });
+        const expanded = expandArgv(step.run, { ...values, ...treeValues?.[tree], targets });
         const wrapped = run.wrap && trees ? run.wrap(expanded, step, trees) : { argv: expanded, sandboxed: false };
         const name = targetLists.length > 1 ? `${step.name}-${index + 1}` : step.name;
         return { expanded, wrapped, name, progress: { step: name, index: stepIndex + 1, total: run.pipeline.steps.length } };

@@ -13,6 +13,7 @@ import { removeFolder } from '../host/remove-folder.ts';
 import { normaliseRepoUrl } from '../protocol/ids.ts';
 import { checkRepoUrl } from '../protocol/repo-url.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
+import { checkoutUrlMaster, type MasterCheckout, type MasterSpec } from './master-checkout.ts';
 
 export interface PreparedTrees {
   /** The PR head merged onto its basis: a fresh copy with no `.git`, this job's alone. */
@@ -28,6 +29,14 @@ export interface PreparedTrees {
   caches: { merged: string; base: string };
   /** The job's folder, holding the trees and caches; `release` removes it. */
   jobDir: string;
+  /** The pipeline's configured masters where this job reads them (a mirrored one at the commit it used); empty without masters. */
+  masters?: MasterCheckout[];
+}
+
+/** The masters a job's pipeline configures, by name, for `prepare` to bring up to date. */
+export interface JobMasters {
+  pipeline: string;
+  masters: Record<string, MasterSpec>;
 }
 
 /**
@@ -53,10 +62,12 @@ export class Workspace {
   }
 
   /** `signal` stops the fetch from the source repository (the job's timeout, a cancel): a server that never answers cannot hold the worker. */
-  async prepare(job: JobDescriptor, signal?: AbortSignal): Promise<PreparedTrees> {
+  async prepare(job: JobDescriptor, signal?: AbortSignal, masters?: JobMasters): Promise<PreparedTrees> {
     // The job schema checked repo already; checked again here because this is the last step before git sees it.
     checkFetchable(job.repo, this.options.allowLocalRepos ?? false);
     this.removeLeftovers();
+    // Masters first: one that cannot be fetched ends the job before the PR is fetched at all.
+    const masterCheckouts = masters ? await this.prepareMasters(masters, signal) : [];
     const mirror = await this.ensureMirror(job.repo);
     await this.fetchCommits(mirror, job, signal);
     let basis = job.base;
@@ -73,6 +84,7 @@ export class Workspace {
       gitDir: mirror,
       caches: { merged: path.join(jobDir, 'cache', 'merged'), base: path.join(jobDir, 'cache', 'base') },
       jobDir,
+      masters: masterCheckouts,
     };
     try {
       await exportTree(mirror, merged, trees.workdir);
@@ -107,6 +119,33 @@ export class Workspace {
       if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
       removeFolder(path.join(jobs, name));
     }
+  }
+
+  /**
+   * Each configured master where the job reads it: a `path` master as it is,
+   * a `url` master mirrored like a checked repository (the same mirror folder
+   * and fetch) and brought to its commit for this job (master-checkout.ts).
+   */
+  private async prepareMasters(masters: JobMasters, signal?: AbortSignal): Promise<MasterCheckout[]> {
+    const out: MasterCheckout[] = [];
+    for (const [name, spec] of Object.entries(masters.masters)) {
+      if (spec.url === undefined) {
+        out.push({ name, path: spec.path! });
+        continue;
+      }
+      out.push(
+        await checkoutUrlMaster({
+          pipeline: masters.pipeline,
+          name,
+          spec: { ...spec, url: spec.url },
+          mirror: await this.ensureMirror(spec.url),
+          copiesRoot: path.join(this.root, 'master-trees', repoKey(spec.url)),
+          allowLocalRepos: this.options.allowLocalRepos ?? false,
+          signal,
+        }),
+      );
+    }
+    return out;
   }
 
   private async ensureMirror(repo: string): Promise<string> {

@@ -275,3 +275,42 @@ test('scan: an overlay whose master repos.conf does not locate fails as pkgcore 
   t.is(located.exitCode, 0, located.stderr);
   t.true(notation(located.stdout).some((line) => line.startsWith('app-misc/hello')), located.stdout);
 });
+
+test('--config DIR: repos.conf there locates the masters; without the master both tools refuse in pkgcore\'s words, with it eclasses come from the master', async (t) => {
+  const dir = tempDir(t);
+  const files: Record<string, string> = {
+    'overlay/profiles/repo_name': 'myoverlay\n',
+    'overlay/metadata/layout.conf': 'masters = gentoo\n',
+    'overlay/app-misc/hello/hello-1.ebuild': 'EAPI=8\ninherit greet\nDESCRIPTION="Friendly greeting program"\nSLOT="0"\nKEYWORDS="amd64"\n',
+    'gentoo/profiles/repo_name': 'gentoo\n',
+    'gentoo/profiles/categories': 'app-misc\n',
+    'gentoo/eclass/greet.eclass': '# @ECLASS: greet.eclass\n# @MAINTAINER:\n# x@example.org\nHOMEPAGE="https://example.org"\n',
+    'alone/repos.conf': `[DEFAULT]\nmain-repo = myoverlay\n\n[myoverlay]\nlocation = ${path.join(dir, 'overlay')}\n`,
+    'both/repos.conf': `[DEFAULT]\nmain-repo = gentoo\n\n[gentoo]\nlocation = ${path.join(dir, 'gentoo')}\n\n[myoverlay]\nlocation = ${path.join(dir, 'overlay')}\n`,
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  const overlay = path.join(dir, 'overlay');
+  // The host's repos.conf (here: one that does locate gentoo) is not read when --config names another.
+  const env = { PORTAGE_CONFIGROOT: path.join(dir, 'nowhere') };
+  const refusal = `has missing masters: 'gentoo'\n`;
+  const scanAlone = await standin('pkgcheck', ['--config', path.join(dir, 'alone'), 'scan', '-R', 'JsonStream', 'app-misc/hello'], { cwd: overlay, env });
+  t.is(scanAlone.exitCode, 2);
+  t.is(scanAlone.stderr, `pkgcheck scan: error: repo 'myoverlay' at path '${overlay}' ${refusal}`);
+  const regenAlone = await standin('pmaint', ['--config', path.join(dir, 'alone'), 'regen', overlay], { cwd: dir, env });
+  t.is(regenAlone.exitCode, 2);
+  t.is(regenAlone.stderr, `pmaint regen: error: repo 'myoverlay' at path '${overlay}' ${refusal}`);
+
+  const regen = await standin('pmaint', ['--config', path.join(dir, 'both'), 'regen', overlay], { cwd: dir, env });
+  t.is(regen.exitCode, 0, regen.stderr);
+  const entry = fs.readFileSync(path.join(overlay, 'metadata/md5-cache/app-misc/hello-1'), 'utf8');
+  t.regex(entry, /^_eclasses_=greet\t[0-9a-f]{32}$/m);
+  t.regex(entry, /^HOMEPAGE=https:\/\/example\.org$/m);
+  const scan = await standin('pkgcheck', ['--config', path.join(dir, 'both'), 'scan', '-R', 'JsonStream', 'app-misc/hello'], { cwd: overlay, env });
+  t.is(scan.exitCode, 0, scan.stderr);
+  const missing = await standin('pkgcheck', ['--config', path.join(dir, 'none'), 'scan'], { cwd: overlay, env });
+  t.is(missing.exitCode, 2);
+  t.is(missing.stderr, `pkgcheck: error: argument --config: nonexistent path: '${path.join(dir, 'none')}'\n`);
+});
