@@ -611,7 +611,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
     }
     options.log(
       pushed.won
-        ? `${job.id}: ${result.status}: ${result.reason}`
+        ? `${job.id}: ${result.status}: ${result.reason}${pushed.answerLost ? ` (published; the push's answer was lost: ${pushed.answerLost})` : ''}`
         : pushed.outcome === 'refused'
           ? `${job.id}: result rejected: the lease was taken over (${pushed.cause}); result discarded`
           : `${job.id}: result not pushed: ${pushed.cause}`,

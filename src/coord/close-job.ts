@@ -2,6 +2,7 @@ import type { CoordClone } from './clone.ts';
 import type { CommitSigner, FileTree } from '../git/objects.ts';
 import type { PushResult, RefUpdate } from '../git/push.ts';
 import { writeRecord } from './records.ts';
+import { pushLanded } from './push-landed.ts';
 import type { Clock } from '../host/clock.ts';
 import { isoOf } from '../host/clock.ts';
 import { signatureFor } from '../protocol/actor.ts';
@@ -31,7 +32,12 @@ export async function publishResult(clone: CoordClone, options: CloseOptions): P
   // The next claim of the same worker, in the same atomic push (docs/protocol.md section 4).
   updates.push(...(options.also ?? []));
   // A worker reads nothing locally before its next fetch, which mirrors the remote anyway.
-  return clone.push(updates, { mirror: options.mirror });
+  const pushed = await clone.push(updates, { mirror: options.mirror });
+  if (pushed.outcome !== 'failed') return pushed;
+  // The connection broke: the repository may have taken the push before it. Checked refs say nothing either way.
+  const changes = updates.filter((update) => update.newOid !== update.expect);
+  if ((await pushLanded(clone, changes, pushed)) !== 'all') return pushed;
+  return { ...pushed, won: true, outcome: 'won', cause: '', answerLost: pushed.cause };
 }
 
 export interface CloseOptions {

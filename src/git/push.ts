@@ -39,6 +39,8 @@ export interface PushResult {
   cause: string;
   refs: Map<string, { outcome: RefOutcome; summary: string }>;
   stderr: string;
+  /** A push that won although git reported a failure (the answer was lost; the repository was asked afterwards): git's words. */
+  answerLost?: string;
 }
 
 /** Porcelain reasons that mean a lease did not hold; "atomic push failed" only echoes another ref's reason. */

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { pushFailure } from '../../src/coord/push-failure.ts';
 import { pushLanded } from '../../src/coord/push-landed.ts';
+import { closingResult, publishResult } from '../../src/coord/close-job.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
 import type { PushResult, RefUpdate } from '../../src/git/push.ts';
 import { git } from '../../src/git/runner.ts';
@@ -54,4 +56,37 @@ test('when the repository cannot be asked, the error says the push may have land
     'the enqueue may or may not have reached the coordination repository: git push failed: fatal: the remote end hung up unexpectedly; it cannot be asked which now; run the same command again once the repository is reachable (refci doctor checks it): what already landed is not done twice',
   );
   t.regex(pushFailure('the enqueue', broken).message, /^the enqueue was not pushed: /);
+});
+
+test('a result whose push landed but whose answer was lost is found published, with git\'s words kept', async (t) => {
+  const { repo, clone } = await setUp(t);
+  const author = signatureFor('enqueue', 'test', Date.parse('2026-01-01T00:00:00Z'));
+  const job = await writeRecordCommit(clone.gitdir, { files: { 'job.json': '{}\n' }, parents: [], message: 'job', author });
+  t.true((await clone.push([{ ref: 'refs/ci/jobs/j', newOid: job, expect: null }])).won);
+  // The repository takes the result's refs, then its receive-pack dies before it answers (a partition would look the same).
+  const hook = path.join(repo, 'hooks', 'reference-transaction');
+  fs.writeFileSync(hook, '#!/bin/sh\n[ "$1" = committed ] && grep -q refs/ci/results/ && kill -9 $PPID\nexit 0\n', { mode: 0o755 });
+  const clock = { now: () => Date.parse('2026-01-01T00:01:00Z') };
+  const result = closingResult('j', 'success', 'nothing to run', 'w1', 1, clock.now());
+  const pushed = await publishResult(clone, { result, artifacts: {}, parent: job, jobOid: job, actor: 'w1', clock });
+  t.true(pushed.won);
+  t.regex(pushed.answerLost ?? '', /hung up|disconnect/);
+  const tips = await clone.remoteTips(['refs/ci/results/j', 'refs/ci/locks/j']);
+  t.truthy(tips.get('refs/ci/results/j'));
+  t.is(tips.get('refs/ci/locks/j'), tips.get('refs/ci/results/j'));
+});
+
+test('a result push that broke before the repository took it is still a failure', async (t) => {
+  const { repo, clone } = await setUp(t);
+  const author = signatureFor('enqueue', 'test', Date.parse('2026-01-01T00:00:00Z'));
+  const job = await writeRecordCommit(clone.gitdir, { files: { 'job.json': '{}\n' }, parents: [], message: 'job', author });
+  t.true((await clone.push([{ ref: 'refs/ci/jobs/j', newOid: job, expect: null }])).won);
+  // receive-pack dies before the refs change.
+  fs.writeFileSync(path.join(repo, 'hooks', 'reference-transaction'), '#!/bin/sh\n[ "$1" = prepared ] && grep -q refs/ci/results/ && kill -9 $PPID\nexit 0\n', { mode: 0o755 });
+  const clock = { now: () => Date.parse('2026-01-01T00:01:00Z') };
+  const pushed = await publishResult(clone, { result: closingResult('j', 'success', 'nothing to run', 'w1', 1, clock.now()), artifacts: {}, parent: job, jobOid: job, actor: 'w1', clock });
+  t.false(pushed.won);
+  t.is(pushed.outcome, 'failed');
+  t.is(pushed.answerLost, undefined);
+  t.deepEqual([...(await clone.remoteTips(['refs/ci/results/j'])).keys()], []);
 });
