@@ -449,6 +449,8 @@ function loadHostProblems(stateDir: string, nowMs: number): HostProblems {
 function noteHostProblem(run: WorkerRun, pipeline: string, reason: string): void {
   const now = run.options.clock.now();
   saveStateFile(run.options.stateDir, HOST_PROBLEMS_FILE, { ...loadHostProblems(run.options.stateDir, now), [pipeline]: { reason, untilMs: now + HOST_PROBLEM_MS } });
+  // The view's round still lets this host claim the pipeline: the next claim starts a new round, which does not.
+  run.view = undefined;
 }
 
 /** The gate with every pipeline blocked while the worker's signing does not fit the configuration (its results would be refused). */

@@ -40,11 +40,12 @@ test('the gentoo pipeline scans only what a PR touches, records how, and the col
   t.regex(result.tools.pmaint, /standin/);
   t.deepEqual(result.details.scope.targets, ['app-misc/oldtool']);
   const scans = result.steps.filter((s: { name: string }) => s.name.startsWith('scan-'));
+  // Each tree is scanned under its own repos.conf (--config <job>/portage/<tree>), with the same targets and options.
   t.deepEqual(
-    scans.map((s: { argv: string[] }) => s.argv.slice(1)),
+    scans.map((s: { argv: string[] }) => [s.argv[1], s.argv[2]?.replace(/^.*\/portage\//, '…/portage/'), ...s.argv.slice(3)]),
     [
-      ['scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', 'app-misc/oldtool'],
-      ['scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', 'app-misc/oldtool'],
+      ['--config', '…/portage/merged', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', 'app-misc/oldtool'],
+      ['--config', '…/portage/base', 'scan', '-R', 'JsonStream', '-p', 'stable,dev', '--cache=-git', 'app-misc/oldtool'],
     ],
     'the base and the merged tree are scanned with the same targets and options',
   );
