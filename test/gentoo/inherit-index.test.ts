@@ -10,7 +10,7 @@ import { changedPaths, readInheritance, versionsTouched } from '../../src/gentoo
 import { buildInheritIndex, formatInheritIndex, inheritanceFromIndex, parseInheritIndex, type InheritIndex } from '../../src/gentoo/inherit-index.ts';
 import { inheritedEclasses } from '../../src/gentoo/inherit-lines.ts';
 import { computeScope, type ChangedPath } from '../../src/gentoo/scope.ts';
-import { diffRaw } from '../../src/git/diff.ts';
+import { diffRaw, parseRawDiffZ } from '../../src/git/diff.ts';
 import { listTreeModes } from '../../src/git/ls-tree.ts';
 import { git } from '../../src/git/runner.ts';
 import type { JobDescriptor } from '../../src/protocol/job.ts';
@@ -211,6 +211,31 @@ test('an index that cannot answer says why, and the tree is read instead', async
   t.deepEqual(byLink, { fallback: 'cat/alias is a symlink or submodule' });
 });
 
+test('git diff --raw -z is parsed with both modes; a layout git cannot vouch for is no answer', async (t) => {
+  const z = '0'.repeat(40);
+  const f = 'f'.repeat(40);
+  const out = [`:000000 100644 ${z} ${f} A`, 'cat/new/new-1.ebuild', `:100644 120000 ${f} ${f} T`, 'cat/pkg', `:100644 000000 ${f} ${z} D`, 'odd\nname', ''].join('\0');
+  t.deepEqual(parseRawDiffZ(out), [
+    { status: 'A', oldMode: '000000', newMode: '100644', path: 'cat/new/new-1.ebuild' },
+    { status: 'T', oldMode: '100644', newMode: '120000', path: 'cat/pkg' },
+    { status: 'D', oldMode: '100644', newMode: '000000', path: 'odd\nname' },
+  ]);
+  t.deepEqual(parseRawDiffZ(''), []);
+  t.throws(() => parseRawDiffZ(`:100644 100644 ${f} ${f} U\0conflicted\0`), { message: /does not expect/ });
+  t.throws(() => parseRawDiffZ(`:100644 100644 ${f} ${f} M\0`), { message: /does not expect/ });
+
+  const index = { commit: f, masters: [], packages: new Map() };
+  const answer = async (path: string, newMode = '100644') => {
+    const got = await inheritanceFromIndex('/nonexistent', index, [{ status: 'A', oldMode: '000000', newMode, path }], []);
+    return 'fallback' in got ? got.fallback : 'answered';
+  };
+  t.is(await answer('cat/pkg/pkg-1.ebuild/file'), 'cat/pkg/pkg-1.ebuild/file is inside a folder named like an ebuild');
+  t.is(await answer('cat/pkg/pkg-1.ebuild', '120000'), 'cat/pkg/pkg-1.ebuild is a symlink or submodule');
+  t.is(await answer('cat', '160000'), 'cat is a symlink or submodule');
+  t.is(await answer('cat/\uFFFD/x.ebuild'), '"cat/\uFFFD/x.ebuild" is not UTF-8');
+  t.is(await answer('cat/pkg/files/link', '120000'), 'answered', 'a symlink among a package\'s files changes no listing');
+});
+
 test('the kept index: built once, unchanged on the same base, updated from a diff to what a full build gives', async (t) => {
   const { dir, repo, base, basedir } = await setup(t);
   const file = path.join(dir, 'state', 'inherit-index.json');
@@ -259,6 +284,8 @@ test('the gentoo pipeline: the first eclass change reads the tree and keeps the 
   t.is(details.inheritance.source, 'tree');
   t.regex(details.inheritance.why, /no index kept yet/);
   t.deepEqual(details.scope.targets, ['cat/gone', 'cat/one', 'cat/two']);
+  await first.after!([{ name: 'regen', exitCode: 0 }, { name: 'regen-base', exitCode: 1 }] as StepReport[]);
+  t.false(fs.existsSync(inheritIndexOf(state, job.repo)), 'nothing is kept from a base regen that failed');
   await first.after!([{ name: 'regen', exitCode: 0 }, { name: 'regen-base', exitCode: 0 }] as StepReport[]);
   t.true(fs.existsSync(inheritIndexOf(state, job.repo)));
 
