@@ -218,6 +218,7 @@ async function main() {
   if (!only || only === 'scope') {
     const f = await scopeAtGentooSize(root);
     say(`scope at ::gentoo size (${f.packages} packages, ${f.ebuilds} ebuilds, generated in ${(f.generateMs / 1000).toFixed(1)} s): version bump ${f.bumpMs.toFixed(1)} ms; eclass change ${(f.eclassMs / 1000).toFixed(2)} s (${f.eclassTargets} inheritors, ${f.fromCache} ebuilds from the cache); eclass change / bump ${(f.eclassMs / f.bumpMs).toFixed(0)}x`);
+    say(`scope of the eclass change from the kept inheritance index (${(f.indexBytes / 1e6).toFixed(1)} MB): at the PR's base ${f.indexedSameBaseMs.toFixed(0)} ms; one base behind (${f.baseMoves} bumps between) ${f.indexedBehindMs.toFixed(0)} ms; keeping the index: first build ${(f.indexBuildMs / 1000).toFixed(2)} s, update after ${f.baseMoves} bumps ${f.indexUpdateMs.toFixed(0)} ms (load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')})`);
   }
   if (only === 'scope') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'jobcost') {

@@ -4,12 +4,16 @@
  * md5-cache entry (as the kept metadata cache gives a job). Measures what the
  * gentoo pipeline reads on the host before any step: for a version bump (the
  * touched package folders only) and for an eclass change (the whole tree's
- * eclass map, from the cache).
+ * eclass map, from the cache). Then the same tree is committed to git and the
+ * eclass change is scoped as a worker in steady state does it: from the
+ * inheritance index it kept after a job on an earlier base, and a git diff.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packagesAmong, readInheritance } from '../src/gentoo/changed-paths.ts';
+import { git } from '../src/git/runner.ts';
+import { inheritanceByIndex, refreshInheritIndex } from '../src/run/inherit-index.ts';
 import { computeScope, scopeNeeds, type ChangedPath } from '../src/gentoo/scope.ts';
 
 export interface ScopeFigures {
@@ -20,6 +24,16 @@ export interface ScopeFigures {
   eclassMs: number;
   eclassTargets: number;
   fromCache: number;
+  /** The first job's keeping: the index built from the whole regenerated tree. */
+  indexBuildMs: number;
+  /** A later job's keeping, the base having moved by `baseMoves` version bumps: the index updated from the diff. */
+  indexUpdateMs: number;
+  baseMoves: number;
+  /** The eclass change scoped from the index kept at the PR's own base (a diff of one path). */
+  indexedSameBaseMs: number;
+  /** The same from an index kept one base behind (the bumps read from their ebuilds). */
+  indexedBehindMs: number;
+  indexBytes: number;
 }
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
@@ -72,8 +86,68 @@ export async function scopeAtGentooSize(root: string): Promise<ScopeFigures> {
   const eclass = process.hrtime.bigint();
   const changed = await scope([{ status: 'M', path: 'eclass/e7.eclass' }]);
   const eclassMs = since(eclass);
+
+  // A worker in steady state: the tree is a git repository (the cache ignored,
+  // as ::gentoo's git has none), the index was kept at the commit S0 of an
+  // earlier job's base, the base then moved by version bumps to S1, and the PR
+  // changes an eclass on S1.
+  // No background gc or maintenance: the folder is removed at the end.
+  const run = (args: string[]) => git(['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], { cwd: tree });
+  fs.writeFileSync(path.join(tree, '.gitignore'), '/metadata/md5-cache/\n');
+  await run(['init', '--quiet', '-b', 'master']);
+  await run(['add', '-A']);
+  const commit = async (message: string) => {
+    await run(['-c', 'user.name=bench', '-c', 'user.email=bench@example.org', 'commit', '--quiet', '--no-verify', '-m', message]);
+    return (await run(['rev-parse', 'HEAD'])).stdout.trim();
+  };
+  const s0 = await commit('base');
+  const indexFile = path.join(root, 'state', 'inherit-index.json');
+  const built = process.hrtime.bigint();
+  await refreshInheritIndex({ file: indexFile, gitDir: tree, basedir: tree, commit: s0, masters: [] });
+  const indexBuildMs = since(built);
+  const baseMoves = 100;
+  for (let p = 0; p < baseMoves; p++) {
+    const n = p * 97;
+    const dir = path.join(tree, `cat-${n % sizes.categories}`, `pkg-${n}`);
+    const ebuild = fs.readdirSync(dir).find((name) => name.endsWith('.ebuild'))!;
+    const text = fs.readFileSync(path.join(dir, ebuild), 'utf8').replace('KEYWORDS="~amd64"', 'KEYWORDS="amd64"');
+    fs.writeFileSync(path.join(dir, ebuild), text);
+    // What the base regen of the next job writes for it.
+    const entry = path.join(tree, 'metadata', 'md5-cache', path.basename(path.dirname(dir)), ebuild.slice(0, -'.ebuild'.length));
+    fs.writeFileSync(entry, fs.readFileSync(entry, 'utf8').replace(/_md5_=.*/, `_md5_=${md5(text)}`));
+  }
+  await run(['add', '-A']);
+  const s1 = await commit('bumps');
+  // The index one base behind stays aside; the kept one follows the job on S1 (the tree is S1's, regenerated).
+  const behindFile = path.join(root, 'state', 'inherit-index-behind.json');
+  fs.copyFileSync(indexFile, behindFile);
+  const updated = process.hrtime.bigint();
+  await refreshInheritIndex({ file: indexFile, gitDir: tree, basedir: tree, commit: s1, masters: [] });
+  const indexUpdateMs = since(updated);
+  fs.appendFileSync(path.join(tree, 'eclass', 'e7.eclass'), '# changed\n');
+  await run(['add', '-A']);
+  const merged = await commit('eclass change');
+  const indexed = async (file: string) => {
+    const start = process.hrtime.bigint();
+    const byIndex = await inheritanceByIndex({ file, gitDir: tree, merged, workdir: tree, masters: [] });
+    if (!('inheritance' in byIndex)) throw new Error(`the bench expected the index to answer: ${byIndex.fallback}`);
+    const map = byIndex.inheritance.map;
+    const found = computeScope({ changes: [{ status: 'M', path: 'eclass/e7.eclass' }], eclassesByPackage: map, existingPackages: new Set(map.keys()), maxTargets: 100_000 });
+    const ms = since(start);
+    if (JSON.stringify(found.targets) !== JSON.stringify(changed.scope.targets)) throw new Error('the index gave other targets than the full read');
+    return ms;
+  };
+  const indexedBehindMs = await indexed(behindFile);
+  const indexedSameBaseMs = await indexed(indexFile);
+  const indexBytes = fs.statSync(indexFile).size;
   fs.rmSync(tree, { recursive: true, force: true });
   return {
+    indexBuildMs,
+    indexUpdateMs,
+    baseMoves,
+    indexedSameBaseMs,
+    indexedBehindMs,
+    indexBytes,
     ebuilds: sizes.ebuilds,
     packages: sizes.packages,
     generateMs,

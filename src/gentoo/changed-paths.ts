@@ -87,7 +87,7 @@ export async function readEclassMap(worktree: string): Promise<Map<string, strin
 }
 
 /** The eclasses an eclass of the worktree inherits directly, each eclass read once. */
-function eclassInheritsReader(worktree: string): (name: string) => Promise<string[]> {
+export function eclassInheritsReader(worktree: string): (name: string) => Promise<string[]> {
   const cache = new Map<string, string[]>();
   return async (name) => {
     let direct = cache.get(name);
@@ -148,8 +148,13 @@ export interface Inheritance {
  * the PR or a newer base changed has a stale entry or none. `_eclasses_` is
  * transitive and exact (what bash sourced, whatever the conditionals);
  * the inherit-line reader is the fallback.
+ *
+ * `untrusted` (`cat/PF`): versions whose cache entry is never used. Pass
+ * those whose ebuild or cache entry the PR changes: a tree that commits its
+ * own cache is the PR's to edit, and an entry the PR writes can carry the
+ * right `_md5_` with `_eclasses_` that leave an inheritor out.
  */
-export async function readInheritance(worktree: string): Promise<Inheritance> {
+export async function readInheritance(worktree: string, untrusted: ReadonlySet<string> = new Set()): Promise<Inheritance> {
   const eclassInherits = eclassInheritsReader(worktree);
   const map = new Map<string, string[]>();
   const fromLines: string[] = [];
@@ -173,7 +178,7 @@ export async function readInheritance(worktree: string): Promise<Inheritance> {
       const text = await readTreeEntry(worktree, ebuild);
       if (text === undefined) continue;
       const pf = ebuild.name.slice(0, -'.ebuild'.length);
-      const cacheEntry = (await cacheFolder(category)).get(pf);
+      const cacheEntry = untrusted.has(`${category}/${pf}`) ? undefined : (await cacheFolder(category)).get(pf);
       const cached = cacheEntry === undefined ? undefined : await readTreeEntry(worktree, cacheEntry);
       const entry = cached === undefined ? undefined : parseMd5CacheEntry(cached, path.join('metadata', 'md5-cache', category, pf));
       if (entry && entry.md5 === createHash('md5').update(text).digest('hex')) {
@@ -184,17 +189,38 @@ export async function readInheritance(worktree: string): Promise<Inheritance> {
       fromLines.push(`${category}/${pf}`);
       queue.push(...inheritedEclasses(text));
     }
-    const followed = new Set<string>();
-    while (queue.length > 0) {
-      const name = queue.shift()!;
-      if (followed.has(name)) continue;
-      followed.add(name);
-      seen.add(name);
-      queue.push(...(await eclassInherits(name)));
-    }
+    await followInherits(queue, eclassInherits, seen);
     map.set(atom, [...seen].sort());
   }
   return { map, fromCache, fromLines };
+}
+
+/** Adds to `seen` the eclasses of `queue` and every eclass they inherit, by their inherit lines. */
+export async function followInherits(queue: string[], eclassInherits: (name: string) => Promise<string[]>, seen: Set<string>): Promise<void> {
+  const followed = new Set<string>();
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (followed.has(name)) continue;
+    followed.add(name);
+    seen.add(name);
+    queue.push(...(await eclassInherits(name)));
+  }
+}
+
+/**
+ * The versions (`cat/PF`) whose cache entries a change may have forged: the
+ * ebuilds and the md5-cache entries it adds, modifies or removes.
+ */
+export function versionsTouched(changes: readonly ChangedPath[]): Set<string> {
+  const out = new Set<string>();
+  for (const change of changes) {
+    for (const file of change.oldPath === undefined ? [change.path] : [change.path, change.oldPath]) {
+      const parts = file.split('/');
+      if (parts.length === 4 && parts[0] === 'metadata' && parts[1] === 'md5-cache') out.add(`${parts[2]}/${parts[3]}`);
+      else if (parts.length === 3 && parts[2].endsWith('.ebuild')) out.add(`${parts[0]}/${parts[2].slice(0, -'.ebuild'.length)}`);
+    }
+  }
+  return out;
 }
 
 /** Every `move` of the worktree's profiles/updates files (none without the folder). */

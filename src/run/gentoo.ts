@@ -3,10 +3,11 @@ import path from 'node:path';
 import type { FleetConfig } from '../config/types.ts';
 import { RefciError } from '../errors.ts';
 import { recordNamedMasters } from '../fleet/masters-gate.ts';
-import { changedPaths, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readRepoName, readUpdateMoves } from '../gentoo/changed-paths.ts';
+import { changedPaths, type Inheritance, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readRepoName, readUpdateMoves, versionsTouched } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
+import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
 import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { MasterCheckout, MasterSpec } from './master-checkout.ts';
 import type { BeforeSteps } from './pipeline.ts';
@@ -17,9 +18,11 @@ const MAX_RECORDED_REASONS = 200;
 /**
  * The gentoo pipeline's scope: what the PR changes between its basis and the
  * merge, and so which packages, eclasses and repository-level checks to scan.
- * The eclass map comes from the metadata cache kept from an earlier job's
- * base regen (metadata-cache.ts) where its entries are current, and from the
- * inherit lines elsewhere (the cache is regenerated only by the steps that follow). The base tree is scanned with the
+ * The eclass map comes from the inheritance index kept from an earlier job's
+ * base regen (inherit-index.ts) and the diff from its commit; without a usable
+ * index, from the metadata cache kept likewise (metadata-cache.ts) where its
+ * entries are current and the PR did not touch them, and from the inherit
+ * lines elsewhere (the cache is regenerated only by the steps that follow). The base tree is scanned with the
  * same targets, less those it does not have (a new package or eclass), so
  * both scans run with the same options and versions on the same packages.
  */
@@ -33,13 +36,26 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     const missing = missingMasters(named, configured);
     if (missing.length > 0) throw new RefciError('invalid-config', missingMastersLine(job.pipeline, missing));
     const masters = named.map((name) => masterLocation(job.pipeline, name, configured![name], trees.masters));
+    const masterCommits = masters.map((m) => ({ ...m, commit: trees.masters?.find((c) => c.name === m.name)?.commit }));
     const keptCache = metadataCacheOf(stateDir, job.repo);
+    const keptIndex = inheritIndexOf(stateDir, job.repo);
     seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
     const changes = await changedPaths(trees.gitDir, trees.basis, trees.merged);
     const categories = await readCategoriesWithMasters(trees.workdir, masters);
     // The whole tree is read only when an eclass changed: its inheritors are then scanned.
     const needs = scopeNeeds(changes);
-    const inheritance = needs.eclassMap ? await readInheritance(trees.workdir) : undefined;
+    let inheritance: Inheritance | undefined;
+    let inheritanceSource: Record<string, unknown> = { notRead: 'no eclass changed' };
+    if (needs.eclassMap) {
+      const byIndex = await inheritanceByIndex({ file: keptIndex, gitDir: trees.gitDir, merged: trees.merged, workdir: trees.workdir, masters: masterCommits });
+      if ('inheritance' in byIndex) {
+        inheritance = byIndex.inheritance;
+        inheritanceSource = { source: 'index', indexCommit: byIndex.commit };
+      } else {
+        inheritance = await readInheritance(trees.workdir, versionsTouched(changes));
+        inheritanceSource = { source: 'tree', why: byIndex.fallback };
+      }
+    }
     const scope = computeScope({
       changes,
       eclassesByPackage: inheritance?.map ?? new Map(),
@@ -68,7 +84,10 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       values: {},
       treeValues: { merged: { portageconfig: portage.merged }, base: { portageconfig: portage.base } },
       scans: { merged, base },
-      after: async (steps) => keepMetadataCache(keptCache, trees.basedir, pipeline, steps),
+      after: async (steps) => {
+        if (!keepMetadataCache(keptCache, trees.basedir, pipeline, steps)) return;
+        await refreshInheritIndex({ file: keptIndex, gitDir: trees.gitDir, basedir: trees.basedir, commit: trees.basis, masters: masterCommits });
+      },
       details: {
         scope: {
           mode: scope.mode,
@@ -86,8 +105,8 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
         // Findings of these versions that the base has at another version are "carried over".
         addedVersions: addedVersions(changes),
         inheritance: inheritance
-          ? { fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) }
-          : { notRead: 'no eclass changed' },
+          ? { ...inheritanceSource, fromCache: inheritance.fromCache, fromLines: inheritance.fromLines.length, fromLinesFirst: inheritance.fromLines.slice(0, 20) }
+          : inheritanceSource,
       },
     };
   };

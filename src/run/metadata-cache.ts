@@ -31,16 +31,17 @@ export function seedMetadataCache(kept: string, trees: string[]): void {
   }
 }
 
-/** Replaces the kept cache with the base tree's, when every regen of the base passed. */
-export function keepMetadataCache(kept: string, basedir: string, pipeline: PipelineConfig, steps: StepReport[]): void {
+/** Replaces the kept cache with the base tree's, when every regen of the base passed; says whether it did. */
+export function keepMetadataCache(kept: string, basedir: string, pipeline: PipelineConfig, steps: StepReport[]): boolean {
   const regens = pipeline.steps.filter((step) => step.tree === 'base' && path.basename(step.run[0] ?? '') === 'pmaint' && step.run.includes('regen'));
-  if (regens.length === 0) return;
+  if (regens.length === 0) return false;
   const passed = regens.every((step) => steps.some((report) => report.name === step.name && report.exitCode === 0));
   const source = path.join(basedir, CACHE);
-  if (!passed || !fs.existsSync(source)) return;
+  if (!passed || !fs.existsSync(source)) return false;
   const fresh = `${kept}.new-${randomBytes(4).toString('hex')}`;
   fs.mkdirSync(path.dirname(kept), { recursive: true });
   fs.cpSync(source, fresh, { recursive: true, filter: (file) => !fs.lstatSync(file).isSymbolicLink() });
   removeFolder(kept);
   fs.renameSync(fresh, kept);
+  return true;
 }
