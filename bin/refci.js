@@ -13,7 +13,11 @@ process.env.REFCI_ROOT ??= root;
 const entry = path.join(root, 'dist', 'main.js');
 if (fs.existsSync(entry)) {
   const { main } = await import(pathToFileURL(entry).href);
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  // The command is done: exit now, once the output is written. Each git call leaves a timer that would keep
+  // the process alive for up to 5 s more (the runner's wait for a process whose pipes a lingering child holds).
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+  process.exit(code);
 } else {
   // 70 is refci's internal-error exit code (README): the install is incomplete, not the user's input.
   process.stderr.write(`refci: ${entry} is missing: the CLI is not built; run npm run build in ${root}\n`);
