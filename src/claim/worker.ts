@@ -28,6 +28,7 @@ import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
 import { inPhase } from '../git/observe.ts';
 import { unreachableRound } from '../coord/round-failure.ts';
+import { lockEventAt } from '../coord/lock-event.ts';
 
 export interface WorkerOptions {
   coord: string;
@@ -170,7 +171,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     ? undefined
     : await WorkSignal.open(options.coord, {
         wakeOn: WORKER_NEWS,
-        news: (ref, event) => isNews(run, ref, event),
+        news: (ref, event, repoDir) => isNews(run, ref, event, repoDir),
         // A poll of a remote repository is the round's own fetch: the round after a poll that found news does not fetch again.
         poll: async () => (run.fetched = await clone.fetch(workerRefspecs(options))),
       });
@@ -383,9 +384,14 @@ async function nextClaimWithResult(run: WorkerRun): Promise<PreparedClaim | unde
  * that went, is none), and any other ref change it wakes on (locks: a job
  * handed back; its drain flag; the configuration).
  */
-function isNews(run: WorkerRun, ref: string, event: string): boolean {
+function isNews(run: WorkerRun, ref: string, event: string, repoDir: string): boolean {
   // A new folder is news only on the way to a drain flag or the configuration; in the queue its refs say it themselves.
   if (event === 'addDir') return CONTROL_REFS.some((prefix) => prefix.startsWith(`${ref}/`) || `${ref}/` === prefix);
+  if (/^refs\/ci\/locks\/[^/]+$/.test(ref) && event !== 'unlink') {
+    // Another worker's claim, heartbeat or result frees nothing; a hand-back (release) frees the job. Unknown: news.
+    const lockEvent = lockEventAt(repoDir, ref);
+    return lockEvent === undefined || lockEvent === 'release';
+  }
   const job = /^refs\/ci\/jobs\/([^/]+)$/.exec(ref);
   if (!job) return true;
   if (event === 'unlink') return false;

@@ -14,8 +14,9 @@ export interface SignalOptions {
    * Whether a change the watcher saw is news to the daemon (a new job it does
    * not know yet, not one it just fetched); every change is when absent.
    * `event` is the watcher's: add, change, unlink, addDir, unlinkDir.
+   * `repoDir` is the watched repository's folder.
    */
-  news?: (ref: string, event: string) => boolean;
+  news?: (ref: string, event: string, repoDir: string) => boolean;
   /**
    * For a repository elsewhere: one cheap look at it (a fetch of the daemon's
    * refspecs, which transfers nothing when nothing changed) that says whether
@@ -54,7 +55,7 @@ export class WorkSignal {
   private constructor(
     private readonly options: SignalOptions,
     private readonly watcher?: FSWatcher,
-    repo = '',
+    private readonly repo = '',
   ) {
     watcher?.on('all', (event, file) => {
       // Of the repository folder's own entries only packed-refs counts (FETCH_HEAD, config and the like are not news).
@@ -124,7 +125,7 @@ export class WorkSignal {
   }
 
   private isNews(ref: string, event: string): boolean {
-    return ref === 'packed-refs' || !this.options.news || this.options.news(ref, event);
+    return ref === 'packed-refs' || !this.options.news || this.options.news(ref, event, this.repo);
   }
 
   /** Whether a change since arm() is news, asked now: what the daemon knows now decides (a job it fetched meanwhile is none). */
