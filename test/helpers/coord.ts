@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { git } from '../../src/git/runner.ts';
@@ -33,14 +34,17 @@ const SLEEP =
 /** A coordination repository made by `refci init`, a source repository with PR branches, and a test configuration. */
 export async function scenario(t: ExecutionContext, transport: Transport, prs = 3, config: object = {}): Promise<Scenario> {
   const dir = tempDir(t);
-  const coordPath = path.join(dir, 'coord.git');
-  const init = await refci(['init', coordPath]);
+  const source = await build(dir, prs, config);
+  return served(t, dir, source, transport);
+}
+
+/** The repositories and files of a scenario in `dir`; the source repository's description. */
+async function build(dir: string, prs: number, config: object): Promise<Scenario['source']> {
+  const init = await refci(['init', path.join(dir, 'coord.git')]);
   if (init.exitCode !== 0) throw new Error(init.stderr);
   const source = await sourceRepo(path.join(dir, 'source'), prs);
-  const served = await serve(t, transport, coordPath);
-  const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(
-    configFile,
+    path.join(dir, 'config.json'),
     JSON.stringify({
       leaseSec: 2,
       pipelines: {
@@ -50,12 +54,50 @@ export async function scenario(t: ExecutionContext, transport: Transport, prs = 
       ...config,
     }),
   );
-  // REFCI_ALLOW_LOCAL_REPOS: the source repository is a path, which workers refuse unless told.
   // The processes' own temp folders (a step's scratch folder, left when a test kills its worker) go below dir, removed with it.
-  const tmp = path.join(dir, 'tmp');
-  fs.mkdirSync(tmp);
-  const env = { ...served.env, REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: tmp, REFCI_ALLOW_LOCAL_REPOS: '1' };
-  return { dir, coordPath, coord: served.url, source, env, configFile };
+  fs.mkdirSync(path.join(dir, 'tmp'));
+  return source;
+}
+
+/** The environment of a scenario in `dir` whose coordination repository is reached as `url`. */
+function scenarioIn(dir: string, source: Scenario['source'], url: string, extraEnv: Record<string, string>): Scenario {
+  // REFCI_ALLOW_LOCAL_REPOS: the source repository is a path, which workers refuse unless told.
+  const env = { ...extraEnv, REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: path.join(dir, 'tmp'), REFCI_ALLOW_LOCAL_REPOS: '1' };
+  return { dir, coordPath: path.join(dir, 'coord.git'), coord: url, source, env, configFile: path.join(dir, 'config.json') };
+}
+
+async function served(t: ExecutionContext, dir: string, source: Scenario['source'], transport: Transport): Promise<Scenario> {
+  const coordPath = path.join(dir, 'coord.git');
+  const via = await serve(t, transport, coordPath);
+  return scenarioIn(dir, source, via.url, via.env);
+}
+
+/**
+ * scenario() for the tests of one file that start from the same state: the
+ * repositories are made once per test process (by scenario's steps, then
+ * `prepare` over a file:// URL) and copied into each test's own folder, so a
+ * test pays for a folder copy instead of dozens of git processes. What
+ * `prepare` leaves that names the template's folder (refci's state with its
+ * clones, editConfig's clone) is not copied: each test starts those afresh.
+ * The template is removed when the test process exits.
+ */
+export function scenarioTemplate(prs = 3, config: object = {}, prepare?: (s: Scenario) => Promise<void>): (t: ExecutionContext, transport: Transport) => Promise<Scenario> {
+  let template: Promise<{ dir: string; source: Scenario['source'] }> | undefined;
+  return async (t, transport) => {
+    template ??= (async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-template-'));
+      process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+      const source = await build(dir, prs, config);
+      if (prepare) await prepare(scenarioIn(dir, source, `file://${path.join(dir, 'coord.git')}`, {}));
+      for (const name of ['state', 'config-work', 'tmp']) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      fs.mkdirSync(path.join(dir, 'tmp'));
+      return { dir, source };
+    })();
+    const { dir: from, source } = await template;
+    const dir = tempDir(t);
+    fs.cpSync(from, dir, { recursive: true });
+    return served(t, dir, { ...source, path: path.join(dir, 'source') }, transport);
+  };
 }
 
 /** The refs jobs leave in the coordination repository (worker presence and drain flags are not jobs). */
