@@ -117,12 +117,14 @@ export async function enqueuePr(s: Scenario, pr: number, pipeline: string, extra
 
 /**
  * Runs `work --once` like cron (steps end at once: SLEEP_MS 0) until the job
- * has a result; what the last run printed. Between runs it waits `pauseMs`:
- * a stale lock is taken over only once its lease has run out on the runner's
- * own clock (docs/protocol.md, section 5); over ssh and HTTP each run costs
- * more, so those tests look less often.
+ * has a result; what the last run printed. Between runs it waits the lease
+ * length of the scenario's configuration: a stale lock is taken over only
+ * once it has stayed unchanged for its lease on the runner's own clock, seen
+ * from one run to a later one (docs/protocol.md, section 5), so looking more
+ * often would only cost git processes.
  */
-export async function cronUntilResult(s: Scenario, id: string, workerId: string, pauseMs = 300): Promise<string> {
+export async function cronUntilResult(s: Scenario, id: string, workerId: string): Promise<string> {
+  const pauseMs = (JSON.parse(fs.readFileSync(s.configFile, 'utf8')).leaseSec ?? 2) * 1000;
   for (let run = 0; run < 30; run++) {
     const out = await refci(['work', '--coord', s.coord, '--once', '--worker-id', workerId, '--config', s.configFile], {
       env: { ...s.env, SLEEP_MS: '0' },
