@@ -31,12 +31,19 @@ const SLEEP =
   'const parent = process.ppid; setTimeout(() => {}, Number(process.env.SLEEP_MS ?? 0)); ' +
   'setInterval(() => { if (process.ppid !== parent || process.ppid === 1) process.exit(1); }, 500).unref();';
 
-/** A coordination repository made by `refci init`, a source repository with PR branches, and a test configuration. */
+/**
+ * A coordination repository made by `refci init`, a source repository with
+ * PR branches, and a test configuration: made once per test process for each
+ * `prs` and `config` (scenarioTemplate) and copied into the test's folder.
+ */
 export async function scenario(t: ExecutionContext, transport: Transport, prs = 3, config: object = {}): Promise<Scenario> {
-  const dir = tempDir(t);
-  const source = await build(dir, prs, config);
-  return served(t, dir, source, transport);
+  const key = `${prs} ${JSON.stringify(config)}`;
+  let copy = plainTemplates.get(key);
+  if (!copy) plainTemplates.set(key, (copy = scenarioTemplate(prs, config)));
+  return copy(t, transport);
 }
+
+const plainTemplates = new Map<string, ReturnType<typeof scenarioTemplate>>();
 
 /** The repositories and files of a scenario in `dir`; the source repository's description. */
 async function build(dir: string, prs: number, config: object): Promise<Scenario['source']> {
