@@ -56,7 +56,7 @@ for (const transport of ['file', 'http', 'ssh'] satisfies Transport[]) {
     await waitForLock(s, id, first);
     first.kill('SIGKILL');
     await first;
-    const log = await cronUntilResult(s, id, 'rescuer', transport === 'file' ? 300 : 1000);
+    const log = await cronUntilResult(s, id, 'rescuer');
     t.regex(log, new RegExp(`${id}: claimed by rescuer, attempt 2`));
     const result = await resultOf(s, id);
     t.is(result.worker, 'rescuer');

@@ -6,10 +6,10 @@ import { REFCI, refci } from '../helpers/cli.ts';
 import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 
 /**
- * Daemons stopped by a signal, on a coordination repository given as a path,
- * a file:// URL and a git daemon URL: the
- * processes are the point (signal handlers, timers and watchers that keep
- * node's event loop alive).
+ * Daemons stopped by a signal, on a coordination repository given as a path
+ * (watched) and a git daemon URL (polled): the processes are the point
+ * (signal handlers, timers and watchers that keep node's event loop alive).
+ * A file:// URL is watched as its folder is (test/coord/wait.test.ts).
  */
 
 /** Starts a daemon; execa's own SIGKILL five seconds after a signal is off, so the test sees how long the daemon takes. */
@@ -72,10 +72,9 @@ async function refAppears(coordPath: string, ref: string, child: ResultPromise, 
   throw new Error(`${ref} never appeared:\n${String(end.stdout)}\n${String(end.stderr)}`);
 }
 
-/** The coordination repository as a path (watched), a file:// URL (watched) and a git daemon URL (polled). */
+/** The coordination repository as a path (watched) and a git daemon URL (polled). */
 const PLACES = [
   { name: 'a path', transport: 'file', coord: (s: Scenario) => s.coordPath },
-  { name: 'a file:// URL', transport: 'file', coord: (s: Scenario) => s.coord },
   { name: 'git daemon', transport: 'git-daemon', coord: (s: Scenario) => s.coord },
 ] as const;
 

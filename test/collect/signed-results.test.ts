@@ -8,6 +8,7 @@
  * archived as errors naming the problem, never published green.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
@@ -24,7 +25,7 @@ import { LOCK, type LockRecord } from '../../src/protocol/lock.ts';
 import { liveRefspecs, lockRef, resultRef } from '../../src/protocol/refs.ts';
 import { RESULT } from '../../src/protocol/result.ts';
 import { refci } from '../helpers/cli.ts';
-import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
+import { enqueuePr, scenarioTemplate, type Scenario } from '../helpers/coord.ts';
 import { ManualClock } from '../helpers/temp.ts';
 import { editConfig, readJson } from '../fleet/helpers.ts';
 
@@ -36,18 +37,35 @@ interface Fleet {
   allowedSigners: () => Promise<string>;
 }
 
-/** A coordination repository whose configuration lists keys for w1 and w2 (made with ssh-keygen, added with refci worker add). */
+/** Keys for w1 and w2, made with ssh-keygen once for this file; removed when its process exits. */
+const keys = (() => {
+  let made: Promise<string> | undefined;
+  return () =>
+    (made ??= (async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-signing-keys-'));
+      process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+      for (const worker of ['w1', 'w2']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${worker}@test`, '-f', path.join(dir, worker)]);
+      return dir;
+    })());
+})();
+
+/** A coordination repository whose configuration lists keys for w1 and w2 (added with refci worker add), made once per setting of requireSignatures. */
+function fleetTemplate(requireSignatures: boolean) {
+  return scenarioTemplate(3, {}, async (s) => {
+    for (const worker of ['w1', 'w2']) {
+      const added = await refci(['worker', 'add', worker, path.join(await keys(), `${worker}.pub`), '--coord', s.coord], { env: s.env });
+      if (added.exitCode !== 0) throw new Error(added.stderr);
+    }
+    if (requireSignatures) await editConfig(s, (config) => (config.requireSignatures = true), 'require signatures');
+  });
+}
+const templates = { required: fleetTemplate(true), optional: fleetTemplate(false) };
+const plain = scenarioTemplate(0);
+
 async function fleet(t: ExecutionContext, options: { requireSignatures: boolean }): Promise<Fleet> {
-  const s = await scenario(t, 'file', 3);
-  const keys = path.join(s.dir, 'keys');
-  fs.mkdirSync(keys);
-  const keyFile = (worker: string) => path.join(keys, worker);
-  for (const worker of ['w1', 'w2']) {
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${worker}@test`, '-f', keyFile(worker)]);
-    const added = await refci(['worker', 'add', worker, `${keyFile(worker)}.pub`, '--coord', s.coord], { env: s.env });
-    t.is(added.exitCode, 0, added.stderr);
-  }
-  if (options.requireSignatures) await editConfig(s, (config) => (config.requireSignatures = true), 'require signatures');
+  const s = await templates[options.requireSignatures ? 'required' : 'optional'](t, 'file');
+  const dir = await keys();
+  const keyFile = (worker: string) => path.join(dir, worker);
   return {
     s,
     keyFile,
@@ -221,28 +239,28 @@ test('a tampered signature is refused even with requireSignatures off: a signed 
 });
 
 test('refci worker add writes allowed_signers on the configuration branch: a new key, the same key again, --replace, and keys it refuses', async (t) => {
-  const s = await scenario(t, 'file', 0);
-  const keys = path.join(s.dir, 'keys');
-  fs.mkdirSync(keys);
-  for (const name of ['a', 'b']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@test`, '-f', path.join(keys, name)]);
-  const pub = (name: string) => fs.readFileSync(path.join(keys, `${name}.pub`), 'utf8').trim();
+  const s = await plain(t, 'file');
+  // Two keys of this file's, a and b.
+  const dir = await keys();
+  const file = (name: string) => path.join(dir, name === 'a' ? 'w1' : 'w2');
+  const pub = (name: string) => fs.readFileSync(`${file(name)}.pub`, 'utf8').trim();
   const branchFile = async () => (await git(['show', 'refs/heads/config:allowed_signers'], { cwd: s.coordPath })).stdout;
 
-  const added = await refci(['worker', 'add', 'worker-1', path.join(keys, 'a.pub'), '--coord', s.coord], { env: s.env });
+  const added = await refci(['worker', 'add', 'worker-1', `${file('a')}.pub`, '--coord', s.coord], { env: s.env });
   t.is(added.exitCode, 0, added.stderr);
   t.regex(added.stdout, /^allowed_signers: worker-1 signs with ssh-ed25519 SHA256:\S+; refs\/heads\/config is now [0-9a-f]{12}$/);
   t.is(await branchFile(), `worker-1 ${pub('a')}\n`);
   t.regex((await git(['log', '-1', '--format=%an: %s', 'refs/heads/config'], { cwd: s.coordPath })).stdout, /^refci operator \S+: allowed_signers: add a key of worker worker-1 \(ssh-ed25519 SHA256:/);
-  t.true(fs.existsSync(path.join(s.dir, 'keys', 'a')), 'the private key stays where it was');
+  t.true(fs.existsSync(file('a')), 'the private key stays where it was');
 
   // The key itself instead of the file; the same key again changes nothing.
   const again = await refci(['worker', 'add', 'worker-1', pub('a'), '--coord', s.coord], { env: s.env });
   t.regex(again.stdout, /already; nothing done/);
   await refci(['worker', 'add', 'worker-2', pub('b'), '--coord', s.coord], { env: s.env });
-  const second = await refci(['worker', 'add', 'worker-1', path.join(keys, 'b.pub'), '--coord', s.coord], { env: s.env });
+  const second = await refci(['worker', 'add', 'worker-1', `${file('b')}.pub`, '--coord', s.coord], { env: s.env });
   t.is(second.exitCode, 0, second.stderr);
   t.is(await branchFile(), `worker-1 ${pub('a')}\nworker-2 ${pub('b')}\nworker-1 ${pub('b')}\n`, 'a second key, for rotation');
-  const replaced = await refci(['worker', 'add', 'worker-1', path.join(keys, 'b.pub'), '--replace', '--coord', s.coord], { env: s.env });
+  const replaced = await refci(['worker', 'add', 'worker-1', `${file('b')}.pub`, '--replace', '--coord', s.coord], { env: s.env });
   t.regex(replaced.stdout, /its other keys removed/);
   t.is(await branchFile(), `worker-2 ${pub('b')}\nworker-1 ${pub('b')}\n`);
   const check = await refci(['config', 'check', '--coord', s.coord], { env: s.env });
@@ -250,9 +268,9 @@ test('refci worker add writes allowed_signers on the configuration branch: a new
   const shown = JSON.parse((await refci(['config', 'show', '--coord', s.coord], { env: s.env })).stdout);
   t.deepEqual(shown.config.allowedSigners.map((signer: { worker: string }) => signer.worker), ['worker-2', 'worker-1']);
 
-  const privateKey = await refci(['worker', 'add', 'worker-3', path.join(keys, 'a'), '--coord', s.coord], { env: s.env });
+  const privateKey = await refci(['worker', 'add', 'worker-3', file('a'), '--coord', s.coord], { env: s.env });
   t.is(privateKey.exitCode, 3);
-  t.is(privateKey.stderr.trim(), `refci worker: ${path.join(keys, 'a')} is a private key; give its .pub file; the private key never leaves the worker`);
+  t.is(privateKey.stderr.trim(), `refci worker: ${file('a')} is a private key; give its .pub file; the private key never leaves the worker`);
   t.notRegex(privateKey.stderr, /BEGIN|AAAA/, 'the private key is not echoed');
   const garbage = await refci(['worker', 'add', 'worker-3', 'ssh-ed25519 AAAAnotakey', '--coord', s.coord], { env: s.env });
   t.is(garbage.exitCode, 3);
@@ -263,9 +281,8 @@ test('refci worker add writes allowed_signers on the configuration branch: a new
 });
 
 test('a hand-edited allowed_signers with a pattern refuses the configuration commit, and refci worker add says to fix it first', async (t) => {
-  const s = await scenario(t, 'file', 0);
-  const keyFile = path.join(s.dir, 'k');
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+  const s = await plain(t, 'file');
+  const keyFile = path.join(await keys(), 'w1');
   const pub = fs.readFileSync(`${keyFile}.pub`, 'utf8').trim();
   await editConfig(s, () => {}, 'a key for every worker', { allowed_signers: `* ${pub}\n` });
   const check = await refci(['config', 'check', '--coord', s.coord], { env: s.env });

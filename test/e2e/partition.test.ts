@@ -100,7 +100,7 @@ real(`a worker cut off mid-job: its lease runs out, a root-namespace worker fini
 
   await p.cut();
   t.true(await cut.waitFor(`${first}: heartbeat failed, will retry`), 'the cut worker notices');
-  const rescue = await cronUntilResult(s, first, 'rescuer', 1000);
+  const rescue = await cronUntilResult(s, first, 'rescuer');
   t.regex(rescue, new RegExp(`${first}: claimed by rescuer, attempt 2`));
   t.regex(rescue, new RegExp(`${first}: success`));
   const second = (await enqueuePr(s, 2, 'noop')).stdout.trim();

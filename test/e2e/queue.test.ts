@@ -3,9 +3,10 @@ import { git } from '../../src/git/runner.ts';
 import { refci } from '../helpers/cli.ts';
 import { enqueuePr, liveRefs, scenario } from '../helpers/coord.ts';
 
-// The whole cycle of three jobs through a local URL and a network transport; HTTP and ssh are covered by the
-// race (claims, results, archive), the takeover and the archive tests, which are cheaper.
-for (const transport of ['file', 'git-daemon'] as const) {
+// The whole cycle of three jobs through a network transport (git daemon; HTTP and ssh are covered by the race
+// (claims, results, archive), the takeover and the archive tests, which are cheaper); the local URL runs the same
+// code on every other end-to-end test.
+for (const transport of ['git-daemon'] as const) {
   test(`${transport}: enqueue, work and collect leave only the history, all of it reachable`, async (t) => {
     const s = await scenario(t, transport, 3);
     const ids: string[] = [];
@@ -47,6 +48,10 @@ for (const transport of ['file', 'git-daemon'] as const) {
     t.regex(retry.stderr, /already ran and is archived/);
   });
 
+}
+
+// Cancelling a superseded job is the enqueuer's and the collector's own logic: once, on the local URL.
+for (const transport of ['file'] as const) {
   test(`${transport}: a newer head for the same PR cancels the queued job`, async (t) => {
     const s = await scenario(t, transport, 2);
     const first = (await enqueuePr(s, 1, 'check')).stdout.trim();

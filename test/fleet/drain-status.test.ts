@@ -21,11 +21,11 @@ test('drain: the worker finishes its job, claims no more, says so; undrain resum
     daemon.stop();
     await daemon.result;
   });
-  let first = '';
-  await waitFor('a claim', async () => {
-    for (const id of ids) if (await refExists(s, `refs/ci/locks/${id}`)) first = id;
-    return first !== '';
-  });
+  // The daemon says what it did: the test waits for its lines, then looks at the repository once.
+  const said = async (text: string) => t.true(await daemon.waitForLine(text), `never said ${text}:\n${daemon.stdout.join('\n')}\n${daemon.stderr.join('\n')}`);
+  await said(': claimed by w1');
+  const first = ids.find((id) => daemon.stdout.some((line) => line.includes(`${id}: claimed by w1`)))!;
+  t.true(await refExists(s, `refs/ci/locks/${first}`));
   const second = ids.find((id) => id !== first)!;
   const drain = await refci(['worker', 'drain', 'w1', '--coord', s.coord, '--reason', 'kernel update'], { env: s.env });
   t.is(drain.exitCode, 0, drain.stderr);
@@ -55,14 +55,16 @@ test('drain: the worker finishes its job, claims no more, says so; undrain resum
 
   // The running job finishes and is published; the other is not claimed.
   fs.writeFileSync(gate, '');
-  await waitFor('the first job to finish', () => refExists(s, `refs/ci/results/${first}`));
+  await said(`${first}: success`);
+  t.true(await refExists(s, `refs/ci/results/${first}`));
   await waitFor('the drained presence', async () => (await readJson(s, 'refs/ci/workers/w1:worker.json')).state === 'drained');
   await sleep(1500);
   t.false(await refExists(s, `refs/ci/locks/${second}`), 'a drained worker claims nothing');
 
   const undrain = await refci(['worker', 'undrain', 'w1', '--coord', s.coord], { env: s.env });
   t.regex(undrain.stdout, /undrained w1/);
-  await waitFor('the second job to finish', () => refExists(s, `refs/ci/results/${second}`));
+  await said(`${second}: success`);
+  t.true(await refExists(s, `refs/ci/results/${second}`));
   daemon.stop();
   const out = (await daemon.result).stdout;
   t.regex(out, /drained: claiming no more jobs \(refci worker undrain w1 resumes\)/);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { git } from '../../src/git/runner.ts';
@@ -30,17 +31,27 @@ const SLEEP =
   'const parent = process.ppid; setTimeout(() => {}, Number(process.env.SLEEP_MS ?? 0)); ' +
   'setInterval(() => { if (process.ppid !== parent || process.ppid === 1) process.exit(1); }, 500).unref();';
 
-/** A coordination repository made by `refci init`, a source repository with PR branches, and a test configuration. */
+/**
+ * A coordination repository made by `refci init`, a source repository with
+ * PR branches, and a test configuration: made once per test process for each
+ * `prs` and `config` (scenarioTemplate) and copied into the test's folder.
+ */
 export async function scenario(t: ExecutionContext, transport: Transport, prs = 3, config: object = {}): Promise<Scenario> {
-  const dir = tempDir(t);
-  const coordPath = path.join(dir, 'coord.git');
-  const init = await refci(['init', coordPath]);
+  const key = `${prs} ${JSON.stringify(config)}`;
+  let copy = plainTemplates.get(key);
+  if (!copy) plainTemplates.set(key, (copy = scenarioTemplate(prs, config)));
+  return copy(t, transport);
+}
+
+const plainTemplates = new Map<string, ReturnType<typeof scenarioTemplate>>();
+
+/** The repositories and files of a scenario in `dir`; the source repository's description. */
+async function build(dir: string, prs: number, config: object): Promise<Scenario['source']> {
+  const init = await refci(['init', path.join(dir, 'coord.git')]);
   if (init.exitCode !== 0) throw new Error(init.stderr);
   const source = await sourceRepo(path.join(dir, 'source'), prs);
-  const served = await serve(t, transport, coordPath);
-  const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(
-    configFile,
+    path.join(dir, 'config.json'),
     JSON.stringify({
       leaseSec: 2,
       pipelines: {
@@ -50,12 +61,50 @@ export async function scenario(t: ExecutionContext, transport: Transport, prs = 
       ...config,
     }),
   );
-  // REFCI_ALLOW_LOCAL_REPOS: the source repository is a path, which workers refuse unless told.
   // The processes' own temp folders (a step's scratch folder, left when a test kills its worker) go below dir, removed with it.
-  const tmp = path.join(dir, 'tmp');
-  fs.mkdirSync(tmp);
-  const env = { ...served.env, REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: tmp, REFCI_ALLOW_LOCAL_REPOS: '1' };
-  return { dir, coordPath, coord: served.url, source, env, configFile };
+  fs.mkdirSync(path.join(dir, 'tmp'));
+  return source;
+}
+
+/** The environment of a scenario in `dir` whose coordination repository is reached as `url`. */
+function scenarioIn(dir: string, source: Scenario['source'], url: string, extraEnv: Record<string, string>): Scenario {
+  // REFCI_ALLOW_LOCAL_REPOS: the source repository is a path, which workers refuse unless told.
+  const env = { ...extraEnv, REFCI_STATE_DIR: path.join(dir, 'state'), TMPDIR: path.join(dir, 'tmp'), REFCI_ALLOW_LOCAL_REPOS: '1' };
+  return { dir, coordPath: path.join(dir, 'coord.git'), coord: url, source, env, configFile: path.join(dir, 'config.json') };
+}
+
+async function served(t: ExecutionContext, dir: string, source: Scenario['source'], transport: Transport): Promise<Scenario> {
+  const coordPath = path.join(dir, 'coord.git');
+  const via = await serve(t, transport, coordPath);
+  return scenarioIn(dir, source, via.url, via.env);
+}
+
+/**
+ * scenario() for the tests of one file that start from the same state: the
+ * repositories are made once per test process (by scenario's steps, then
+ * `prepare` over a file:// URL) and copied into each test's own folder, so a
+ * test pays for a folder copy instead of dozens of git processes. What
+ * `prepare` leaves that names the template's folder (refci's state with its
+ * clones, editConfig's clone) is not copied: each test starts those afresh.
+ * The template is removed when the test process exits.
+ */
+export function scenarioTemplate(prs = 3, config: object = {}, prepare?: (s: Scenario) => Promise<void>): (t: ExecutionContext, transport: Transport) => Promise<Scenario> {
+  let template: Promise<{ dir: string; source: Scenario['source'] }> | undefined;
+  return async (t, transport) => {
+    template ??= (async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refci-template-'));
+      process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+      const source = await build(dir, prs, config);
+      if (prepare) await prepare(scenarioIn(dir, source, `file://${path.join(dir, 'coord.git')}`, {}));
+      for (const name of ['state', 'config-work', 'tmp']) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      fs.mkdirSync(path.join(dir, 'tmp'));
+      return { dir, source };
+    })();
+    const { dir: from, source } = await template;
+    const dir = tempDir(t);
+    fs.cpSync(from, dir, { recursive: true });
+    return served(t, dir, { ...source, path: path.join(dir, 'source') }, transport);
+  };
 }
 
 /** The refs jobs leave in the coordination repository (worker presence and drain flags are not jobs). */
@@ -75,12 +124,14 @@ export async function enqueuePr(s: Scenario, pr: number, pipeline: string, extra
 
 /**
  * Runs `work --once` like cron (steps end at once: SLEEP_MS 0) until the job
- * has a result; what the last run printed. Between runs it waits `pauseMs`:
- * a stale lock is taken over only once its lease has run out on the runner's
- * own clock (docs/protocol.md, section 5); over ssh and HTTP each run costs
- * more, so those tests look less often.
+ * has a result; what the last run printed. Between runs it waits the lease
+ * length of the scenario's configuration: a stale lock is taken over only
+ * once it has stayed unchanged for its lease on the runner's own clock, seen
+ * from one run to a later one (docs/protocol.md, section 5), so looking more
+ * often would only cost git processes.
  */
-export async function cronUntilResult(s: Scenario, id: string, workerId: string, pauseMs = 300): Promise<string> {
+export async function cronUntilResult(s: Scenario, id: string, workerId: string): Promise<string> {
+  const pauseMs = (JSON.parse(fs.readFileSync(s.configFile, 'utf8')).leaseSec ?? 2) * 1000;
   for (let run = 0; run < 30; run++) {
     const out = await refci(['work', '--coord', s.coord, '--once', '--worker-id', workerId, '--config', s.configFile], {
       env: { ...s.env, SLEEP_MS: '0' },

@@ -64,6 +64,10 @@ export async function startSshd(dir: string, authorizedKeys: string, keys: Recor
       'PubkeyAuthentication yes',
       ...(root ? ['PermitRootLogin prohibit-password'] : []),
       'AcceptEnv GIT_PROTOCOL',
+      // sshd runs each command through the login shell, and bash then reads ~/.bashrc (it does for sshd's
+      // sessions at shell level 1): whatever the test user's rc files start would run on every login.
+      // A deployment's git account has none; with SHLVL set, bash skips them here too.
+      'SetEnv SHLVL=1',
       'LogLevel ERROR',
       '',
     ].join('\n'),
