@@ -15,6 +15,7 @@ import { mastersProblems, recordNamedMasters } from '../../src/fleet/masters-gat
 import { readCategoriesWithMasters, readLayoutMasters } from '../../src/gentoo/changed-paths.ts';
 import { layoutMasters, missingMasters, missingMastersLine, parseLayoutConf } from '../../src/gentoo/layout-conf.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { jobRunDefaults } from '../helpers/job-run.ts';
 
 function write(root: string, rel: string, text: string): void {
   fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -97,12 +98,7 @@ async function overlayJob(t: ExecutionContext, master: MasterSpec) {
       pipeline: config.pipelines.overlay,
       config,
       workspace: new Workspace(stateDir, { allowLocalRepos: true }),
-      worker: 'w',
-      attempt: 1,
-      tools: {},
-      signal: new AbortController().signal,
-      now: Date.now,
-      abortReason: () => 'stopped',
+      ...jobRunDefaults(),
       wrap: (argv) => ({ argv, sandboxed: false }),
       beforeSteps: gentooBeforeSteps(config, stateDir),
       // The host's own repos.conf is not where the master is found.

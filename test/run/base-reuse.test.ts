@@ -27,6 +27,7 @@ import { baseScanCacheDir, pipelineRunner } from '../../src/run/job-runner.ts';
 import { workerHooks } from '../../src/run/kinds.ts';
 import { sourceRepo } from '../helpers/source-repo.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { jobRunDefaults } from '../helpers/job-run.ts';
 
 const usable = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-net', 'true']).status === 0;
 const real = usable ? test.serial : test.skip;
@@ -110,12 +111,8 @@ async function worker(t: ExecutionContext) {
       job,
       config: runConfig,
       ...(commit ? { configCommit: commit } : {}),
-      worker: 'w',
-      attempt: 1,
+      ...jobRunDefaults(),
       tools: options.tools ?? { scan: 'scan 1.0' },
-      signal: new AbortController().signal,
-      now: Date.now,
-      abortReason: () => 'stopped',
     });
     return { ...outcome, job, reuse: outcome.result.details.baseScanCache as BaseReuseRecord | undefined };
   };
@@ -258,7 +255,7 @@ real(`the gentoo pipeline with the stand-ins: a second PR on the same base and p
   const run = async (branch: string, pr: number) => {
     const head = sample.heads.find((h) => h.name === branch)!.sha;
     const job = newJob({ repo: sample.path, base: sample.base, head, pipeline: 'gentoo', pr, createdAt: '2026-01-01T00:00:00.000Z' });
-    const outcome = await runJob({ job, config, configCommit: 'c'.repeat(40), worker: 'w', attempt: 1, tools: { pkgcheck: 'pkgcheck 0.10.41-standin', pmaint: 'pmaint standin' }, signal: new AbortController().signal, now: Date.now, abortReason: () => 'stopped' });
+    const outcome = await runJob({ job, config, configCommit: 'c'.repeat(40), ...jobRunDefaults(), tools: { pkgcheck: 'pkgcheck 0.10.41-standin', pmaint: 'pmaint standin' } });
     return { job, ...outcome };
   };
   const first = await run('pr/1', 1);

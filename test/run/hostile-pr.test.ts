@@ -19,6 +19,7 @@ import { runPipeline } from '../../src/run/pipeline.ts';
 import { Workspace } from '../../src/run/workspace.ts';
 import { sourceRepo } from '../helpers/source-repo.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { jobRunDefaults } from '../helpers/job-run.ts';
 
 const usable = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-net', 'true']).status === 0;
 const real = usable ? test.serial : test.skip;
@@ -41,12 +42,7 @@ async function worker(t: ExecutionContext, env: NodeJS.ProcessEnv = process.env)
       pipeline,
       config,
       workspace,
-      worker: 'w',
-      attempt: 1,
-      tools: {},
-      signal: new AbortController().signal,
-      now: Date.now,
-      abortReason: () => 'stopped',
+      ...jobRunDefaults(),
       wrap: hooks.wrap,
       env,
     });

@@ -9,6 +9,7 @@ import { runPipeline } from '../../src/run/pipeline.ts';
 import type { Workspace } from '../../src/run/workspace.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { preparedTrees } from '../helpers/trees.ts';
+import { jobRunDefaults } from '../helpers/job-run.ts';
 
 function runArgs(pipeline: PipelineConfig) {
   return {
@@ -16,12 +17,7 @@ function runArgs(pipeline: PipelineConfig) {
     pipeline,
     config: defaultConfig(),
     workspace: {} as Workspace,
-    worker: 'w',
-    attempt: 1,
-    tools: {},
-    signal: new AbortController().signal,
-    now: Date.now,
-    abortReason: () => 'stopped',
+    ...jobRunDefaults(),
   };
 }
 
