@@ -32,7 +32,7 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     if (missing.length > 0) throw new RefciError('invalid-config', missingMastersLine(job.pipeline, missing));
     const masters = named.map((name) => ({ name, path: configured![name].path }));
     const keptCache = metadataCacheOf(stateDir, job.repo);
-    await seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
+    seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
     const changes = await changedPaths(trees.gitDir, trees.basis, trees.merged);
     const categories = await readCategoriesWithMasters(trees.workdir, masters);
     // The whole tree is read only when an eclass changed: its inheritors are then scanned.

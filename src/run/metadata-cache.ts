@@ -21,16 +21,19 @@ export function metadataCacheOf(stateDir: string, repo: string): string {
   return path.join(stateDir, 'metadata-cache', repoKey(repo), 'md5-cache');
 }
 
-/** Copies of ::gentoo's cache are 31,000 files: copied off the worker's own thread, which keeps its heartbeats. */
-const copyTree = (from: string, to: string) => fs.promises.cp(from, to, { recursive: true, filter: async (source) => !(await fs.promises.lstat(source)).isSymbolicLink() });
+/**
+ * Copied in this process (31,000 files for ::gentoo, 5 to 15 s): Node's
+ * asynchronous copy took six times as long (docs/benchmarks.md).
+ */
+const copyTree = (from: string, to: string) => fs.cpSync(from, to, { recursive: true, filter: (source) => !fs.lstatSync(source).isSymbolicLink() });
 
 /** Copies the kept cache into each tree that has none; symlinks are never copied. */
-export async function seedMetadataCache(kept: string, trees: string[]): Promise<void> {
+export function seedMetadataCache(kept: string, trees: string[]): void {
   if (!fs.existsSync(kept)) return;
   for (const tree of trees) {
     const target = path.join(tree, CACHE);
     if (fs.existsSync(target)) continue;
-    await copyTree(kept, target);
+    copyTree(kept, target);
   }
 }
 
@@ -43,7 +46,7 @@ export async function keepMetadataCache(kept: string, basedir: string, pipeline:
   if (!passed || !fs.existsSync(source)) return;
   const fresh = `${kept}.new-${randomBytes(4).toString('hex')}`;
   fs.mkdirSync(path.dirname(kept), { recursive: true });
-  await copyTree(source, fresh);
+  copyTree(source, fresh);
   // The old copy is moved aside in one rename and removed after, so a reader never sees the folder missing for long.
   const old = `${kept}.old-${randomBytes(4).toString('hex')}`;
   if (fs.existsSync(kept)) fs.renameSync(kept, old);
