@@ -85,7 +85,7 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       treeValues: { merged: { portageconfig: portage.merged }, base: { portageconfig: portage.base } },
       scans: { merged, base },
       after: async (steps) => {
-        if (!keepMetadataCache(keptCache, trees.basedir, pipeline, steps)) return;
+        if (!(await keepMetadataCache(keptCache, trees.basedir, pipeline, steps))) return;
         await refreshInheritIndex({ file: keptIndex, gitDir: trees.gitDir, basedir: trees.basedir, commit: trees.basis, masters: masterCommits });
       },
       details: {

@@ -253,7 +253,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     // What `after` keeps is an optimisation: its failure never changes the verdict.
     await after?.(steps).catch(() => undefined);
     fs.rmSync(scratch, { recursive: true, force: true });
-    if (trees) run.workspace.release(trees);
+    if (trees) await run.workspace.release(trees);
   }
 }
 

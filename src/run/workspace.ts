@@ -9,7 +9,7 @@ import { exportTree } from '../git/export-tree.ts';
 import { mergeBase, mergeCommits } from '../git/merge.ts';
 import { updateRefs } from '../git/refs.ts';
 import { identityEnv } from '../git/identity.ts';
-import { removeFolder } from '../host/remove-folder.ts';
+import { removeFolder, removeFolderAsync } from '../host/remove-folder.ts';
 import { normaliseRepoUrl } from '../protocol/ids.ts';
 import { checkRepoUrl } from '../protocol/repo-url.ts';
 import type { JobDescriptor } from '../protocol/job.ts';
@@ -92,15 +92,15 @@ export class Workspace {
       fs.mkdirSync(trees.caches.merged, { recursive: true });
       fs.mkdirSync(trees.caches.base, { recursive: true });
     } catch (error) {
-      this.release(trees);
+      await this.release(trees);
       throw error;
     }
     return trees;
   }
 
-  /** Removes a job's folder, whatever its steps left in it. */
-  release(trees: PreparedTrees): void {
-    removeFolder(trees.jobDir);
+  /** Removes a job's folder, whatever its steps left in it; the worker's own thread stays free meanwhile (heartbeats). */
+  async release(trees: PreparedTrees): Promise<void> {
+    await removeFolderAsync(trees.jobDir);
   }
 
   /**

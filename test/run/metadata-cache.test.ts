@@ -17,27 +17,32 @@ function tree(root: string, entries: Record<string, string>): string {
   return root;
 }
 
-test('the base tree\'s cache is kept only when its regen passed, and seeds the next job\'s trees', (t) => {
+test('the base tree\'s cache is kept only when its regen passed, and seeds the next job\'s trees', async (t) => {
   const dir = tempDir(t);
   const kept = metadataCacheOf(path.join(dir, 'state'), 'https://example.org/gentoo.git');
   t.is(kept, metadataCacheOf(path.join(dir, 'state'), 'https://example.org/gentoo'), 'one cache per repository, however its URL is spelled');
   const base = tree(path.join(dir, 'base'), { 'metadata/md5-cache/app-misc/hello-1': '_eclasses_=\n' });
   fs.symlinkSync('/etc/passwd', path.join(base, 'metadata/md5-cache/app-misc/link-1'));
 
-  keepMetadataCache(kept, base, gentoo, [report('regen', 0), report('regen-base', 1)]);
+  await keepMetadataCache(kept, base, gentoo, [report('regen', 0), report('regen-base', 1)]);
   t.false(fs.existsSync(kept), 'a failed base regen keeps nothing');
-  keepMetadataCache(kept, base, gentoo, [report('regen', 1)]);
+  await keepMetadataCache(kept, base, gentoo, [report('regen', 1)]);
   t.false(fs.existsSync(kept), 'a base regen that never ran keeps nothing');
-  keepMetadataCache(kept, base, gentoo, [report('regen', 1), report('regen-base', 0)]);
+  await keepMetadataCache(kept, base, gentoo, [report('regen', 1), report('regen-base', 0)]);
   t.deepEqual(fs.readdirSync(path.join(kept, 'app-misc')), ['hello-1'], 'kept, without symlinks');
+  // Kept again over the first copy: replaced whole, nothing left beside it.
+  fs.writeFileSync(path.join(base, 'metadata/md5-cache/app-misc/hello-1'), '_eclasses_=x\n');
+  await keepMetadataCache(kept, base, gentoo, [report('regen', 1), report('regen-base', 0)]);
+  t.is(fs.readFileSync(path.join(kept, 'app-misc/hello-1'), 'utf8'), '_eclasses_=x\n');
+  t.deepEqual(fs.readdirSync(path.dirname(kept)), ['md5-cache']);
 
   const merged = path.join(dir, 'next', 'merged');
   const own = tree(path.join(dir, 'next', 'own'), { 'metadata/md5-cache/x/y-1': 'committed\n' });
   fs.mkdirSync(merged, { recursive: true });
   seedMetadataCache(kept, [merged, own]);
-  t.is(fs.readFileSync(path.join(merged, 'metadata/md5-cache/app-misc/hello-1'), 'utf8'), '_eclasses_=\n');
+  t.is(fs.readFileSync(path.join(merged, 'metadata/md5-cache/app-misc/hello-1'), 'utf8'), '_eclasses_=x\n');
   t.deepEqual(fs.readdirSync(path.join(own, 'metadata/md5-cache')), ['x'], 'a tree that commits its cache keeps it');
   // A step writing the seeded copy changes nothing kept.
   fs.writeFileSync(path.join(merged, 'metadata/md5-cache/app-misc/hello-1'), 'poisoned\n');
-  t.is(fs.readFileSync(path.join(kept, 'app-misc/hello-1'), 'utf8'), '_eclasses_=\n');
+  t.is(fs.readFileSync(path.join(kept, 'app-misc/hello-1'), 'utf8'), '_eclasses_=x\n');
 });
