@@ -206,7 +206,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           // A job whose result could not be pushed is left to its lease: another worker takes it over.
           const why = work ? unreachableRound(error) : undefined;
           if (!why) throw error;
-          options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(idleMs / 1000)}s: ${why}`);
+          options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(Math.min(idleMs, poll.max) / 1000)}s: ${why}`);
           // The next round fetches and looks again after the wait, news or not.
           run.view = undefined;
           lastLookMs = -Infinity;
@@ -229,6 +229,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   if (!options.once && run.round) {
     await run.presence.announce({ ...presenceState(run, run.round), state: 'stopped' }, run.round.current.config.presenceSec, true);
   }
+  // Announcements made while jobs ran are not awaited there; the process may exit as soon as this returns.
+  await run.presence.settled();
   return summary;
 }
 

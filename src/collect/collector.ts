@@ -122,7 +122,7 @@ export async function runCollector(options: CollectorOptions): Promise<{ archive
         if (!unreachable) await inPhase('site', async () => options.afterRound?.(clone), () => 0).catch((error: unknown) => options.log(`after the round: ${(error as Error).message}`));
         if (!work) break;
         inFlight = done.inFlight;
-        if (unreachable) options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(Math.min(idleMs * 2, poll.max) / 1000)}s: ${unreachable}`);
+        if (unreachable) options.log(`the coordination repository cannot be reached; trying again in ${Math.ceil(Math.min(idleMs, poll.max) / 1000)}s: ${unreachable}`);
         if (done.archived > 0) {
           idleMs = poll.min;
           // While results keep coming, one round a second takes them all in one push: the first after a quiet spell goes at once.

@@ -40,6 +40,11 @@ export class Presence {
     return this.pending;
   }
 
+  /** Resolves once every queued announcement is done (a run that ends must not cut one off mid-push). */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+
   private async announceNow(state: PresenceState, intervalSec: number, force: boolean): Promise<void> {
     if (!this.loaded) await this.loadLocal();
     const now = this.clock.now();
