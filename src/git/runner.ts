@@ -2,6 +2,7 @@ import { simpleGit } from 'simple-git';
 import { RefciError } from '../errors.ts';
 import { processEnd, processStart } from './observe.ts';
 import { scrubSecrets } from '../protocol/scrub.ts';
+import { removeStaleLock } from './stale-lock.ts';
 
 export interface GitOutput {
   stdout: string;
@@ -79,6 +80,20 @@ export function gitEnvironment(extra: Record<string, string> | undefined, base: 
  * a value that reached argv by mistake cannot run a command.
  */
 export async function git(args: string[], options: GitOptions = {}): Promise<GitOutput> {
+  const output = await runGit(args, options);
+  // A lock left by a git killed mid-update (its holder is gone) would fail this command for ever: removed, the
+  // command runs once more. Pushes are left alone: their outcome is a lease's, and a server's lock is the server's.
+  // The lock's age is read against the file system's clock, which is the wall clock.
+  if (output.exitCode !== 0 && subcommand(args) !== 'push' && removeStaleLock(output.stderr, Date.now())) return checked(args, await runGit(args, options), options);
+  return checked(args, output, options);
+}
+
+function checked(args: string[], output: GitOutput, options: GitOptions): GitOutput {
+  if (output.exitCode !== 0 && !options.allowFailure) throw gitFailure(args, output);
+  return output;
+}
+
+async function runGit(args: string[], options: GitOptions): Promise<GitOutput> {
   const env = gitEnvironment(options.env);
   const timeout = AbortSignal.timeout(options.timeoutMs ?? limits.timeoutMs);
   const abort = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
@@ -125,7 +140,6 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
     exitCode: finished?.exitCode ?? -1,
     raw,
   };
-  if (output.exitCode !== 0 && !options.allowFailure) throw gitFailure(args, output);
   return output;
 }
 
