@@ -98,6 +98,8 @@ async function runGit(args: string[], options: GitOptions): Promise<GitOutput> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? limits.timeoutMs);
   const abort = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   let finished: { exitCode: number; stdOut: Buffer[]; stdErr: Buffer[] } | undefined;
+  // git started and ended without an exit code: a signal ended it.
+  let killed = false;
   const runner = simpleGit({
     baseDir: options.cwd ?? process.cwd(),
     maxConcurrentProcesses: 1,
@@ -118,7 +120,8 @@ async function runGit(args: string[], options: GitOptions): Promise<GitOutput> {
       finished = result;
       // git ran and exited: its code is the answer. Anything else (not started, killed, stalled) is an error.
       const exited = typeof result.exitCode === 'number' && result.exitCode >= 0 && result.exitCode < 256;
-      return exited ? undefined : (error ?? new Error(`git ended without an exit code (${result.exitCode})`));
+      if (!exited && !error) killed = true;
+      return exited ? undefined : (error ?? new Error('git ended without an exit code'));
     },
   }).env(env);
   const started = processStart();
@@ -130,6 +133,8 @@ async function runGit(args: string[], options: GitOptions): Promise<GitOutput> {
       const why = timeout.aborted ? `timed out after ${Math.round((options.timeoutMs ?? limits.timeoutMs) / 1000)}s` : 'stopped';
       throw new RefciError('git', `git ${commandWords(args)} ${why}`, 'check that the repository is reachable and answers (refci doctor checks it)', { args });
     }
+    // Started and then ended by a signal (a dropped link can bring SIGPIPE): the repository, not the install, is the suspect.
+    if (killed) throw new RefciError('git', `git ${commandWords(args)} was ended by a signal before it finished`, 'check that the repository is reachable and answers (refci doctor checks it)', { args });
     throw new RefciError('git', `git ${commandWords(args)} could not run: ${(error as Error).message.split('\n')[0]}`, 'install git and check the arguments', { args });
   }
   processEnd(subcommand(args), started);

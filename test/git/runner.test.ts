@@ -99,3 +99,12 @@ test('output that arrives after git exited is read to the end (a loaded host del
   t.is(out.exitCode, 0);
   t.is(out.stdout.trim(), 'late');
 });
+
+test('a git ended by a signal is a repository problem, not a missing git: the line says so', async (t) => {
+  const repo = await bareRepo(t);
+  // The ssh command's shell signals the git that started it.
+  const error = await t.throwsAsync(git(['fetch', 'ssh://refci.invalid/coord.git', 'refs/*:refs/*'], { cwd: repo, env: { GIT_SSH_COMMAND: 'kill -TERM $PPID; sleep 5; :' } }));
+  t.true(isRefciError(error));
+  t.regex(error!.message, /^git fetch ssh:\/\/refci.invalid\/coord.git was ended by a signal before it finished/);
+  t.notRegex(error!.message, /install git/);
+});
