@@ -11,6 +11,15 @@ export interface FetchOptions {
 }
 
 /**
+ * Protocol v2, so the server sends only the refs that match; no tags, no
+ * FETCH_HEAD; and no `git maintenance run --auto` after it, a process per
+ * fetch that does nothing in refci's repositories (they pack their own refs).
+ */
+function fetchArgs(verbosity: '--quiet' | '--no-progress', remote: string, refspecs: string[], options: FetchOptions): string[] {
+  return ['-c', 'protocol.version=2', '-c', 'maintenance.auto=false', 'fetch', verbosity, '--no-tags', '--no-write-fetch-head', ...(options.prune ? ['--prune'] : []), '--', remote, ...refspecs];
+}
+
+/**
  * Fetches the refspecs (or commit ids) from `remote` with protocol v2, so that
  * the server sends only the refs that match. No tags, no FETCH_HEAD.
  */
@@ -26,10 +35,7 @@ export async function fetchRefs(gitdir: string, remote: string, refspecs: string
  * of the refspecs' prefixes.
  */
 export async function fetchChanges(gitdir: string, remote: string, refspecs: string[], options: FetchOptions = {}): Promise<{ ok: boolean; changed: boolean }> {
-  const args = ['-c', 'protocol.version=2', 'fetch', '--no-progress', '--no-tags', '--no-write-fetch-head'];
-  if (options.prune) args.push('--prune');
-  args.push('--', remote, ...refspecs);
-  const out = await git(args, { cwd: gitdir, allowFailure: options.allowFailure, timeoutMs: options.timeoutMs, signal: options.signal });
+  const out = await git(fetchArgs('--no-progress', remote, refspecs, options), { cwd: gitdir, allowFailure: options.allowFailure, timeoutMs: options.timeoutMs, signal: options.signal });
   const changed = out.stderr.split('\n').some((line) => line.includes(' -> '));
   return { ok: out.exitCode === 0, changed };
 }
@@ -40,10 +46,7 @@ export async function fetchChanges(gitdir: string, remote: string, refspecs: str
  * reports the cause in its own words.
  */
 export async function fetchRefsCause(gitdir: string, remote: string, refspecs: string[], options: Omit<FetchOptions, 'allowFailure'> = {}): Promise<string | undefined> {
-  const args = ['-c', 'protocol.version=2', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head'];
-  if (options.prune) args.push('--prune');
-  args.push('--', remote, ...refspecs);
-  const out = await git(args, { cwd: gitdir, allowFailure: true, timeoutMs: options.timeoutMs, signal: options.signal });
+  const out = await git(fetchArgs('--quiet', remote, refspecs, options), { cwd: gitdir, allowFailure: true, timeoutMs: options.timeoutMs, signal: options.signal });
   if (out.exitCode === 0) return undefined;
   return scrubSecrets(failureDetail(out.stderr) || `git fetch exited with ${out.exitCode}`);
 }
