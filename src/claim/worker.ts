@@ -28,7 +28,7 @@ import { sweepLive } from '../coord/sweep.ts';
 import { WorkSignal } from '../coord/wait.ts';
 import { inPhase } from '../git/observe.ts';
 import { unreachableRound } from '../coord/round-failure.ts';
-import { lockEventAt } from '../coord/lock-event.ts';
+import { lockDeletionFreesJob, lockEventAt } from '../coord/lock-event.ts';
 
 export interface WorkerOptions {
   coord: string;
@@ -389,7 +389,10 @@ async function nextClaimWithResult(run: WorkerRun): Promise<PreparedClaim | unde
 function isNews(run: WorkerRun, ref: string, event: string, repoDir: string): boolean {
   // A new folder is news only on the way to a drain flag or the configuration; in the queue its refs say it themselves.
   if (event === 'addDir') return CONTROL_REFS.some((prefix) => prefix.startsWith(`${ref}/`) || `${ref}/` === prefix);
-  if (/^refs\/ci\/locks\/[^/]+$/.test(ref) && event !== 'unlink') {
+  const lock = /^refs\/ci\/locks\/([^/]+)$/.exec(ref);
+  if (lock) {
+    // A lock deleted with its job is an archive; deleted alone, a job given back on shutdown.
+    if (event === 'unlink') return lockDeletionFreesJob(repoDir, lock[1]!);
     // Another worker's claim, heartbeat or result frees nothing; a hand-back (release) frees the job. Unknown: news.
     const lockEvent = lockEventAt(repoDir, ref);
     return lockEvent === undefined || lockEvent === 'release';

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readLooseFile } from '../git/loose.ts';
+import { refOnDisk } from '../git/refs.ts';
+import { jobRef } from '../protocol/refs.ts';
 import type { LockEvent } from '../protocol/lock.ts';
 
 /**
@@ -31,4 +33,15 @@ export function lockEventAt(repoDir: string, ref: string): LockEvent | 'result' 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the deletion of job `id`'s lock freed the job: a worker giving its
+ * job back on shutdown deletes the lock alone, and the job can be claimed
+ * again; an archive deletes the job ref in the same push (git removes the
+ * job's ref file before the lock's), which frees nothing. Waking every idle
+ * worker for each job of an archive batch made each of them fetch.
+ */
+export function lockDeletionFreesJob(repoDir: string, id: string): boolean {
+  return refOnDisk(repoDir, jobRef(id));
 }

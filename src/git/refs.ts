@@ -69,6 +69,22 @@ export function looseRefCount(gitdir: string, under = ''): number {
   return count;
 }
 
+/**
+ * Whether `ref` exists in a repository on this host, read from its files
+ * (the loose ref, else packed-refs) without a process: for watchers that
+ * ask it of many ref events.
+ */
+export function refOnDisk(gitdir: string, ref: string): boolean {
+  if (fs.existsSync(path.join(gitdir, ref))) return true;
+  let packed: string;
+  try {
+    packed = fs.readFileSync(path.join(gitdir, 'packed-refs'), 'utf8');
+  } catch {
+    return false;
+  }
+  return packed.split('\n').some((line) => line.length === 41 + ref.length && line.endsWith(` ${ref}`));
+}
+
 /** Moves every loose ref into packed-refs (`git pack-refs --all`): one file to read instead of thousands. */
 export async function packRefs(gitdir: string): Promise<void> {
   await git(['pack-refs', '--all', '--prune'], { cwd: gitdir });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Lease } from '../../src/claim/lease.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { closingResult, publishResult } from '../../src/coord/close-job.ts';
-import { lockEventAt } from '../../src/coord/lock-event.ts';
+import { lockDeletionFreesJob, lockEventAt } from '../../src/coord/lock-event.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
 import { git } from '../../src/git/runner.ts';
@@ -41,4 +41,19 @@ test('a watching worker tells a hand-back from claims, heartbeats and results by
   // Packed refs and packed objects are not read here: the worker takes the change as news.
   await git(['pack-refs', '--all', '--prune'], { cwd: remote });
   t.is(lockEventAt(remote, ref), undefined);
+});
+
+test('a deleted lock frees its job only when the job ref is still there, loose or packed: an archive deletes both', async (t) => {
+  const remote = await bareRepo(t);
+  const oid = (await git(['commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'record'], { cwd: remote })).stdout.trim();
+  await git(['update-ref', 'refs/ci/jobs/given-back', oid], { cwd: remote });
+  await git(['update-ref', 'refs/ci/jobs/packed', oid], { cwd: remote });
+  await git(['pack-refs', '--all', '--prune'], { cwd: remote });
+  await git(['update-ref', 'refs/ci/jobs/given-back', oid], { cwd: remote });
+  t.true(lockDeletionFreesJob(remote, 'given-back'), 'a loose job ref');
+  t.true(lockDeletionFreesJob(remote, 'packed'), 'a packed job ref');
+  t.false(lockDeletionFreesJob(remote, 'pack'), 'a name that only begins another');
+  await git(['update-ref', '-d', 'refs/ci/jobs/packed'], { cwd: remote });
+  t.false(lockDeletionFreesJob(remote, 'packed'), 'archived');
+  t.false(lockDeletionFreesJob(remote, 'never-there'));
 });
