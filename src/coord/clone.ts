@@ -115,16 +115,31 @@ export class CoordClone {
     // Refs the push only checked (up to date under their lease) are not written.
     const moved = updates.filter((update) => result.refs.get(update.ref)?.outcome !== 'up-to-date');
     if (result.won && options.mirror !== false && moved.length > 0) {
+      const before = this.tips;
       this.tips = undefined;
+      let written = false;
       try {
         await updateRefs(this.gitdir, moved);
+        written = true;
       } finally {
-        // Also after: a read that started while the refs were being written may hold the old ones.
-        this.tips = undefined;
+        // The tips read before the push, moved as the push moved them, when nothing else read or
+        // changed the refs meanwhile (a read that started while the refs were being written may
+        // hold the old ones): the next round's reads need no for-each-ref.
+        this.tips = written && before && this.tips === undefined ? before.then((tips) => movedTips(tips, moved)) : undefined;
       }
     }
     return result;
   }
+}
+
+/** `tips` with the pushed updates applied; what refci pushes is always a commit (a record). */
+function movedTips(tips: Tips, updates: RefUpdate[]): Tips {
+  const next = new Map(tips);
+  for (const { ref, newOid } of updates) {
+    if (newOid === null) next.delete(ref);
+    else next.set(ref, { oid: newOid, type: 'commit' });
+  }
+  return next;
 }
 
 /**
