@@ -5,6 +5,7 @@
  * BENCH_JOBS (default 1000) sets the drain size, BENCH_HISTORY (default 10000)
  * the archived jobs; BENCH_ONLY=writes measures only the record writes,
  * BENCH_ONLY=startup only the CLI's start-up against `node -e 0`,
+ * BENCH_ONLY=spawn only what one process costs the node process that starts it,
  * BENCH_ONLY=site only the status site against refci status,
  * BENCH_ONLY=scope only scoping on a tree of ::gentoo's size,
  * BENCH_ONLY=latency only enqueue-to-archive with daemons (BENCH_LATENCY_RUNS, default 50),
@@ -30,6 +31,7 @@ import { SUMMARY, summaryPath, type Summary } from '../src/protocol/history.ts';
 import { encodeAs, messageOf } from '../src/protocol/record-kind.ts';
 import { newJob, type JobDescriptor } from '../src/protocol/job.ts';
 import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
+import { spawnCosts } from './spawn-cost.ts';
 import { startupTimes } from './startup.ts';
 import { enqueueToArchive, type Transport } from './latency.ts';
 import { drainNoops, drainSleeps, throughput } from './drain.ts';
@@ -210,6 +212,11 @@ async function main() {
   }
   if (only === 'startup') return fs.rmSync(root, { recursive: true, force: true });
 
+  if (!only || only === 'spawn') {
+    const f = await spawnCosts();
+    say(`one process from node (${f.rssMB.toFixed(0)} MB resident, 200 calls in a row): ${f.costs.map((c) => `${c.label} ${c.wallMs.toFixed(1)} ms wall, ${c.parentCpuMs.toFixed(1)} ms of the parent's cpu`).join('; ')} (load average ${os.loadavg()[0].toFixed(1)})`);
+  }
+  if (only === 'spawn') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'site') {
     const f = await siteVersusStatus();
     say(`site with ${HISTORY} archived jobs: refci site ${f.site.toFixed(0)} ms, refci status ${f.status.toFixed(0)} ms (medians of 5; site / status ${(f.site / f.status).toFixed(2)}x)`);

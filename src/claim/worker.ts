@@ -92,6 +92,10 @@ interface QueueView {
   active: ActiveWorker[];
   /** Jobs were queued or running at the fetch: the queue moves. */
   inFlight: boolean;
+  /** When time alone (a lease running out, a queue timeout) changes what this view offers, on the worker's clock. */
+  nextChangeMs?: number;
+  /** Jobs were running at the fetch: their leases are watched by looking (heartbeats wake nobody). */
+  running: boolean;
   /** Ids of every live job at the fetch: a job ref of one of them landing later is no news. */
   known: Set<string>;
   /** Changes the watcher had seen to the drain flags and the configuration at the fetch (a local repository). */
@@ -102,6 +106,15 @@ interface QueueView {
 const DEFAULT_POLL_MS = { min: 250, max: 5000 };
 /** The longest wait while jobs are queued or running somewhere: the queue moves (a remote repository is only seen by polling). */
 const IN_FLIGHT_POLL_MS = 2000;
+/**
+ * The longest time between two looks at a watched repository (one on this
+ * host) with nothing new: the watcher tells of every ref change, so only time
+ * itself needs a look (a lease in the view running out, the presence falling
+ * due), and this one in case the watcher missed an event. Polling it every few
+ * seconds like a remote one made sixteen idle workers fetch three times a
+ * second and starve the collector on the same host.
+ */
+const WATCHED_LOOK_MS = 60_000;
 /** Refs whose changes are news to a worker: jobs, locks (a job handed back), its drain flag, the configuration. */
 const WORKER_NEWS = ['refs/ci/jobs/', 'refs/ci/locks/', 'refs/ci/drain/', 'refs/heads/config'];
 /** Refs whose changes make a worker's view of the queue stale at once, however fresh. */
@@ -180,8 +193,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   let changed = true;
   try {
     while (!options.stop?.aborted) {
-      // Without news, the queue is looked at after the longest wait anyway: leases expire with time alone.
-      if (changed || options.clock.now() - lastLookMs >= poll.max) {
+      // Without news, the queue is looked at when time alone may have changed it: leases expire with time.
+      if (changed || options.clock.now() >= nextLookAtMs(run, lastLookMs, poll, work?.watching ?? false)) {
         // Armed before the round: a job enqueued while this one runs wakes the next wait at once.
         work?.arm();
         lastLookMs = options.clock.now();
@@ -214,8 +227,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       }
       // Run once (cron): the queue was looked at and nothing more is claimable now.
       if (!work) break;
-      // While jobs are queued or running the queue moves: a remote repository is polled more often (a local one is watched).
-      const cap = run.view?.inFlight ? Math.min(IN_FLIGHT_POLL_MS, poll.max) : poll.max;
+      // While jobs are queued or running the queue moves: a remote repository is polled more often; a watched one
+      // waits for news or for the next look that time calls for.
+      const lookAt = nextLookAtMs(run, lastLookMs, poll, work.watching);
+      const cap = work.watching
+        ? Math.max(poll.min, Number.isFinite(lookAt) ? lookAt - options.clock.now() : poll.max)
+        : run.view?.inFlight
+          ? Math.min(IN_FLIGHT_POLL_MS, poll.max)
+          : poll.max;
       changed = await work.wait(Math.min(idleMs, cap), options.stop);
       idleMs = changed ? poll.min : Math.min(cap, idleMs * 2);
     }
@@ -232,6 +251,23 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   // Announcements made while jobs ran are not awaited there; the process may exit as soon as this returns.
   await run.presence.settled();
   return summary;
+}
+
+/**
+ * When the worker looks at the queue next without news: `poll.max` after the
+ * last look for a polled repository; for a watched one, when a lease of the
+ * view may run out, at least once a heartbeat interval while jobs run (a lock
+ * is stale once its tip stayed for the lease between two looks, and
+ * heartbeats wake nobody: so a dead worker's job is taken over within a third
+ * of a lease of its expiry), or at the longest gap (never longer than the
+ * presence interval, so the worker's presence stays current).
+ */
+function nextLookAtMs(run: WorkerRun, lastLookMs: number, poll: { max: number }, watching: boolean): number {
+  if (!watching) return lastLookMs + poll.max;
+  const config = run.round?.current.config;
+  let gapMs = Math.min(WATCHED_LOOK_MS, (config?.presenceSec ?? Infinity) * 1000);
+  if (run.view?.running && config) gapMs = Math.min(gapMs, heartbeatIntervalMs(config.leaseSec));
+  return Math.min(lastLookMs + gapMs, run.view?.nextChangeMs ?? Infinity);
 }
 
 /** Says a line once for each new value of `topic` (a daemon polls often; the log should not). */
@@ -434,8 +470,9 @@ async function lookAtQueue(run: WorkerRun): Promise<void> {
   const { plan } = await sweepLive(clone, snapshot, { stateDir: options.stateDir, clock: options.clock, leaseSec: config.leaseSec, queueTimeoutSec: config.queueTimeoutSec, actor: options.workerId, sign, log: options.log });
   const active = await run.workers.active(fetchedAtMs, ACTIVE_PRESENCE_FACTOR * config.presenceSec * 1000);
   const inFlight = [...snapshot.values()].some((live) => ['queued', 'running', 'cancelling'].includes(stateOf(live)));
+  const running = [...snapshot.values()].some((live) => ['running', 'cancelling'].includes(stateOf(live)));
   const known = new Set([...snapshot.values()].filter((live) => live.job).map((live) => live.id));
-  run.view = { fetchedAtMs, claimable: plan.claimable, tried: new Set(), lost: false, active, inFlight, controlChanges, known };
+  run.view = { fetchedAtMs, claimable: plan.claimable, tried: new Set(), lost: false, active, inFlight, controlChanges, known, nextChangeMs: plan.nextChangeMs, running };
 }
 
 /** A worker whose presence has not moved for this many presenceSec is left out when claims are spread. */

@@ -41,12 +41,24 @@ export interface SweepInput {
 export interface SweepPlan {
   claimable: Claimable[];
   actions: SweepAction[];
+  /**
+   * The earliest time at which time alone changes this plan, with no ref
+   * moving: a lease seen in this snapshot runs out (if its tip stays), or a
+   * queued job reaches the queue timeout. Undefined when nothing here waits
+   * on time. A host that is told of every ref change (a watched repository)
+   * need not look again before it.
+   */
+  nextChangeMs?: number;
 }
 
 /** Decides, from one snapshot, what can be claimed and what must be closed. */
 export function planSweep(input: SweepInput): SweepPlan {
   const claimable: Claimable[] = [];
   const actions: SweepAction[] = [];
+  let nextChangeMs: number | undefined;
+  const changesAt = (ms: number) => {
+    if (ms > input.nowMs && (nextChangeMs === undefined || ms < nextChangeMs)) nextChangeMs = ms;
+  };
   for (const live of input.snapshot.values()) {
     const state = stateOf(live);
     if (state === 'malformed') {
@@ -63,12 +75,17 @@ export function planSweep(input: SweepInput): SweepPlan {
         actions.push({ kind: 'give-up-queued', id: live.id, reason: queuedTooLong(job, input.queueTimeoutSec) });
         continue;
       }
+      if (input.queueTimeoutSec !== undefined && Number.isFinite(ageMs)) changesAt(input.nowMs - ageMs + input.queueTimeoutSec * 1000);
       claimable.push({ id: live.id, job, jobOid: live.job.oid, attempt: 1, expect: null });
       continue;
     }
     if (state !== 'running' && state !== 'cancelling') continue;
     const stale = staleLock(live, input);
-    if (!stale) continue;
+    if (!stale) {
+      const ends = leaseEndsAtMs(live, input);
+      if (ends !== undefined) changesAt(ends);
+      continue;
+    }
     if (stale.infrastructure && state === 'running') {
       if (stale.attempt >= job.maxAttempts) {
         actions.push({ kind: 'expire', id: live.id, lockOid: stale.oid, attempt: stale.attempt, reason: infrastructureReason(stale.infrastructure, stale.attempt, job.maxAttempts) });
@@ -97,7 +114,7 @@ export function planSweep(input: SweepInput): SweepPlan {
       claimable.push(takeover(live.id, job, live.job.oid, { ...stale, infrastructure: undefined }));
     }
   }
-  return { claimable: orderForClaim(claimable), actions };
+  return { claimable: orderForClaim(claimable), actions, ...(nextChangeMs !== undefined ? { nextChangeMs } : {}) };
 }
 
 /** The reason of a job given up because no attempt could run: the fleet's fault, never the pull request's. */
@@ -124,12 +141,23 @@ function takeover(id: string, job: JobDescriptor, jobOid: string, stale: { oid: 
   };
 }
 
+/** When the lease of the lock seen in this snapshot runs out if its tip stays as it is (the observer's clock). */
+function leaseEndsAtMs(live: LiveJob, input: SweepInput): number | undefined {
+  const seen = input.seen[live.id];
+  if (!live.lock || !seen) return undefined;
+  return seen.firstSeenMs + leaseSecOf(live, input) * 1000;
+}
+
+function leaseSecOf(live: LiveJob, input: SweepInput): number {
+  return lockOf(live)?.leaseSec ?? input.defaultLeaseSec;
+}
+
 function staleLock(live: LiveJob, input: SweepInput) {
   if (!live.lock) return undefined;
   const lock = lockOf(live);
   // A released lock is free at once: its holder gave the job back, nobody waits for a lease.
   if (lock?.event === 'release') return { oid: live.lock.oid, attempt: lock.attempt, worker: lock.worker, infrastructure: lock.reasons ?? ['a worker released the job'] };
-  const leaseSec = lock?.leaseSec ?? input.defaultLeaseSec;
+  const leaseSec = leaseSecOf(live, input);
   if (!isLeaseExpired(input.seen[live.id], leaseSec, input.nowMs)) return undefined;
   return { oid: live.lock.oid, attempt: lock?.attempt ?? 1, worker: lock?.worker ?? 'an unknown worker' };
 }

@@ -246,3 +246,24 @@ test('the protocol core and the QA core import no I/O', (t) => {
     }
   }
 });
+
+test('the plan says when time alone changes it next: the earliest lease that can run out, or a queued job reaching its timeout', (t) => {
+  const a = job({ pr: 21 });
+  const b = job({ pr: 22 });
+  const snapshot = snapshotOf(
+    live(a, { lock: { oid: 'a', record: ok(lock({ job: a.id, leaseSec: 30 })) } }),
+    live(b, { lock: { oid: 'b', record: ok(lock({ job: b.id, leaseSec: 60 })) } }),
+  );
+  const seen = { [a.id]: { tip: 'a', firstSeenMs: 10_000 }, [b.id]: { tip: 'b', firstSeenMs: 0 } };
+  t.is(planSweep({ snapshot, seen, nowMs: 20_000, defaultLeaseSec: 300 }).nextChangeMs, 40_000, "a's 30 s lease, first seen at 10 s");
+  const afterA = planSweep({ snapshot, seen, nowMs: 45_000, defaultLeaseSec: 300 });
+  t.is(afterA.claimable[0]?.id, a.id, 'a is stale now');
+  t.is(afterA.nextChangeMs, 60_000, "then b's");
+  t.is(planSweep({ snapshot: snapshotOf(), seen: {}, nowMs: 0, defaultLeaseSec: 60 }).nextChangeMs, undefined, 'nothing waits on time');
+
+  const queued = job({ pr: 23, createdAt: '2026-01-01T00:00:00Z' });
+  const createdMs = Date.parse('2026-01-01T00:00:00Z');
+  const plan = planSweep({ snapshot: snapshotOf(live(queued)), seen: {}, nowMs: createdMs + 1000, defaultLeaseSec: 60, queueTimeoutSec: 3600 });
+  t.is(plan.nextChangeMs, createdMs + 3_600_000);
+  t.is(planSweep({ snapshot: snapshotOf(live(queued)), seen: {}, nowMs: createdMs + 1000, defaultLeaseSec: 60 }).nextChangeMs, undefined, 'no queue timeout');
+});
