@@ -32,12 +32,17 @@ async function movedRef(t: Parameters<typeof tempDir>[0]) {
   return { origin, clone, moved };
 }
 
+/** A lock file as a git killed long enough ago leaves it. */
+function leftLock(file: string): string {
+  fs.writeFileSync(file, '');
+  const old = new Date(Date.now() - STALE_LOCK_MS - 5_000);
+  fs.utimesSync(file, old, old);
+  return file;
+}
+
 test('a ref lock left by a killed git is removed and the fetch goes through', async (t) => {
   const { origin, clone, moved } = await movedRef(t);
-  const lock = path.join(clone, 'refs/ci/results/x.lock');
-  fs.writeFileSync(lock, '');
-  const old = new Date(Date.now() - STALE_LOCK_MS - 5_000);
-  fs.utimesSync(lock, old, old);
+  const lock = leftLock(path.join(clone, 'refs/ci/results/x.lock'));
   await fetchChanges(clone, origin, ['+refs/ci/*:refs/ci/*'], { prune: true });
   t.false(fs.existsSync(lock));
   t.is((await git(['rev-parse', 'refs/ci/results/x'], { cwd: clone })).stdout.trim(), moved);
@@ -47,10 +52,7 @@ test('a packed-refs lock left by a killed git no longer stops a pruning fetch', 
   const { origin, clone } = await movedRef(t);
   await git(['pack-refs', '--all'], { cwd: clone });
   await git(['update-ref', '-d', 'refs/ci/results/x'], { cwd: origin });
-  const lock = path.join(clone, 'packed-refs.lock');
-  fs.writeFileSync(lock, '');
-  const old = new Date(Date.now() - STALE_LOCK_MS - 5_000);
-  fs.utimesSync(lock, old, old);
+  const lock = leftLock(path.join(clone, 'packed-refs.lock'));
   await fetchChanges(clone, origin, ['+refs/ci/*:refs/ci/*'], { prune: true });
   t.false(fs.existsSync(lock));
   t.is((await git(['for-each-ref', 'refs/ci/'], { cwd: clone })).stdout, '');
