@@ -82,9 +82,11 @@ export function gitEnvironment(extra: Record<string, string> | undefined, base: 
 export async function git(args: string[], options: GitOptions = {}): Promise<GitOutput> {
   const output = await runGit(args, options);
   // A lock left by a git killed mid-update (its holder is gone) would fail this command for ever: removed, the
-  // command runs once more. Pushes are left alone: their outcome is a lease's, and a server's lock is the server's.
+  // command runs once more. That includes a push to a repository on this host, whose receive-pack dies with a
+  // killed pusher: a push that failed on a lock changed nothing (refci's pushes of several refs are atomic), so
+  // the second one is judged under the same leases as the first. A lock named by a remote host is not found here.
   // The lock's age is read against the file system's clock, which is the wall clock.
-  if (output.exitCode !== 0 && subcommand(args) !== 'push' && removeStaleLock(output.stderr, Date.now())) return checked(args, await runGit(args, options), options);
+  if (output.exitCode !== 0 && removeStaleLock(output.stderr, Date.now())) return checked(args, await runGit(args, options), options);
   return checked(args, output, options);
 }
 

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { fetchChanges } from '../../src/git/fetch.ts';
+import { pushWithLease } from '../../src/git/push.ts';
 import { git } from '../../src/git/runner.ts';
 import { isStaleLock, lockInTheWay, STALE_LOCK_MS } from '../../src/git/stale-lock.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
@@ -64,5 +65,28 @@ test('a fresh lock belongs to a live git: it stays, and the fetch fails with git
   fs.writeFileSync(lock, '');
   const error = await t.throwsAsync(fetchChanges(clone, origin, ['+refs/ci/*:refs/ci/*'], { prune: true }));
   t.regex(error!.message, /git fetch .*failed: error: cannot lock ref 'refs\/ci\/results\/x'/);
+  t.true(fs.existsSync(lock));
+});
+
+test('a lock a killed receive-pack left in a repository on this host no longer blocks pushes to that ref', async (t) => {
+  const { origin, clone, moved } = await movedRef(t);
+  await fetchChanges(clone, origin, ['+refs/ci/*:refs/ci/*']);
+  const next = (await git(['commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-p', moved, '-m', 'third'], { cwd: clone })).stdout.trim();
+  const lock = leftLock(path.join(origin, 'refs/ci/results/x.lock'));
+  const pushed = await pushWithLease(clone, origin, [{ ref: 'refs/ci/results/x', newOid: next, expect: moved }]);
+  t.true(pushed.won, pushed.cause);
+  t.false(fs.existsSync(lock));
+  t.is((await git(['rev-parse', 'refs/ci/results/x'], { cwd: origin })).stdout.trim(), next);
+});
+
+test('a fresh lock in the pushed-to repository stays, and the push fails naming it', async (t) => {
+  const { origin, clone, moved } = await movedRef(t);
+  await fetchChanges(clone, origin, ['+refs/ci/*:refs/ci/*']);
+  const lock = path.join(origin, 'refs/ci/results/x.lock');
+  fs.writeFileSync(lock, '');
+  const pushed = await pushWithLease(clone, origin, [{ ref: 'refs/ci/results/x', newOid: null, expect: moved }]);
+  t.false(pushed.won);
+  t.is(pushed.outcome, 'failed');
+  t.regex(pushed.stderr, /x\.lock': File exists/);
   t.true(fs.existsSync(lock));
 });
