@@ -2,7 +2,7 @@ import { simpleGit } from 'simple-git';
 import { RefciError } from '../errors.ts';
 import { processEnd, processStart } from './observe.ts';
 import { scrubSecrets } from '../protocol/scrub.ts';
-import { removeStaleLock } from './stale-lock.ts';
+import { removeStaleLock, repositoriesOf } from './stale-lock.ts';
 
 export interface GitOutput {
   stdout: string;
@@ -84,9 +84,10 @@ export async function git(args: string[], options: GitOptions = {}): Promise<Git
   // A lock left by a git killed mid-update (its holder is gone) would fail this command for ever: removed, the
   // command runs once more. That includes a push to a repository on this host, whose receive-pack dies with a
   // killed pusher: a push that failed on a lock changed nothing (refci's pushes of several refs are atomic), so
-  // the second one is judged under the same leases as the first. A lock named by a remote host is not found here.
+  // the second one is judged under the same leases as the first. Only locks inside the repositories the command
+  // works on are touched (a remote host's path is not found here; a hostile server's message names nothing else).
   // The lock's age is read against the file system's clock, which is the wall clock.
-  if (output.exitCode !== 0 && removeStaleLock(output.stderr, Date.now())) return checked(args, await runGit(args, options), options);
+  if (output.exitCode !== 0 && removeStaleLock(output.stderr, Date.now(), repositoriesOf(options.cwd, args))) return checked(args, await runGit(args, options), options);
   return checked(args, output, options);
 }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * git holds a `.lock` file beside a ref, `packed-refs` or an index for the
@@ -24,16 +25,22 @@ export function isStaleLock(modifiedMs: number, nowMs: number): boolean {
 }
 
 /**
- * Removes the lock git's error names when it is on this host and stale;
- * says whether it did (the command is then worth running again). A fresh
- * lock belongs to a live process and stays.
+ * Removes the lock git's error names when it is stale and inside one of
+ * `repositories` (the repository the command ran in, a repository on this
+ * host it pushed to or fetched from); says whether it did (the command is
+ * then worth running again). A fresh lock belongs to a live process and
+ * stays. The path comes from git's output, which carries what a remote
+ * says: a hostile server could name any `.lock` file of this host (a cron
+ * line's `flock` file), so nothing outside those repositories is touched.
  */
-export function removeStaleLock(stderr: string, nowMs: number): string | undefined {
-  const file = lockInTheWay(stderr);
-  if (!file) return undefined;
+export function removeStaleLock(stderr: string, nowMs: number, repositories: string[]): string | undefined {
+  const named = lockInTheWay(stderr);
+  if (!named) return undefined;
+  const file = path.resolve(named);
+  if (!repositories.some((repo) => file.startsWith(`${path.resolve(repo)}${path.sep}`))) return undefined;
   let modifiedMs: number;
   try {
-    modifiedMs = fs.statSync(file).mtimeMs;
+    modifiedMs = fs.lstatSync(file).mtimeMs;
   } catch {
     // Gone already, or on another host (a remote's path in its answer).
     return undefined;
@@ -45,4 +52,14 @@ export function removeStaleLock(stderr: string, nowMs: number): string | undefin
     return undefined;
   }
   return file;
+}
+
+/**
+ * The repositories on this host a git command works on: its working folder
+ * when given, and any local path or file:// URL among its arguments; only
+ * folders that are repositories (a HEAD file, or a .git inside) count.
+ */
+export function repositoriesOf(cwd: string | undefined, args: string[]): string[] {
+  const candidates = [...(cwd ? [cwd] : []), ...args.filter((arg) => arg.startsWith('/') || arg.startsWith('file://')).map((arg) => arg.replace(/^file:\/\//, ''))];
+  return candidates.filter((dir) => fs.existsSync(path.join(dir, 'HEAD')) || fs.existsSync(path.join(dir, '.git')));
 }

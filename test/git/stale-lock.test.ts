@@ -11,7 +11,7 @@ import test from 'ava';
 import { fetchChanges } from '../../src/git/fetch.ts';
 import { pushWithLease } from '../../src/git/push.ts';
 import { git } from '../../src/git/runner.ts';
-import { isStaleLock, lockInTheWay, STALE_LOCK_MS } from '../../src/git/stale-lock.ts';
+import { isStaleLock, lockInTheWay, removeStaleLock, repositoriesOf, STALE_LOCK_MS } from '../../src/git/stale-lock.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
 
 test('git\'s "File exists" line names the lock; a lock is stale only once older than any update takes', (t) => {
@@ -89,4 +89,17 @@ test('a fresh lock in the pushed-to repository stays, and the push fails naming 
   t.is(pushed.outcome, 'failed');
   t.regex(pushed.stderr, /x\.lock': File exists/);
   t.true(fs.existsSync(lock));
+});
+
+test('a lock outside the repositories the command works on is never removed, whatever a server says', async (t) => {
+  const { clone } = await movedRef(t);
+  // A cron line's flock file, named in a hostile server's answer.
+  const flock = leftLock(path.join(tempDir(t), 'refci-work.lock'));
+  const said = `remote: error: cannot lock ref 'refs/x': Unable to create '${flock}': File exists.`;
+  t.deepEqual(repositoriesOf(clone, ['fetch', 'https://forge.example/r.git']), [clone]);
+  t.is(removeStaleLock(said, Date.now(), repositoriesOf(clone, ['fetch', 'https://forge.example/r.git'])), undefined);
+  t.true(fs.existsSync(flock));
+  const inside = leftLock(path.join(clone, 'refs/ci/results/x.lock'));
+  t.is(removeStaleLock(said.replace(flock, path.join(clone, '.', 'refs/ci/results/x.lock')), Date.now(), [clone]), inside);
+  t.deepEqual(repositoriesOf(undefined, ['ls-remote', tempDir(t)]), [], 'a folder that is no repository counts for nothing');
 });
