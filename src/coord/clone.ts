@@ -59,15 +59,16 @@ export class CoordClone {
 
   /** Every local ref, from the cache or one `for-each-ref`. */
   private allTips(): Promise<Tips> {
-    if (!this.tips) {
-      const reading = forEachRefTyped(this.gitdir, 'refs/');
-      this.tips = reading;
-      // A failed read is not kept: the next call reads again.
-      reading.catch(() => {
-        if (this.tips === reading) this.tips = undefined;
-      });
-    }
-    return this.tips;
+    if (!this.tips) this.keepTips(forEachRefTyped(this.gitdir, 'refs/'));
+    return this.tips!;
+  }
+
+  /** Caches tips being read; a failed read is not kept: the next call reads again. */
+  private keepTips(reading: Promise<Tips>): void {
+    this.tips = reading;
+    reading.catch(() => {
+      if (this.tips === reading) this.tips = undefined;
+    });
   }
 
   async refs(prefix: string): Promise<Map<string, string>> {
@@ -125,7 +126,8 @@ export class CoordClone {
         // The tips read before the push, moved as the push moved them, when nothing else read or
         // changed the refs meanwhile (a read that started while the refs were being written may
         // hold the old ones): the next round's reads need no for-each-ref.
-        this.tips = written && before && this.tips === undefined ? before.then((tips) => movedTips(tips, moved)) : undefined;
+        if (written && before && this.tips === undefined) this.keepTips(before.then((tips) => movedTips(tips, moved)));
+        else this.tips = undefined;
       }
     }
     return result;
