@@ -38,9 +38,10 @@ export function lockEventAt(repoDir: string, ref: string): LockEvent | 'result' 
 /**
  * Whether the deletion of job `id`'s lock freed the job: a worker giving its
  * job back on shutdown deletes the lock alone, and the job can be claimed
- * again; an archive deletes the job ref in the same push (git removes the
- * job's ref file before the lock's), which frees nothing. Waking every idle
- * worker for each job of an archive batch made each of them fetch.
+ * again; an archive deletes the job ref in the same push, which frees
+ * nothing (should the watcher ask while the job's ref is still there, the
+ * worker only looks once for nothing). Waking every idle worker for each job
+ * of an archive batch made each of them fetch.
  */
 export function lockDeletionFreesJob(repoDir: string, id: string): boolean {
   return refOnDisk(repoDir, jobRef(id));

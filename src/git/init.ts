@@ -19,7 +19,7 @@ export async function initBare(dir: string, config: Record<string, string> = {})
  * names, values quoted (git reads a later section of the same name as more
  * of it, and a later value of a key as the one in force).
  */
-export function configText(config: Record<string, string>): string {
+function configText(config: Record<string, string>): string {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(config)) {
     const first = name.indexOf('.');
@@ -41,10 +41,6 @@ function quoted(text: string): string {
 /** Creates a repository with a work tree on the given branch. */
 export async function initWorkTree(dir: string, branch: string): Promise<void> {
   await git(['init', '--quiet', `--initial-branch=${branch}`, '--', dir]);
-}
-
-export async function setConfig(repo: string, name: string, value: string): Promise<void> {
-  await git(['config', '--', name, value], { cwd: repo });
 }
 
 /** The installed git's version line (`git version 2.39.5`). */
