@@ -2,9 +2,9 @@
  * From a job enqueued to its verdict archived, with an idle daemon worker and
  * an idle daemon collector running, as in production: the coordination
  * repository's path, the same repository as a file:// URL, and served by
- * `git daemon` (git://), which the daemons cannot watch and poll instead
- * (`--poll-max`). No-op jobs, so what is measured is the coordination:
- * wake-ups, fetches, pushes.
+ * `git daemon` (git://) and by a private sshd on 127.0.0.1 (ssh://), which
+ * the daemons cannot watch and poll instead (`--poll-max`). No-op jobs, so
+ * what is measured is the coordination: wake-ups, fetches, pushes.
  */
 import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs';
@@ -16,6 +16,7 @@ import { git } from '../src/git/runner.ts';
 import { systemClock } from '../src/host/clock.ts';
 import { newJob } from '../src/protocol/job.ts';
 import { gitDaemon } from './git-daemon.ts';
+import { keyPair, startSshd } from '../test/helpers/sshd.ts';
 
 export interface Latencies {
   transport: string;
@@ -32,19 +33,22 @@ async function archived(remote: string, id: string): Promise<boolean> {
   return out.exitCode !== 0;
 }
 
-export type Transport = 'path' | 'file://' | 'git://';
+export type Transport = 'path' | 'file://' | 'git://' | 'ssh://';
 
 /**
  * `pollMaxSec` is given to both daemons (`--poll-max`; the collector polls
  * every half second while jobs run): over git:// it is the interval of the
- * idle worker's polls, which bounds how soon a new job is seen.
+ * idle worker's polls, which bounds how soon a new job is seen; over ssh://
+ * likewise, each poll one ssh login.
  */
 export async function enqueueToArchive(root: string, bin: string, transport: Transport, runs: number, pollMaxSec = 2): Promise<Latencies> {
-  const name = transport === 'path' ? 'p' : transport === 'file://' ? 'f' : 'g';
+  const name = ({ path: 'p', 'file://': 'f', 'git://': 'g', 'ssh://': 's' } as const)[transport];
   const remote = path.join(root, `latency-${name}.git`);
   await execa('node', [bin, 'init', remote]);
-  const served = transport === 'git://' ? await gitDaemon(root) : undefined;
-  const coord = transport === 'path' ? remote : transport === 'file://' ? pathToFileURL(remote).href : served!.url(`latency-${name}.git`);
+  const served = await serve(root, transport, remote);
+  const coord = served.url;
+  // The enqueuer below runs git in this process: it reaches an ssh:// repository with the same command as the daemons.
+  if (served.sshCommand) process.env.GIT_SSH_COMMAND = served.sshCommand;
   const env = (role: string) => ({ ...process.env, REFCI_STATE_DIR: path.join(root, `latency-${role}-${name}`), REFCI_ALLOW_LOCAL_REPOS: '1' });
   const poll = ['--poll-max', String(pollMaxSec)];
   const daemons: ResultPromise[] = [
@@ -68,7 +72,27 @@ export async function enqueueToArchive(root: string, bin: string, transport: Tra
   } finally {
     for (const daemon of daemons) daemon.kill('SIGTERM');
     await Promise.all(daemons);
-    await served?.stop();
+    await served.stop();
   }
   return { transport, median: quantile(times, 0.5), p90: quantile(times, 0.9), runs };
+}
+
+/** The URL hosts reach `remote` by over `transport`, the ssh command for ssh://, and how to stop its server. */
+async function serve(root: string, transport: Transport, remote: string): Promise<{ url: string; sshCommand?: string; stop: () => Promise<void> }> {
+  switch (transport) {
+    case 'path':
+      return { url: remote, stop: async () => {} };
+    case 'file://':
+      return { url: pathToFileURL(remote).href, stop: async () => {} };
+    case 'git://': {
+      const daemon = await gitDaemon(path.dirname(remote));
+      return { url: daemon.url(path.basename(remote)), stop: daemon.stop };
+    }
+    case 'ssh://': {
+      const dir = fs.mkdtempSync(path.join(root, 'sshd-'));
+      const client = await keyPair(dir, 'client');
+      const sshd = await startSshd(dir, `${client.publicKey}\n`, { bench: client.file });
+      return { url: `ssh://coord-bench${remote}`, sshCommand: sshd.sshCommand, stop: async () => sshd.stop() };
+    }
+  }
 }

@@ -34,6 +34,7 @@ import { HISTORY_REF, liveRefspecs } from '../src/protocol/refs.ts';
 import { spawnCosts } from './spawn-cost.ts';
 import { startupTimes } from './startup.ts';
 import { enqueueToArchive, type Transport } from './latency.ts';
+import { sshdUnusable } from '../test/helpers/sshd.ts';
 import { drainNoops, drainSleeps, throughput } from './drain.ts';
 import { scopeAtGentooSize } from './scope.ts';
 import { describeJobCost, describeServerCost, jobCost, serverCost } from './jobcost.ts';
@@ -236,10 +237,16 @@ async function main() {
   if (only === 'jobcost') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'latency') {
     const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 50);
-    const transports = (process.env.BENCH_TRANSPORTS ?? 'path,file://,git://').split(',') as Transport[];
+    const transports = (process.env.BENCH_TRANSPORTS ?? 'path,file://,git://,ssh://').split(',') as Transport[];
     for (const transport of transports) {
+      const unusable = transport === 'ssh://' ? sshdUnusable() : undefined;
+      if (unusable) {
+        say(`enqueue to archived over ssh:// not measured: ${unusable}`);
+        continue;
+      }
       const l = await enqueueToArchive(root, bin, transport, runs, 2);
-      say(`enqueue to archived, idle daemon worker and collector, ${transport}${transport === 'git://' ? ' (polls, --poll-max 2)' : ''}: median ${(l.median / 1000).toFixed(2)} s, 90th percentile ${(l.p90 / 1000).toFixed(2)} s (${l.runs} runs)`);
+      const polls = transport === 'git://' || transport === 'ssh://' ? ' (polls, --poll-max 2)' : '';
+      say(`enqueue to archived, idle daemon worker and collector, ${transport}${polls}: median ${(l.median / 1000).toFixed(2)} s, 90th percentile ${(l.p90 / 1000).toFixed(2)} s (${l.runs} runs)`);
     }
   }
   if (only === 'latency') return fs.rmSync(root, { recursive: true, force: true });
