@@ -20,6 +20,18 @@ export interface DrainTimes {
   /** Enqueue to the last result, and to the last archive, in ms. */
   resultsMs: number;
   archivedMs: number;
+  /** CPU seconds the whole machine spent from the enqueue to the last result (every process: daemons, git, servers). */
+  cpuSec: number;
+  /** That CPU time as a share of all cores over the same wall time: near 1, the drain is bound by CPU. */
+  busy: number;
+}
+
+/** Busy and total CPU time of the machine so far, in clock ticks (the `cpu` line of /proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, n) => sum + n, 0);
+  // idle and iowait are the fourth and fifth fields.
+  return { busy: total - fields[3]! - (fields[4] ?? 0), total };
 }
 
 /** A configuration file beside the run: the defaults plus `pipelines`. */
@@ -38,11 +50,15 @@ async function drain(root: string, bin: string, label: string, workers: number, 
     await waitFor(`${workers} workers to start`, async () => (await refCounts(remote, ['refs/ci/workers/']))['refs/ci/workers/'] === workers, 300_000, 500);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const start = Date.now();
+    const ticks = machineTicks();
     await enqueue(root, remote, label, jobs);
     await waitFor('every result', () => allResults(remote, jobs.length), 3_600_000, 100);
     const resultsMs = Date.now() - start;
+    const used = machineTicks();
+    const busyTicks = used.busy - ticks.busy;
     await waitFor('every archive', () => allArchived(remote), 3_600_000, 100);
-    return { workers, jobs: jobs.length, resultsMs, archivedMs: Date.now() - start };
+    // Clock ticks are 1/100 s on Linux.
+    return { workers, jobs: jobs.length, resultsMs, archivedMs: Date.now() - start, cpuSec: busyTicks / 100, busy: busyTicks / (used.total - ticks.total) };
   } finally {
     await fleet.stop();
   }
@@ -106,6 +122,8 @@ export interface Throughput {
   idealMs: number;
   waits: { p50: number; p90: number; max: number };
   idealWaits: { p50: number; p90: number; max: number };
+  cpuSec: number;
+  busy: number;
 }
 
 /**
@@ -130,5 +148,5 @@ export async function throughput(root: string, bin: string, workers: number, cou
   const summaries = await readHistory(clone, count);
   const waits = summaries.filter((s) => s.enqueuedAt && s.startedAt).map((s) => Date.parse(s.startedAt!) - Date.parse(s.enqueuedAt!));
   const stats = (values: number[]) => ({ p50: quantile(values, 0.5), p90: quantile(values, 0.9), max: Math.max(...values) });
-  return { jobs: count, workers, drainMs: times.resultsMs, idealMs: ideal.makespan, waits: stats(waits), idealWaits: stats(ideal.waits) };
+  return { jobs: count, workers, drainMs: times.resultsMs, idealMs: ideal.makespan, waits: stats(waits), idealWaits: stats(ideal.waits), cpuSec: times.cpuSec, busy: times.busy };
 }

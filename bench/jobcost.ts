@@ -120,6 +120,8 @@ export interface ServerCost {
   cpuPerRawPushMs: number;
   cpuPerJobMs: number;
   drainMs: number;
+  /** Wall time of one raw push over git daemon (median), the yardstick of the drain's wall time per job. */
+  rawPushMs: number;
 }
 
 /**
@@ -138,7 +140,7 @@ export async function serverCost(root: string, bin: string, jobs: number): Promi
     const url = daemon.url('coord.git');
     const samples = 20;
     let cpu = childrenCpuSec(daemon.pid);
-    await rawPushMs(root, url, 'served', samples, remote);
+    const rawPush = await rawPushMs(root, url, 'served', samples, remote);
     const cpuPerRawPushMs = ((childrenCpuSec(daemon.pid) - cpu) * 1000) / samples;
     const fleet = startFleet({ root, bin, coord: url, workers: 1, collector: true, label: 'served' });
     try {
@@ -151,7 +153,7 @@ export async function serverCost(root: string, bin: string, jobs: number): Promi
       const drainMs = Date.now() - start;
       // The idle polls go on while the fleet stops: read the time first.
       const cpuPerJobMs = ((childrenCpuSec(daemon.pid) - cpu) * 1000) / jobs;
-      return { jobs, cpuPerRawPushMs, cpuPerJobMs, drainMs };
+      return { jobs, cpuPerRawPushMs, cpuPerJobMs, drainMs, rawPushMs: rawPush };
     } finally {
       await fleet.stop();
     }
@@ -162,7 +164,7 @@ export async function serverCost(root: string, bin: string, jobs: number): Promi
 
 export function describeServerCost(c: ServerCost): string[] {
   return [
-    `served by git daemon (git://), ${c.jobs} no-op jobs, 1 worker and a collector: server CPU per raw push ${c.cpuPerRawPushMs.toFixed(1)} ms, per job ${c.cpuPerJobMs.toFixed(1)} ms (${(c.cpuPerJobMs / c.cpuPerRawPushMs).toFixed(2)} raw pushes); drain ${(c.drainMs / 1000).toFixed(1)} s`,
+    `served by git daemon (git://), ${c.jobs} no-op jobs, 1 worker and a collector: server CPU per raw push ${c.cpuPerRawPushMs.toFixed(1)} ms, per job ${c.cpuPerJobMs.toFixed(1)} ms (${(c.cpuPerJobMs / c.cpuPerRawPushMs).toFixed(2)} raw pushes); drain ${(c.drainMs / 1000).toFixed(1)} s (${(c.drainMs / c.jobs).toFixed(1)} ms per job, ${(c.drainMs / c.jobs / c.rawPushMs).toFixed(2)}x a raw push over git daemon, ${c.rawPushMs.toFixed(1)} ms)`,
     `  one core of such a server: about ${(1000 / c.cpuPerRawPushMs).toFixed(0)} raw pushes/s, ${(1000 / c.cpuPerJobMs).toFixed(0)} no-op jobs/s`,
   ];
 }

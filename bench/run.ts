@@ -166,6 +166,9 @@ async function siteVersusStatus(): Promise<{ site: number; status: number }> {
  * with 1, 4 and 16 workers (drain), 160 jobs of 2 s with 16 workers (sleep),
  * 300 pull requests with seeded stand-in scans and 8 workers (throughput).
  */
+/** How busy the machine was until the last result, and its CPU per job: what bounds a drain on one machine. */
+const machine = (d: { cpuSec: number; busy: number }, jobs: number) => `machine ${Math.round(d.busy * 100)}% busy, ${((d.cpuSec * 1000) / jobs).toFixed(0)} ms of CPU per job`;
+
 async function drains(say: (line: string) => void, only: string | undefined) {
   const load = () => `load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`;
   if (!only || only === 'drain') {
@@ -174,7 +177,7 @@ async function drains(say: (line: string) => void, only: string | undefined) {
       say(`(${load()})`);
       const d = await drainNoops(root, bin, workers, JOBS);
       times[workers] = d.resultsMs;
-      say(`drain ${JOBS} no-op jobs, ${workers} worker(s) and a collector: every result ${(d.resultsMs / 1000).toFixed(1)} s (${((JOBS * 1000) / d.resultsMs).toFixed(1)} jobs/s), every job archived ${(d.archivedMs / 1000).toFixed(1)} s`);
+      say(`drain ${JOBS} no-op jobs, ${workers} worker(s) and a collector: every result ${(d.resultsMs / 1000).toFixed(1)} s (${((JOBS * 1000) / d.resultsMs).toFixed(1)} jobs/s), every job archived ${(d.archivedMs / 1000).toFixed(1)} s; ${machine(d, JOBS)}`);
     }
     say(`drain speed-up: 4 workers / 1 = ${(times[1]! / times[4]!).toFixed(2)}x, 16 / 4 = ${(times[4]! / times[16]!).toFixed(2)}x`);
   }
@@ -183,7 +186,7 @@ async function drains(say: (line: string) => void, only: string | undefined) {
     say(`(${load()})`);
     const d = await drainSleeps(root, bin, 16, count, 2);
     const ideal = (count * 2) / 16;
-    say(`${count} jobs of 2 s, 16 workers and a collector: every result ${(d.resultsMs / 1000).toFixed(1)} s, ideal ${ideal.toFixed(0)} s (${(d.resultsMs / 1000 / ideal).toFixed(2)}x); every job archived ${(d.archivedMs / 1000).toFixed(1)} s`);
+    say(`${count} jobs of 2 s, 16 workers and a collector: every result ${(d.resultsMs / 1000).toFixed(1)} s, ideal ${ideal.toFixed(0)} s (${(d.resultsMs / 1000 / ideal).toFixed(2)}x); every job archived ${(d.archivedMs / 1000).toFixed(1)} s; ${machine(d, count)}`);
   }
   if (!only || only === 'throughput') {
     const count = Number(process.env.BENCH_THROUGHPUT_JOBS ?? 300);
@@ -192,7 +195,7 @@ async function drains(say: (line: string) => void, only: string | undefined) {
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     say(
       `throughput, ${count} pull requests, 8 workers, seeded stand-in scans: drained in ${s(f.drainMs)}, ideal ${s(f.idealMs)} (${(f.drainMs / f.idealMs).toFixed(2)}x); ` +
-        `wait enqueued to started p50 ${s(f.waits.p50)} (ideal ${s(f.idealWaits.p50)}), p90 ${s(f.waits.p90)} (ideal ${s(f.idealWaits.p90)}), max ${s(f.waits.max)} (ideal ${s(f.idealWaits.max)})`,
+        `wait enqueued to started p50 ${s(f.waits.p50)} (ideal ${s(f.idealWaits.p50)}), p90 ${s(f.waits.p90)} (ideal ${s(f.idealWaits.p90)}), max ${s(f.waits.max)} (ideal ${s(f.idealWaits.max)}); ${machine(f, count)}`,
     );
   }
 }
