@@ -53,7 +53,7 @@ export async function jobCost(root: string, bin: string, jobs: number): Promise<
     } finally {
       observeCoordination(undefined);
     }
-    await waitFor('the drain', () => allArchived(remote), 3_600_000, 250);
+    await waitFor('the drain', () => allArchived(remote), 3_600_000, 1000);
     const drainMs = Date.now() - from;
     const lines = readTrace(trace, from);
     return summarise(lines, jobs, raw, drainMs, startup);
@@ -116,6 +116,7 @@ export function describeJobCost(c: JobCost): string[] {
 
 export interface ServerCost {
   jobs: number;
+  workers: number;
   /** CPU of the server's processes (receive-pack, upload-pack and what they start), per raw push and per no-op job. */
   cpuPerRawPushMs: number;
   cpuPerJobMs: number;
@@ -130,8 +131,8 @@ export interface ServerCost {
  * daemon` (git://), and the CPU time of the daemon's children read before and
  * after, against the same for raw pushes.
  */
-export async function serverCost(root: string, bin: string, jobs: number): Promise<ServerCost> {
-  const base = path.join(root, 'served');
+export async function serverCost(root: string, bin: string, jobs: number, workers = 1): Promise<ServerCost> {
+  const base = path.join(root, `served-${workers}`);
   fs.mkdirSync(base, { recursive: true });
   const remote = path.join(base, 'coord.git');
   await execa('node', [bin, 'init', remote]);
@@ -140,20 +141,21 @@ export async function serverCost(root: string, bin: string, jobs: number): Promi
     const url = daemon.url('coord.git');
     const samples = 20;
     let cpu = childrenCpuSec(daemon.pid);
-    const rawPush = await rawPushMs(root, url, 'served', samples, remote);
+    const rawPush = await rawPushMs(root, url, `served-${workers}`, samples, remote);
     const cpuPerRawPushMs = ((childrenCpuSec(daemon.pid) - cpu) * 1000) / samples;
-    const fleet = startFleet({ root, bin, coord: url, workers: 1, collector: true, label: 'served' });
+    const fleet = startFleet({ root, bin, coord: url, workers, collector: true, label: `served-${workers}` });
     try {
-      await waitFor('the worker to start', async () => (await refCounts(remote, ['refs/ci/workers/']))['refs/ci/workers/'] === 1, 300_000, 500);
+      await waitFor('the workers to start', async () => (await refCounts(remote, ['refs/ci/workers/']))['refs/ci/workers/'] === workers, 300_000, 500);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       cpu = childrenCpuSec(daemon.pid);
       const start = Date.now();
-      await enqueue(root, url, 'served', noopJobs(jobs, 'sv'));
-      await waitFor('the drain', () => allArchived(remote), 3_600_000, 250);
+      await enqueue(root, url, `served-${workers}`, noopJobs(jobs, `sv${workers}`));
+      // Looked at once a second, like the drains: each look is a git process on the same cores.
+      await waitFor('the drain', () => allArchived(remote), 3_600_000, 1000);
       const drainMs = Date.now() - start;
       // The idle polls go on while the fleet stops: read the time first.
       const cpuPerJobMs = ((childrenCpuSec(daemon.pid) - cpu) * 1000) / jobs;
-      return { jobs, cpuPerRawPushMs, cpuPerJobMs, drainMs, rawPushMs: rawPush };
+      return { jobs, workers, cpuPerRawPushMs, cpuPerJobMs, drainMs, rawPushMs: rawPush };
     } finally {
       await fleet.stop();
     }
@@ -164,7 +166,7 @@ export async function serverCost(root: string, bin: string, jobs: number): Promi
 
 export function describeServerCost(c: ServerCost): string[] {
   return [
-    `served by git daemon (git://), ${c.jobs} no-op jobs, 1 worker and a collector: server CPU per raw push ${c.cpuPerRawPushMs.toFixed(1)} ms, per job ${c.cpuPerJobMs.toFixed(1)} ms (${(c.cpuPerJobMs / c.cpuPerRawPushMs).toFixed(2)} raw pushes); drain ${(c.drainMs / 1000).toFixed(1)} s (${(c.drainMs / c.jobs).toFixed(1)} ms per job, ${(c.drainMs / c.jobs / c.rawPushMs).toFixed(2)}x a raw push over git daemon, ${c.rawPushMs.toFixed(1)} ms)`,
+    `served by git daemon (git://), ${c.jobs} no-op jobs, ${c.workers} worker(s) and a collector: server CPU per raw push ${c.cpuPerRawPushMs.toFixed(1)} ms, per job ${c.cpuPerJobMs.toFixed(1)} ms (${(c.cpuPerJobMs / c.cpuPerRawPushMs).toFixed(2)} raw pushes); drain ${(c.drainMs / 1000).toFixed(1)} s (${(c.drainMs / c.jobs).toFixed(1)} ms per job, ${(c.drainMs / c.jobs / c.rawPushMs).toFixed(2)}x a raw push over git daemon, ${c.rawPushMs.toFixed(1)} ms)`,
     `  one core of such a server: about ${(1000 / c.cpuPerRawPushMs).toFixed(0)} raw pushes/s, ${(1000 / c.cpuPerJobMs).toFixed(0)} no-op jobs/s`,
   ];
 }

@@ -235,7 +235,8 @@ async function main() {
   if (!only || only === 'jobcost') {
     say(`(load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')})`);
     for (const line of describeJobCost(await jobCost(root, bin, Number(process.env.BENCH_JOBCOST_JOBS ?? 300)))) say(line);
-    for (const line of describeServerCost(await serverCost(root, bin, Number(process.env.BENCH_JOBCOST_JOBS ?? 300)))) say(line);
+    // What the repository's host serves per job with one worker and with sixteen: the cost a fleet of separate hosts shares.
+    for (const workers of [1, 16]) for (const line of describeServerCost(await serverCost(root, bin, Number(process.env.BENCH_JOBCOST_JOBS ?? 300), workers))) say(line);
   }
   if (only === 'jobcost') return fs.rmSync(root, { recursive: true, force: true });
   if (!only || only === 'latency') {
