@@ -400,6 +400,25 @@ function claimOrderFor(run: WorkerRun, round: WorkerRound, view: QueueView): Cla
 }
 
 /**
+ * The look at the queue the next claim would start with, made before the
+ * result goes out, so that the claim can go in the same push: when the view
+ * is too old to claim from (or lost a race) and still showed jobs to try. A
+ * job longer than FRESH_MS then costs one push and one fetch instead of two
+ * pushes and a fetch. A look that fails leaves the result to go alone; the
+ * next round says what is wrong.
+ */
+async function lookBeforeResult(run: WorkerRun): Promise<void> {
+  const { view, round } = run;
+  if (run.options.stop?.aborted || !view || !round || round.drained) return;
+  if (freshView(run) || untried(view, round).length === 0) return;
+  try {
+    await inPhase('claim', () => lookAtQueue(run));
+  } catch {
+    run.view = undefined;
+  }
+}
+
+/**
  * The claim a worker pushes together with the result it publishes (one
  * atomic push instead of two): the first job it would try next, when its view
  * is fresh and it is neither drained nor stopping. Undefined otherwise.
@@ -641,6 +660,7 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
           also: also?.updates,
         }),
       );
+    await lookBeforeResult(run);
     const next = await nextClaimWithResult(run);
     let pushed = await publish(next);
     let claimedNext = next && pushed.won ? next.lease : undefined;

@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import path from 'node:path';
 import { Lease } from '../../src/claim/lease.ts';
-import { runWorker } from '../../src/claim/worker.ts';
+import { FRESH_MS, runWorker } from '../../src/claim/worker.ts';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { closingResult } from '../../src/coord/close-job.ts';
@@ -73,6 +73,24 @@ test.serial('each result goes out with the next claim: one push per job after th
   // The first look and the last (which finds the queue empty); none between the jobs.
   t.is(processes.filter((p) => p.op === 'fetch' && p.phase === 'claim').length, 2);
   // Claimed in claim order, oldest first.
+  t.deepEqual(
+    log.filter((line) => line.includes('claimed by')).map((line) => line.split(':')[0]),
+    jobs.map((job) => job.id),
+  );
+});
+
+test.serial('jobs that outlast the view look at the queue before their result, and each result still carries the next claim', async (t) => {
+  const { remote, dir, clock, jobs } = await queue(t, 3);
+  // Each job runs longer than a view is claimed from: without a look first, every result would go alone.
+  const { summary, log, processes } = await drainOnce(remote, dir, clock, async () => clock.advance(FRESH_MS + 1000));
+  t.like(summary, { ran: 3, published: 3, lost: 0 }, log.join('\n'));
+  for (const job of jobs) t.truthy(await tip(remote, `refs/ci/results/${job.id}`));
+  const pushes = processes.filter((p) => p.op === 'push' && (p.phase === 'claim' || p.phase === 'result'));
+  // One claim push, then three result pushes, the first two carrying the next claim: as from a fresh view.
+  t.is(pushes.length, 4, JSON.stringify(pushes));
+  // The first look, one before each of the first two results (the queue still had jobs), and the last (empty):
+  // the third result's view had nothing left to try, so it goes out without a look.
+  t.is(processes.filter((p) => p.op === 'fetch' && p.phase === 'claim').length, 4);
   t.deepEqual(
     log.filter((line) => line.includes('claimed by')).map((line) => line.split(':')[0]),
     jobs.map((job) => job.id),
