@@ -61,40 +61,37 @@ async function workerOf(remote: string, ref: string): Promise<string> {
   return JSON.parse((await git(['cat-file', 'blob', `${ref}:lock.json`], { cwd: remote })).stdout).worker;
 }
 
-// Serial: the observer that counts processes is one per process.
-test.serial('each result goes out with the next claim: one push per job after the first, and one fetch for the whole queue', async (t) => {
+/**
+ * Drains three queued jobs, each running `during` first, and checks that
+ * every result went out, one claim push and three result pushes (the first two
+ * carrying the next claim), `fetches` looks at the queue, claims in claim
+ * order (oldest first).
+ */
+async function drainsInFourPushes(t: ExecutionContext, fetches: number, during?: (clock: ManualClock) => Promise<void>) {
   const { remote, dir, clock, jobs } = await queue(t, 3);
-  const { summary, log, processes } = await drainOnce(remote, dir, clock);
+  const { summary, log, processes } = await drainOnce(remote, dir, clock, during && (() => during(clock)));
   t.like(summary, { ran: 3, published: 3, lost: 0 }, log.join('\n'));
   for (const job of jobs) t.truthy(await tip(remote, `refs/ci/results/${job.id}`));
   const pushes = processes.filter((p) => p.op === 'push' && (p.phase === 'claim' || p.phase === 'result'));
-  // One claim push, then three result pushes, the first two carrying the next claim.
   t.is(pushes.length, 4, JSON.stringify(pushes));
-  // The first look and the last (which finds the queue empty); none between the jobs.
-  t.is(processes.filter((p) => p.op === 'fetch' && p.phase === 'claim').length, 2);
-  // Claimed in claim order, oldest first.
+  t.is(processes.filter((p) => p.op === 'fetch' && p.phase === 'claim').length, fetches);
   t.deepEqual(
     log.filter((line) => line.includes('claimed by')).map((line) => line.split(':')[0]),
     jobs.map((job) => job.id),
   );
+}
+
+// Serial: the observer that counts processes is one per process.
+test.serial('each result goes out with the next claim: one push per job after the first, and one fetch for the whole queue', async (t) => {
+  // The first look and the last (which finds the queue empty); none between the jobs.
+  await drainsInFourPushes(t, 2);
 });
 
 test.serial('jobs that outlast the view look at the queue before their result, and each result still carries the next claim', async (t) => {
-  const { remote, dir, clock, jobs } = await queue(t, 3);
-  // Each job runs longer than a view is claimed from: without a look first, every result would go alone.
-  const { summary, log, processes } = await drainOnce(remote, dir, clock, async () => clock.advance(FRESH_MS + 1000));
-  t.like(summary, { ran: 3, published: 3, lost: 0 }, log.join('\n'));
-  for (const job of jobs) t.truthy(await tip(remote, `refs/ci/results/${job.id}`));
-  const pushes = processes.filter((p) => p.op === 'push' && (p.phase === 'claim' || p.phase === 'result'));
-  // One claim push, then three result pushes, the first two carrying the next claim: as from a fresh view.
-  t.is(pushes.length, 4, JSON.stringify(pushes));
-  // The first look, one before each of the first two results (the queue still had jobs), and the last (empty):
-  // the third result's view had nothing left to try, so it goes out without a look.
-  t.is(processes.filter((p) => p.op === 'fetch' && p.phase === 'claim').length, 4);
-  t.deepEqual(
-    log.filter((line) => line.includes('claimed by')).map((line) => line.split(':')[0]),
-    jobs.map((job) => job.id),
-  );
+  // Each job runs longer than a view is claimed from: without a look first, every result would go alone. The looks:
+  // the first, one before each of the first two results (the queue still had jobs), and the last (empty); the
+  // third result's view had nothing left to try, so it goes out without a look.
+  await drainsInFourPushes(t, 4, async (clock) => clock.advance(FRESH_MS + 1000));
 });
 
 test.serial('a claim lost from a fresh view publishes the result alone, fetches again and takes the next free job, quietly', async (t) => {
