@@ -405,7 +405,8 @@ function claimOrderFor(run: WorkerRun, round: WorkerRound, view: QueueView): Cla
  * is too old to claim from (or lost a race) and still showed jobs to try. A
  * job longer than FRESH_MS then costs one push and one fetch instead of two
  * pushes and a fetch. A look that fails leaves the result to go alone; the
- * next round says what is wrong.
+ * next round says what is wrong. It runs while the job's heartbeats still do
+ * (they push without touching the clone's refs, which the look's fetch moves).
  */
 async function lookBeforeResult(run: WorkerRun): Promise<void> {
   const { view, round } = run;
@@ -615,6 +616,8 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
     // The result names the configuration it ran under, not the one the job was enqueued under.
     const { configCommit: _enqueuedUnder, ...rest } = outcome.result;
     let result = commit ? { ...rest, configCommit: commit } : rest;
+    // Heartbeats go on meanwhile: a look may update a tool the configuration now wants, which can outlast a lease.
+    if (!outcome.infrastructure) await lookBeforeResult(run);
     clearInterval(heartbeat);
     await renewing;
     if (lost) {
@@ -660,7 +663,6 @@ async function runClaimed(lease: Lease, run: WorkerRun): Promise<Ended> {
           also: also?.updates,
         }),
       );
-    await lookBeforeResult(run);
     const next = await nextClaimWithResult(run);
     let pushed = await publish(next);
     let claimedNext = next && pushed.won ? next.lease : undefined;
