@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readFile } from '../git/cat-file.ts';
 import { fetchChanges } from '../git/fetch.ts';
-import { initBare } from '../git/init.ts';
+import { createPrivateBare } from '../git/init.ts';
 import { lsRemote } from '../git/ls-remote.ts';
 import { pushWithLease, type PushResult, type RefUpdate } from '../git/push.ts';
 import { localRepository } from './local-repository.ts';
@@ -34,9 +34,8 @@ export class CoordClone {
 
   static async open(gitdir: string, remote: string): Promise<CoordClone> {
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
-      fs.mkdirSync(gitdir, { recursive: true });
       // Records are tiny and written often; an automatic gc in the middle of a claim only adds latency.
-      await initBare(gitdir, { 'gc.auto': '0', 'core.logAllRefUpdates': 'false' });
+      createPrivateBare(gitdir, { 'gc.auto': '0', 'core.logAllRefUpdates': 'false' });
     }
     return new CoordClone(gitdir, resolveRemote(remote));
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { hasCommit } from '../git/cat-file.ts';
 import { fetchRefs } from '../git/fetch.ts';
-import { initBare } from '../git/init.ts';
+import { createPrivateBare } from '../git/init.ts';
 import { exportTree } from '../git/export-tree.ts';
 import { mergeBase, mergeCommits } from '../git/merge.ts';
 import { updateRefs } from '../git/refs.ts';
@@ -151,8 +151,7 @@ export class Workspace {
   private async ensureMirror(repo: string): Promise<string> {
     const mirror = this.mirrorOf(repo);
     if (!fs.existsSync(path.join(mirror, 'HEAD'))) {
-      fs.mkdirSync(mirror, { recursive: true });
-      await initBare(mirror, { 'gc.auto': '0' });
+      createPrivateBare(mirror, { 'gc.auto': '0' });
     }
     return mirror;
   }
