@@ -41,14 +41,16 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string; verd
   fs.writeFileSync(configFile, `${JSON.stringify(withStandIns(defaultConfig()), null, 2)}\n`);
   await refci(['init', coord]);
   out('');
-  out(`1. enqueue one job per pull request of the sample ebuild repository ${sample.path}`);
+  out(`1. enqueue one job per pull request (refs/pull/N/head) of the sample ebuild repository ${sample.path}`);
+  // One command for every pull request, as the main host's cron does with --pull-refs or a forge.
+  const enqueued = await refci(['enqueue', '--coord', coord, '--pull-refs', sample.path, '--base', 'master']);
   const jobs = new Map<string, string>();
-  for (const head of sample.heads) {
-    const pr = Number(head.name.split('/')[1]);
-    const id = (await refci(['enqueue', '--coord', coord, '--repo', sample.path, '--base', 'master', '--head', head.name, '--pr', String(pr)])).trim();
-    jobs.set(id, head.name);
-    out(`   ${id}  ${head.name}: ${head.description}`);
+  for (const [, pr, id] of enqueued.matchAll(/^PR #(\d+): enqueued (\S+)/gm)) {
+    const head = sample.heads.find((h) => h.name === `pr/${pr}`);
+    jobs.set(id, head?.name ?? `pr/${pr}`);
+    out(`   ${id}  ${head?.name ?? `pr/${pr}`}: ${head?.description ?? ''}`);
   }
+  if (jobs.size !== sample.heads.length) throw new Error(`refci enqueue --pull-refs queued ${jobs.size} of ${sample.heads.length} pull requests:\n${enqueued}`);
   out('');
   const count = options.workers ?? 3;
   out(`2. ${count} worker processes claim and run them`);

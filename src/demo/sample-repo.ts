@@ -2,7 +2,9 @@
  * A small ebuild repository for the demo and end-to-end tests: three
  * categories, five packages, two eclasses, some findings already present on
  * master, and pull-request heads on `pr/*` branches whose expected outcomes
- * are spelled out in `description` and `expect`.
+ * are spelled out in `description` and `expect`. Each head is also
+ * `refs/pull/N/head`, where GitHub publishes a pull request's head, so
+ * `refci enqueue --pull-refs` finds them all.
  *
  * History:
  *   base    "Initial import": the tree below; every pr/* branch forks here.
@@ -26,6 +28,7 @@ import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { initWorkTree } from '../git/init.ts';
 import { identityEnv } from '../git/identity.ts';
+import { updateRefs } from '../git/refs.ts';
 import { checkoutBranch, checkoutNewBranch, commitAll } from '../git/worktree.ts';
 
 export interface SampleHeadExpectation {
@@ -110,6 +113,7 @@ export async function createSampleEbuildRepo(dir: string): Promise<SampleRepo> {
     heads.push({ name: pr.name, sha, description: pr.description, expect: pr.expect });
   }
   await checkoutBranch(root, 'master');
+  await updateRefs(path.join(root, '.git'), heads.map((head) => ({ ref: pullRef(head.name), newOid: head.sha })));
   return { path: root, base, master, heads, preexisting: [...SAMPLE_PREEXISTING] };
 }
 
@@ -491,4 +495,9 @@ function manifest(files: string[]): string {
       return `DIST ${name} ${size} BLAKE2B ${blake} SHA512 ${sha}\n`;
     })
     .join('');
+}
+
+/** The pull-request ref of a sample head: `pr/5` is `refs/pull/5/head`. */
+export function pullRef(head: string): string {
+  return `refs/pull/${head.slice('pr/'.length)}/head`;
 }
