@@ -46,9 +46,9 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string; verd
   const enqueued = await refci(['enqueue', '--coord', coord, '--pull-refs', sample.path, '--base', 'master']);
   const jobs = new Map<string, string>();
   for (const [, pr, id] of enqueued.matchAll(/^PR #(\d+): enqueued (\S+)/gm)) {
-    const head = sample.heads.find((h) => h.name === `pr/${pr}`);
-    jobs.set(id, head?.name ?? `pr/${pr}`);
-    out(`   ${id}  ${head?.name ?? `pr/${pr}`}: ${head?.description ?? ''}`);
+    const name = `pr/${pr}`;
+    jobs.set(id, name);
+    out(`   ${id}  ${name}: ${sample.heads.find((head) => head.name === name)?.description ?? ''}`);
   }
   if (jobs.size !== sample.heads.length) throw new Error(`refci enqueue --pull-refs queued ${jobs.size} of ${sample.heads.length} pull requests:\n${enqueued}`);
   out('');

@@ -498,6 +498,6 @@ function manifest(files: string[]): string {
 }
 
 /** The pull-request ref of a sample head: `pr/5` is `refs/pull/5/head`. */
-export function pullRef(head: string): string {
+function pullRef(head: string): string {
   return `refs/pull/${head.slice('pr/'.length)}/head`;
 }
