@@ -48,6 +48,8 @@ export async function enqueueToArchive(root: string, bin: string, transport: Tra
   const served = await serve(root, transport, remote);
   const coord = served.url;
   // The enqueuer below runs git in this process: it reaches an ssh:// repository with the same command as the daemons.
+  // Set for this measurement only: later ones reach their repositories with this process's own settings.
+  const sshBefore = process.env.GIT_SSH_COMMAND;
   if (served.sshCommand) process.env.GIT_SSH_COMMAND = served.sshCommand;
   const env = (role: string) => ({ ...process.env, REFCI_STATE_DIR: path.join(root, `latency-${role}-${name}`), REFCI_ALLOW_LOCAL_REPOS: '1' });
   const poll = ['--poll-max', String(pollMaxSec)];
@@ -73,6 +75,8 @@ export async function enqueueToArchive(root: string, bin: string, transport: Tra
     for (const daemon of daemons) daemon.kill('SIGTERM');
     await Promise.all(daemons);
     await served.stop();
+    if (sshBefore === undefined) delete process.env.GIT_SSH_COMMAND;
+    else process.env.GIT_SSH_COMMAND = sshBefore;
   }
   return { transport, median: quantile(times, 0.5), p90: quantile(times, 0.9), runs };
 }
