@@ -1,8 +1,19 @@
 /**
  * `npm test` runs the suite from JavaScript bundles of the test files, built
- * here into test-built/ (one bundle per test file, src/ and the helpers
- * inlined, packages external). Loading TypeScript through tsx costs every
- * ava worker about a second of CPU, once per test file, a hundred times a run.
+ * here into test-built/ (src/ and the helpers inlined, packages external).
+ * Loading TypeScript through tsx costs every ava worker about a second of
+ * CPU, once per test file.
+ *
+ * Each ava worker process also costs about a second of CPU to start (node,
+ * ava's own modules, the bundle), so the test files of one area are bundled
+ * together into one file, test-built/<area>/<area>.all.test.mjs, one worker for
+ * all of them. A file keeps a bundle, and a worker, of its own when it is an
+ * end-to-end test, starts real refci processes, daemons or a browser on
+ * purpose (OWN_WORKER), or has hooks (`test.before`, `test.afterEach`...),
+ * which would otherwise run around the tests of the other files. ava runs a
+ * bundle's serial tests before its concurrent ones, as it does for one file,
+ * so a serial test still runs alone.
+ *
  * Bundles sit at the same depth as their sources (test-built/<area>/ for
  * test/<area>/), so paths a test derives from its own location hold; source
  * maps point failures back at the .ts lines.
@@ -11,14 +22,30 @@
  * TypeScript (the package.json ava settings); ava-bundles.config.mjs is
  * the configuration for the bundles.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tests = path.join(root, 'test');
 const out = path.join(root, 'test-built');
 const temp = path.join(root, `test-built.${process.pid}.tmp`);
+
+/** Files, relative to test/, that start refci processes, daemons or a browser: each keeps its own worker. */
+const OWN_WORKER = new Set([
+  'claim/race.test.ts',
+  'claim/crash.test.ts',
+  'cli/signals.test.ts',
+  'cli/install.test.ts',
+  'coord/receive-hook.test.ts',
+  'collect/signed-results.test.ts',
+  'collect/error-report.browser.test.ts',
+  'qa/html-report.browser.test.ts',
+  'git/http-transport.test.ts',
+]);
+
+const HOOK = /\btest\.(before|after|beforeEach|afterEach)\b/;
 
 function testFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -28,11 +55,51 @@ function testFiles(dir: string): string[] {
   });
 }
 
+function ownWorker(file: string): boolean {
+  const name = path.relative(tests, file);
+  return name.startsWith('e2e/') || OWN_WORKER.has(name) || HOOK.test(fs.readFileSync(file, 'utf8'));
+}
+
+const alone: string[] = [];
+const areas = new Map<string, string[]>();
+for (const file of testFiles(tests).sort()) {
+  const area = path.relative(tests, path.dirname(file));
+  if (ownWorker(file)) alone.push(file);
+  else areas.set(area, [...(areas.get(area) ?? []), file]);
+}
+
+/** An area's bundle: one module importing each of its files, resolved in the area's folder. */
+const AREA = 'refci-test-area:';
+const areaEntries: Plugin = {
+  name: 'area-entries',
+  setup(builder) {
+    builder.onResolve({ filter: new RegExp(`^${AREA}`) }, (args) => ({ path: args.path.slice(AREA.length), namespace: 'area' }));
+    builder.onLoad({ filter: /.*/, namespace: 'area' }, (args) => ({
+      contents: areas.get(args.path)!.map((file) => `import ${JSON.stringify(`./${path.basename(file)}`)};`).join('\n'),
+      resolveDir: path.join(tests, args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+const entryPoints = [
+  ...alone.map((file) => ({ in: file, out: path.relative(tests, file).replace(/\.ts$/, '') })),
+  ...[...areas.keys()].map((area) => {
+    // An area with a single file keeps that file's name.
+    const files = areas.get(area)!;
+    const name = files.length === 1 ? path.basename(files[0]!, '.ts') : `${path.basename(area)}.all.test`;
+    return { in: files.length === 1 ? files[0]! : `${AREA}${area}`, out: path.join(area, name) };
+  }),
+];
+
+const outputs = entryPoints.map((entry) => entry.out);
+const twice = outputs.find((name, index) => outputs.indexOf(name) !== index);
+if (twice) throw new Error(`two test bundles would be written to test-built/${twice}.mjs: rename the test file`);
+
 try {
   await build({
-    entryPoints: testFiles(path.join(root, 'test')),
+    entryPoints,
     outdir: temp,
-    outbase: path.join(root, 'test'),
     outExtension: { '.js': '.mjs' },
     bundle: true,
     format: 'esm',
@@ -42,6 +109,7 @@ try {
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'error',
+    plugins: [areaEntries],
   });
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(temp, out);
