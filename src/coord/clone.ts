@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readFile } from '../git/cat-file.ts';
-import { fetchChanges } from '../git/fetch.ts';
 import { createPrivateBare } from '../git/init.ts';
-import { lsRemote } from '../git/ls-remote.ts';
-import { pushWithLease, type PushResult, type RefUpdate } from '../git/push.ts';
+import type { PushResult, RefUpdate } from '../git/push.ts';
 import { localRepository } from './local-repository.ts';
+import { remoteFor, type CoordRemote } from './remote.ts';
 import { forEachRefTyped, looseRefCount, packRefs, resolveCommit, updateRefs } from '../git/refs.ts';
 
 /** Loose refs in a clone beyond which they are packed: a fetch of a busy queue writes one file per job, lock and result. */
@@ -29,15 +28,20 @@ export class CoordClone {
 
   private constructor(
     readonly gitdir: string,
-    readonly remote: string,
+    private readonly transport: CoordRemote,
   ) {}
+
+  /** The coordination repository's URL (a path made absolute). */
+  get remote(): string {
+    return this.transport.url;
+  }
 
   static async open(gitdir: string, remote: string): Promise<CoordClone> {
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
       // Records are tiny and written often; an automatic gc in the middle of a claim only adds latency.
       createPrivateBare(gitdir, { 'gc.auto': '0', 'core.logAllRefUpdates': 'false' });
     }
-    return new CoordClone(gitdir, resolveRemote(remote));
+    return new CoordClone(gitdir, remoteFor(remote));
   }
 
   /**
@@ -48,7 +52,7 @@ export class CoordClone {
   async fetch(refspecs: string[]): Promise<boolean> {
     let changed = true;
     try {
-      ({ changed } = await fetchChanges(this.gitdir, this.remote, refspecs, { prune: true }));
+      changed = await this.transport.fetch(this.gitdir, refspecs);
     } finally {
       if (changed) this.tips = undefined;
     }
@@ -101,8 +105,7 @@ export class CoordClone {
 
   /** The remote's current tips of a few refs, without fetching them (absent refs are absent from the map). */
   async remoteTips(refs: string[]): Promise<Map<string, string>> {
-    const { tips } = await lsRemote(this.remote, refs, { cwd: this.gitdir });
-    return new Map([...tips].filter(([ref]) => refs.includes(ref)));
+    return this.transport.tips(this.gitdir, refs);
   }
 
   /**
@@ -111,7 +114,7 @@ export class CoordClone {
    * next fetch, which mirrors the remote anyway).
    */
   async push(updates: RefUpdate[], options: { mirror?: boolean } = {}): Promise<PushResult> {
-    const result = await pushWithLease(this.gitdir, this.remote, updates);
+    const result = await this.transport.push(this.gitdir, updates);
     // Refs the push only checked (up to date under their lease) are not written.
     const moved = updates.filter((update) => result.refs.get(update.ref)?.outcome !== 'up-to-date');
     if (result.won && options.mirror !== false && moved.length > 0) {
@@ -154,10 +157,4 @@ export async function packCoordinationRefs(coord: string): Promise<boolean> {
   if (!dir || looseRefCount(dir, 'ci') <= LOOSE_REFS_TO_PACK) return false;
   await packRefs(dir);
   return true;
-}
-
-/** Paths are made absolute so that git run inside the clone still finds a relative coordination repository. */
-export function resolveRemote(remote: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/]+@[^/]+:/.test(remote)) return remote;
-  return path.resolve(remote);
 }

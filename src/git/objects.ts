@@ -151,3 +151,21 @@ export async function withTopFile(gitdir: string, baseTree: string, name: string
   entries.push({ mode: '100644', path: name, oid: await writeBlob(gitdir, content), type: 'blob' });
   return writeTreeEntries(gitdir, entries);
 }
+
+export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+
+/** One object as stored: its type and content (for copying objects between repositories in process). */
+export async function readRawObject(gitdir: string, oid: string): Promise<{ type: ObjectType; content: Uint8Array }> {
+  const { type, object } = await isogit.readObject({ fs, gitdir, oid, format: 'content' });
+  return { type: type as ObjectType, content: object as Uint8Array };
+}
+
+/** Writes an object as a loose one (nothing when it is there already); its id. */
+export async function writeRawObject(gitdir: string, type: ObjectType, content: Uint8Array): Promise<string> {
+  return isogit.writeObject({ fs, gitdir, type, object: content, format: 'content' });
+}
+
+/** Whether `oid` is a loose object of the repository (read from its folder, no process). */
+export function hasLooseObject(gitdir: string, oid: string): boolean {
+  return fs.existsSync(`${gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
+}

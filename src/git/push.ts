@@ -64,6 +64,15 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
     args.push(update.newOid === null ? `:${update.ref}` : `${update.newOid}:${update.ref}`);
   }
   const output = await git(args, { cwd: localRepo, allowFailure: true });
+  return judgePush(updates, output, () => gitFailure(args, output).message);
+}
+
+/**
+ * How a push ended, from git's exit code, porcelain lines and stderr (or the
+ * same words made by another transport: coord/memory-remote.ts); `failure`
+ * words a push that failed for no reason the porcelain gives.
+ */
+export function judgePush(updates: RefUpdate[], output: { exitCode: number; stdout: string; stderr: string }, failure: () => string): PushResult {
   const refs = parsePorcelain(output.stdout);
   const done = (update: RefUpdate) => {
     const outcome = refs.get(update.ref)?.outcome;
@@ -77,7 +86,7 @@ export async function pushWithLease(localRepo: string, remote: string, updates: 
   const lostOnServer = serverSideLoss(output.stderr, updates);
   if (lostOnServer) return { won, outcome: 'refused', cause: `${lostOnServer.ref} ${refs.get(lostOnServer.ref)?.summary ?? '[remote rejected]'}: ${lostOnServer.said}`, refs, stderr: output.stderr };
   const rejected = mine.find((ref) => ref.outcome === 'rejected' && !/atomic push failed/.test(ref.summary ?? ''));
-  const cause = rejected ? `${rejected.ref} ${rejected.summary}${remoteReason(output.stderr, rejected.ref)}` : gitFailure(args, output).message;
+  const cause = rejected ? `${rejected.ref} ${rejected.summary}${remoteReason(output.stderr, rejected.ref)}` : failure();
   return { won, outcome: 'failed', cause, refs, stderr: output.stderr };
 }
 

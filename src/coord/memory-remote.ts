@@ -1,0 +1,248 @@
+import { hasLooseObject, readRawObject, writeRawObject, type ObjectType } from '../git/objects.ts';
+import { judgePush, type PushResult, type RefUpdate } from '../git/push.ts';
+import { forEachRef, updateRefs } from '../git/refs.ts';
+import type { CoordRemote } from './remote.ts';
+
+export const MEMORY_SCHEME = 'memory://';
+
+/** Repositories of this process by URL; a test closes its own. */
+const registry = new Map<string, MemoryRemote>();
+let made = 0;
+
+/** The memory repository a `memory://` URL names in this process, if any. */
+export function memoryRemote(url: string): MemoryRemote | undefined {
+  return registry.get(url);
+}
+
+interface StoredObject {
+  type: ObjectType;
+  content: Uint8Array;
+}
+
+/**
+ * A coordination repository held in this process: refs and objects in maps,
+ * reached by the clones of in-process hosts through the URL it is given. It
+ * keeps the protocol's contract (compare-and-swap on every ref, several refs
+ * all or none, a lost race refused with git's own porcelain words, fetch with
+ * refspecs and pruning) without a git process on either side, for the logic
+ * tests of the stages: a push or fetch over git costs five to eight
+ * processes. It has no hooks, no reflog and no server-side settings.
+ * test/coord/remote-contract.test.ts holds it and git to the same cases.
+ */
+export class MemoryRemote implements CoordRemote {
+  readonly url: string;
+  private readonly refs = new Map<string, string>();
+  private readonly objects = new Map<string, StoredObject>();
+  /** Objects known to be in each clone, so that a fetch does not walk the history again. */
+  private readonly delivered = new Map<string, Set<string>>();
+
+  constructor(name = `coord-${++made}`) {
+    this.url = `${MEMORY_SCHEME}${name}`;
+    if (registry.has(this.url)) throw new Error(`${this.url} exists already`);
+    registry.set(this.url, this);
+  }
+
+  /** Removes it from the process: its URL names nothing afterwards. */
+  close(): void {
+    registry.delete(this.url);
+  }
+
+  /** The tip of a ref, or undefined. */
+  tip(ref: string): string | undefined {
+    return this.refs.get(ref);
+  }
+
+  /** Every ref under `prefix` and its tip. */
+  refsUnder(prefix: string): Map<string, string> {
+    return new Map([...this.refs].filter(([ref]) => ref.startsWith(prefix)));
+  }
+
+  /** A file of the commit a ref or commit id names (`dir/file` paths), or undefined. */
+  readFile(rev: string, file: string): string | undefined {
+    let oid = this.refs.get(rev) ?? rev;
+    const commit = this.objects.get(oid);
+    if (commit?.type !== 'commit') return undefined;
+    oid = commitLinks(commit.content).tree;
+    for (const name of file.split('/')) {
+      const tree = this.objects.get(oid);
+      if (tree?.type !== 'tree') return undefined;
+      const entry = treeEntries(tree.content).find((e) => e.name === name);
+      if (!entry) return undefined;
+      oid = entry.oid;
+    }
+    const blob = this.objects.get(oid);
+    return blob?.type === 'blob' ? Buffer.from(blob.content).toString('utf8') : undefined;
+  }
+
+  async fetch(gitdir: string, refspecs: string[]): Promise<boolean> {
+    const specs = refspecs.map(parseRefspec);
+    const wanted = new Map<string, string>();
+    for (const [ref, oid] of this.refs) {
+      for (const spec of specs) {
+        const local = spec.map(ref);
+        if (local !== undefined) wanted.set(local, oid);
+      }
+    }
+    const local = await forEachRef(gitdir, 'refs/');
+    const updates: { ref: string; newOid: string | null }[] = [];
+    for (const [ref, oid] of wanted) {
+      if (local.get(ref) !== oid) updates.push({ ref, newOid: oid });
+    }
+    for (const ref of local.keys()) {
+      if (!wanted.has(ref) && specs.some((spec) => spec.matchesLocal(ref))) updates.push({ ref, newOid: null });
+    }
+    for (const { newOid } of updates) if (newOid) await this.deliver(gitdir, newOid);
+    if (updates.length > 0) await updateRefs(gitdir, updates);
+    return updates.length > 0;
+  }
+
+  async push(gitdir: string, updates: RefUpdate[]): Promise<PushResult> {
+    const lines: string[] = [];
+    const refused = new Set<string>();
+    const summaries = new Map<string, { flag: string; summary: string }>();
+    for (const update of updates) {
+      const current = this.refs.get(update.ref);
+      if (update.newOid !== null) await this.receive(gitdir, update.newOid);
+      summaries.set(update.ref, this.outcome(update, current));
+      if (summaries.get(update.ref)!.flag === '!') refused.add(update.ref);
+    }
+    // Several refs change all together or not at all (git push --atomic).
+    const atomicFailed = refused.size > 0 && updates.length > 1;
+    for (const update of updates) {
+      let { flag, summary } = summaries.get(update.ref)!;
+      if (atomicFailed && flag !== '!') ({ flag, summary } = { flag: '!', summary: '[rejected] (atomic push failed)' });
+      lines.push(`${flag}\t${update.newOid ?? ''}:${update.ref}\t${summary}`);
+    }
+    if (refused.size === 0) {
+      for (const update of updates) {
+        if (update.newOid === null) this.refs.delete(update.ref);
+        else this.refs.set(update.ref, update.newOid);
+      }
+    }
+    const output = { exitCode: refused.size === 0 ? 0 : 1, stdout: `To ${this.url}\n${lines.join('\n')}\nDone\n`, stderr: refused.size > 0 ? `error: failed to push some refs to '${this.url}'\n` : '' };
+    return judgePush(updates, output, () => `push to ${this.url} failed`);
+  }
+
+  async tips(_gitdir: string, refs: string[]): Promise<Map<string, string>> {
+    return new Map(refs.filter((ref) => this.refs.has(ref)).map((ref) => [ref, this.refs.get(ref)!]));
+  }
+
+  /** git's porcelain flag and summary for one update against the remote's current tip. */
+  private outcome(update: RefUpdate, current: string | undefined): { flag: string; summary: string } {
+    // git checks "up to date" before any lease: an identical commit pushed by a loser is up to date.
+    if (update.newOid !== null && current === update.newOid) return { flag: '=', summary: '[up to date]' };
+    if (update.expect !== undefined && (update.expect ?? undefined) !== current) return { flag: '!', summary: '[rejected] (stale info)' };
+    if (update.newOid === null) return current === undefined ? { flag: '!', summary: '[rejected] (remote ref does not exist)' } : { flag: '-', summary: '[deleted]' };
+    if (current === undefined) return { flag: '*', summary: '[new reference]' };
+    if (update.expect !== undefined) return { flag: '+', summary: `${current.slice(0, 7)}...${update.newOid.slice(0, 7)} (forced update)` };
+    return this.descends(update.newOid, current)
+      ? { flag: ' ', summary: `${current.slice(0, 7)}..${update.newOid.slice(0, 7)}` }
+      : { flag: '!', summary: '[rejected] (non-fast-forward)' };
+  }
+
+  /** Whether `ancestor` is reachable from `oid` through parents. */
+  private descends(oid: string, ancestor: string): boolean {
+    const seen = new Set<string>();
+    const todo = [oid];
+    while (todo.length > 0) {
+      const next = todo.pop()!;
+      if (next === ancestor) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const stored = this.objects.get(next);
+      if (stored?.type === 'commit') todo.push(...commitLinks(stored.content).parents);
+    }
+    return false;
+  }
+
+  /** Copies what `oid` reaches from the clone, down to what this repository has. */
+  private async receive(gitdir: string, oid: string): Promise<void> {
+    const todo = [oid];
+    while (todo.length > 0) {
+      const next = todo.pop()!;
+      if (this.objects.has(next)) continue;
+      const object = await readRawObject(gitdir, next);
+      this.objects.set(next, object);
+      this.knownIn(gitdir).add(next);
+      todo.push(...links(object));
+    }
+  }
+
+  /** Writes what `oid` reaches into the clone, down to what the clone has. */
+  private async deliver(gitdir: string, oid: string): Promise<void> {
+    const known = this.knownIn(gitdir);
+    const todo = [oid];
+    while (todo.length > 0) {
+      const next = todo.pop()!;
+      if (known.has(next)) continue;
+      known.add(next);
+      if (hasLooseObject(gitdir, next)) continue;
+      const object = this.objects.get(next)!;
+      await writeRawObject(gitdir, object.type, object.content);
+      todo.push(...links(object));
+    }
+  }
+
+  private knownIn(gitdir: string): Set<string> {
+    let known = this.delivered.get(gitdir);
+    if (!known) this.delivered.set(gitdir, (known = new Set()));
+    return known;
+  }
+}
+
+/** `+src:dst` with at most one `*` on each side, as git reads it. */
+function parseRefspec(spec: string): { map: (ref: string) => string | undefined; matchesLocal: (ref: string) => boolean } {
+  const [src = '', dst = src] = spec.replace(/^\+/, '').split(':');
+  const glob = (pattern: string) => {
+    const star = pattern.indexOf('*');
+    return star === -1
+      ? { match: (ref: string) => (ref === pattern ? '' : undefined), fill: () => pattern }
+      : {
+          match: (ref: string) => {
+            const [prefix, suffix] = [pattern.slice(0, star), pattern.slice(star + 1)];
+            return ref.length >= prefix.length + suffix.length && ref.startsWith(prefix) && ref.endsWith(suffix) ? ref.slice(prefix.length, ref.length - suffix.length) : undefined;
+          },
+          fill: (part: string) => pattern.replace('*', part),
+        };
+  };
+  const from = glob(src);
+  const to = glob(dst);
+  return {
+    map: (ref) => {
+      const part = from.match(ref);
+      return part === undefined ? undefined : to.fill(part);
+    },
+    matchesLocal: (ref) => to.match(ref) !== undefined,
+  };
+}
+
+function links(object: StoredObject): string[] {
+  if (object.type === 'commit') {
+    const { tree, parents } = commitLinks(object.content);
+    return [tree, ...parents];
+  }
+  if (object.type === 'tree') return treeEntries(object.content).filter((entry) => entry.mode !== '160000').map((entry) => entry.oid);
+  if (object.type === 'tag') return [/^object ([0-9a-f]{40})/m.exec(Buffer.from(object.content).toString('utf8'))?.[1] ?? ''].filter(Boolean);
+  return [];
+}
+
+function commitLinks(content: Uint8Array): { tree: string; parents: string[] } {
+  const header = Buffer.from(content).toString('utf8').split('\n\n', 1)[0]!;
+  const tree = /^tree ([0-9a-f]{40})$/m.exec(header)![1]!;
+  const parents = [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((match) => match[1]!);
+  return { tree, parents };
+}
+
+/** A tree's entries: `<mode> <name>\0<20-byte id>` one after another. */
+function treeEntries(content: Uint8Array): { mode: string; name: string; oid: string }[] {
+  const bytes = Buffer.from(content);
+  const entries: { mode: string; name: string; oid: string }[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const space = bytes.indexOf(0x20, at);
+    const nul = bytes.indexOf(0, space);
+    entries.push({ mode: bytes.toString('utf8', at, space), name: bytes.toString('utf8', space + 1, nul), oid: bytes.toString('hex', nul + 21 - 20, nul + 21) });
+    at = nul + 21;
+  }
+  return entries;
+}

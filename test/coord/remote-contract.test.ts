@@ -1,0 +1,135 @@
+/**
+ * One contract, two coordination repositories: a bare git repository reached
+ * by git's own transport, and the in-process MemoryRemote the stages' logic
+ * tests use. Every case runs against both.
+ */
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { CoordClone } from '../../src/coord/clone.ts';
+import { MemoryRemote } from '../../src/coord/memory-remote.ts';
+import { remoteFor } from '../../src/coord/remote.ts';
+import { writeRecordCommit } from '../../src/git/objects.ts';
+import { signatureFor } from '../../src/protocol/actor.ts';
+import { bareRepo, tempDir } from '../helpers/temp.ts';
+
+type Kind = 'git' | 'memory';
+
+async function setUp(t: ExecutionContext, kind: Kind) {
+  let url: string;
+  if (kind === 'git') url = await bareRepo(t);
+  else {
+    const memory = new MemoryRemote();
+    t.teardown(() => memory.close());
+    url = memory.url;
+  }
+  const dir = tempDir(t);
+  const a = await CoordClone.open(path.join(dir, 'a.git'), url);
+  const b = await CoordClone.open(path.join(dir, 'b.git'), url);
+  let made = 0;
+  /** A record commit in `clone`, unique unless `same` names the content. */
+  const record = (clone: CoordClone, parents: string[] = [], same?: string) =>
+    writeRecordCommit(clone.gitdir, {
+      files: { 'lock.json': `${same ?? ++made}\n`, 'logs/step.log': 'ok\n' },
+      parents,
+      message: 'record',
+      author: signatureFor('worker', 'w', Date.parse('2026-01-01T00:00:00Z')),
+    });
+  const tip = async (ref: string) => (await a.remoteTips([ref])).get(ref);
+  return { a, b, record, tip };
+}
+
+const LOCK = 'refs/ci/locks/j1';
+const JOB = 'refs/ci/jobs/j1';
+
+for (const kind of ['git', 'memory'] as const) {
+  test(`${kind}: a create-only push wins once; another writer's is refused with git's words`, async (t) => {
+    const { a, b, record, tip } = await setUp(t, kind);
+    const mine = await record(a);
+    t.like(await a.push([{ ref: LOCK, newOid: mine, expect: null }]), { won: true, outcome: 'won' });
+    const theirs = await record(b);
+    const lost = await b.push([{ ref: LOCK, newOid: theirs, expect: null }]);
+    t.like(lost, { won: false, outcome: 'refused' });
+    t.regex(lost.cause, /refs\/ci\/locks\/j1 .*stale info/);
+    t.is(await tip(LOCK), mine);
+  });
+
+  test(`${kind}: the same commit pushed by a second writer is up to date, not a win`, async (t) => {
+    const { a, b, record } = await setUp(t, kind);
+    const first = await record(a, [], 'same');
+    const second = await record(b, [], 'same');
+    t.is(first, second);
+    t.true((await a.push([{ ref: LOCK, newOid: first, expect: null }])).won);
+    t.like(await b.push([{ ref: LOCK, newOid: second, expect: null }]), { won: false, outcome: 'refused' });
+  });
+
+  test(`${kind}: a swap holds only on the tip it names`, async (t) => {
+    const { a, b, record, tip } = await setUp(t, kind);
+    const first = await record(a);
+    t.true((await a.push([{ ref: LOCK, newOid: first, expect: null }])).won);
+    const second = await record(a, [first]);
+    t.true((await a.push([{ ref: LOCK, newOid: second, expect: first }])).won);
+    const stale = await record(b);
+    t.like(await b.push([{ ref: LOCK, newOid: stale, expect: first }]), { won: false, outcome: 'refused' });
+    t.is(await tip(LOCK), second);
+  });
+
+  test(`${kind}: several refs change together or not at all`, async (t) => {
+    const { a, b, record, tip } = await setUp(t, kind);
+    const job = await record(a);
+    t.true((await a.push([{ ref: JOB, newOid: job, expect: null }])).won);
+    const lock = await record(b);
+    const other = await record(b);
+    // The job ref moved since b's lease: neither ref changes.
+    const lost = await b.push([
+      { ref: LOCK, newOid: lock, expect: null },
+      { ref: JOB, newOid: other, expect: null },
+    ]);
+    t.like(lost, { won: false, outcome: 'refused' });
+    t.is(await tip(LOCK), undefined);
+    t.is(await tip(JOB), job);
+  });
+
+  test(`${kind}: a ref pushed only to check it holds while it is unchanged`, async (t) => {
+    const { a, b, record } = await setUp(t, kind);
+    const job = await record(a);
+    t.true((await a.push([{ ref: JOB, newOid: job, expect: null }])).won);
+    const lock = await record(b);
+    await b.fetch(['+refs/ci/jobs/*:refs/ci/jobs/*']);
+    t.true((await b.push([{ ref: JOB, newOid: job, expect: job }, { ref: LOCK, newOid: lock, expect: null }])).won);
+    const moved = await record(a, [job]);
+    t.true((await a.push([{ ref: JOB, newOid: moved, expect: job }])).won);
+    const next = await record(b, [lock]);
+    t.like(await b.push([{ ref: JOB, newOid: job, expect: job }, { ref: LOCK, newOid: next, expect: lock }]), { won: false, outcome: 'refused' });
+  });
+
+  test(`${kind}: fetch mirrors what its refspecs match, with the objects, and prunes what went`, async (t) => {
+    const { a, b, record } = await setUp(t, kind);
+    const job = await record(a);
+    const lock = await record(a, [job]);
+    t.true((await a.push([{ ref: JOB, newOid: job, expect: null }, { ref: LOCK, newOid: lock, expect: null }])).won);
+    t.true(await b.fetch(['+refs/ci/locks/*:refs/ci/locks/*']));
+    t.deepEqual(await b.refs('refs/ci/'), new Map([[LOCK, lock]]));
+    t.is((await b.readFile(lock, 'logs/step.log', 100))?.toString(), 'ok\n');
+    t.false(await b.fetch(['+refs/ci/locks/*:refs/ci/locks/*']), 'nothing new');
+    t.true(await b.fetch(['+refs/ci/jobs/j1*:refs/ci/jobs/j1*']));
+    t.is(await b.ref(JOB), job);
+    t.true((await a.push([{ ref: LOCK, newOid: null, expect: lock }])).won);
+    t.true(await b.fetch(['+refs/ci/locks/*:refs/ci/locks/*']));
+    t.deepEqual(await b.refs('refs/ci/locks/'), new Map());
+    t.is(await b.ref(JOB), job, 'a ref outside the refspecs stays');
+  });
+
+  test(`${kind}: a delete holds only on the tip it names`, async (t) => {
+    const { a, record, tip } = await setUp(t, kind);
+    const first = await record(a);
+    t.true((await a.push([{ ref: LOCK, newOid: first, expect: null }])).won);
+    t.like(await a.push([{ ref: LOCK, newOid: null, expect: 'f'.repeat(40) }]), { won: false, outcome: 'refused' });
+    t.true((await a.push([{ ref: LOCK, newOid: null, expect: first }])).won);
+    t.is(await tip(LOCK), undefined);
+  });
+}
+
+test('a memory:// URL that no repository of this process holds is refused with what to give instead', (t) => {
+  const error = t.throws(() => remoteFor('memory://nowhere'));
+  t.regex(error!.message, /memory:\/\/nowhere names no coordination repository of this process/);
+});
