@@ -26,13 +26,19 @@ interface StoredObject {
  * all or none, a lost race refused with git's own porcelain words, fetch with
  * refspecs and pruning) without a git process on either side, for the logic
  * tests of the stages: a push or fetch over git costs five to eight
- * processes. It has no hooks, no reflog and no server-side settings.
+ * processes. It has no reflog and no server-side settings; `declines`
+ * stands for a pre-receive hook.
  * test/coord/remote-contract.test.ts holds it and git to the same cases.
  */
 export class MemoryRemote implements CoordRemote {
   readonly url: string;
   private readonly refs = new Map<string, string>();
   private readonly objects = new Map<string, StoredObject>();
+  /**
+   * What a pre-receive hook would do: given the pushed refs, the words of a
+   * refusal (the whole push is declined, as git declines it) or undefined.
+   */
+  declines?: (refs: string[]) => string | undefined;
   /** Objects known to be in each clone, so that a fetch does not walk the history again. */
   private readonly delivered = new Map<string, Set<string>>();
 
@@ -97,6 +103,12 @@ export class MemoryRemote implements CoordRemote {
   }
 
   async push(gitdir: string, updates: RefUpdate[]): Promise<PushResult> {
+    const said = this.declines?.(updates.map((update) => update.ref));
+    if (said !== undefined) {
+      const stdout = `To ${this.url}\n${updates.map((u) => `!\t${u.newOid ?? ''}:${u.ref}\t[remote rejected] (pre-receive hook declined)`).join('\n')}\nDone\n`;
+      const stderr = `${said.split('\n').map((line) => `remote: ${line}`).join('\n')}\nerror: failed to push some refs to '${this.url}'\n`;
+      return judgePush(updates, { exitCode: 1, stdout, stderr }, () => `push to ${this.url} declined`);
+    }
     const lines: string[] = [];
     const refused = new Set<string>();
     const summaries = new Map<string, { flag: string; summary: string }>();
@@ -132,7 +144,8 @@ export class MemoryRemote implements CoordRemote {
     // git checks "up to date" before any lease: an identical commit pushed by a loser is up to date.
     if (update.newOid !== null && current === update.newOid) return { flag: '=', summary: '[up to date]' };
     if (update.expect !== undefined && (update.expect ?? undefined) !== current) return { flag: '!', summary: '[rejected] (stale info)' };
-    if (update.newOid === null) return current === undefined ? { flag: '!', summary: '[rejected] (remote ref does not exist)' } : { flag: '-', summary: '[deleted]' };
+    // git deletes a ref that is not there as "[deleted]" too (the remote only warns).
+    if (update.newOid === null) return { flag: '-', summary: '[deleted]' };
     if (current === undefined) return { flag: '*', summary: '[new reference]' };
     if (update.expect !== undefined) return { flag: '+', summary: `${current.slice(0, 7)}...${update.newOid.slice(0, 7)} (forced update)` };
     return this.descends(update.newOid, current)

@@ -9,7 +9,6 @@ import test from 'ava';
 import { Lease } from '../../src/claim/lease.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
-import { git } from '../../src/git/runner.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
 import { descriptorOf } from '../../src/protocol/snapshot.ts';
 import { ForgePublisher, type ForgePublisherOptions } from '../../src/collect/forge-publisher.ts';
@@ -25,7 +24,7 @@ function publisher(f: ForgeCoord, log: string[] = [], extra: Partial<ForgePublis
 const botComments = (f: ForgeCoord) => f.fake.comments.filter((c) => c.author === f.fake.botLogin);
 
 async function summaryOf(f: ForgeCoord, id: string) {
-  return JSON.parse((await git(['cat-file', 'blob', `refs/ci/history:${summaryPath(id)}`], { cwd: f.coord })).stdout);
+  return f.readJson('refs/ci/history', summaryPath(id));
 }
 
 test.serial('a 422 on one pull request ends its publishing after three rounds with the forge\'s answer; the others are published', async (t) => {

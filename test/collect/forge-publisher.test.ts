@@ -3,7 +3,6 @@
  * Serial, as the discovery tests: run at once on a loaded machine, a push now and then reads as
  * failed (git exits 0 without its porcelain lines), on main as well.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -13,7 +12,6 @@ import { cancelJobs } from '../../src/enqueue/enqueue.ts';
 import { sameRepository } from '../../src/protocol/repo-url.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
-import { git } from '../../src/git/runner.ts';
 import { summaryPath } from '../../src/protocol/history.ts';
 import { historyShard } from '../../src/protocol/ids.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
@@ -31,7 +29,7 @@ const botComments = (f: ForgeCoord) => f.fake.comments.filter((c) => c.author ==
 const statusesOf = (f: ForgeCoord, sha: string) => f.fake.statuses.filter((s) => s.sha === sha).map((s) => [s.state, s.description]);
 
 async function summaryOf(f: ForgeCoord, id: string) {
-  return JSON.parse((await git(['cat-file', 'blob', `refs/ci/history:${summaryPath(id)}`], { cwd: f.coord })).stdout);
+  return f.readJson('refs/ci/history', summaryPath(id));
 }
 
 for (const flavor of FLAVORS) {
@@ -43,11 +41,10 @@ for (const flavor of FLAVORS) {
     await f.finish(id, 'failure', 'step scan exited with 1');
 
     // The archive push is refused, as if the collector died between publishing and archiving.
-    const hook = path.join(f.coord, 'hooks', 'pre-receive');
-    fs.writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/ci/history ] && { echo "archive refused" >&2; exit 1; }; done\nexit 0\n', { mode: 0o755 });
+    f.repository.declines = (refs) => (refs.includes('refs/ci/history') ? 'archive refused' : undefined);
     const log: string[] = [];
     t.is(await f.collect([publisher(f, log)], log), 0);
-    fs.rmSync(hook);
+    f.repository.declines = undefined;
     t.is(await f.collect([publisher(f, log)], log), 1);
 
     t.is(botComments(f).length, 1, 'one report comment, whatever the number of publications');

@@ -11,7 +11,6 @@ import { forgeForJobs } from '../../src/cli/forge-flags.ts';
 import type { Io } from '../../src/cli/command.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
-import { git } from '../../src/git/runner.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
 import { buildStatus, renderStatus } from '../../src/status/report.ts';
 import { TEST_TOKEN } from '../helpers/fake-forge-client.ts';
@@ -23,7 +22,7 @@ test('github: jobs name their forge; no token leaves them live with one line; wi
   const two = f.fake.openPull();
   const jobs = (await f.poll({ queuedStatuses: 0 })).enqueued;
   t.is(jobs.length, 2);
-  const job = JSON.parse((await git(['cat-file', 'blob', `refs/ci/jobs/${jobs[0]!.id}:job.json`], { cwd: f.coord })).stdout);
+  const job = f.readJson(`refs/ci/jobs/${jobs[0]!.id}`, 'job.json');
   t.is(job.forge, 'github:gentoo/gentoo');
   for (const entry of jobs) await f.finish(entry.id);
 

@@ -3,6 +3,7 @@
  * by git's own transport, and the in-process MemoryRemote the stages' logic
  * tests use. Every case runs against both.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { CoordClone } from '../../src/coord/clone.ts';
@@ -16,11 +17,17 @@ type Kind = 'git' | 'memory';
 
 async function setUp(t: ExecutionContext, kind: Kind) {
   let url: string;
-  if (kind === 'git') url = await bareRepo(t);
-  else {
+  /** Makes the repository decline every push that names `ref`, in `words`. */
+  let decline: (ref: string, words: string) => void;
+  if (kind === 'git') {
+    url = await bareRepo(t);
+    decline = (ref, words) =>
+      fs.writeFileSync(path.join(url, 'hooks', 'pre-receive'), `#!/bin/sh\nwhile read old new ref; do [ "$ref" = ${ref} ] && { echo "${words}" >&2; exit 1; }; done\nexit 0\n`, { mode: 0o755 });
+  } else {
     const memory = new MemoryRemote();
     t.teardown(() => memory.close());
     url = memory.url;
+    decline = (ref, words) => (memory.declines = (refs) => (refs.includes(ref) ? words : undefined));
   }
   const dir = tempDir(t);
   const a = await CoordClone.open(path.join(dir, 'a.git'), url);
@@ -35,7 +42,7 @@ async function setUp(t: ExecutionContext, kind: Kind) {
       author: signatureFor('worker', 'w', Date.parse('2026-01-01T00:00:00Z')),
     });
   const tip = async (ref: string) => (await a.remoteTips([ref])).get(ref);
-  return { a, b, record, tip };
+  return { a, b, record, tip, decline };
 }
 
 const LOCK = 'refs/ci/locks/j1';
@@ -126,6 +133,22 @@ for (const kind of ['git', 'memory'] as const) {
     t.like(await a.push([{ ref: LOCK, newOid: null, expect: 'f'.repeat(40) }]), { won: false, outcome: 'refused' });
     t.true((await a.push([{ ref: LOCK, newOid: null, expect: first }])).won);
     t.is(await tip(LOCK), undefined);
+    // The archive deletes every kind of a job's refs, those it never had under a "not there" lease.
+    t.true((await a.push([{ ref: LOCK, newOid: null, expect: null }, { ref: 'refs/ci/cancel/j1', newOid: null, expect: null }])).won);
+  });
+}
+
+for (const kind of ['git', 'memory'] as const) {
+  test(`${kind}: a push the repository declines fails with the repository's own words, never as a lost race`, async (t) => {
+    const { a, record, tip, decline } = await setUp(t, kind);
+    decline(LOCK, 'locks are closed today');
+    const lock = await record(a);
+    const job = await record(a);
+    const declined = await a.push([{ ref: JOB, newOid: job, expect: null }, { ref: LOCK, newOid: lock, expect: null }]);
+    t.like(declined, { won: false, outcome: 'failed' });
+    t.regex(declined.cause, /pre-receive hook declined.*locks are closed today/);
+    t.is(await tip(JOB), undefined);
+    t.true((await a.push([{ ref: JOB, newOid: job, expect: null }])).won);
   });
 }
 

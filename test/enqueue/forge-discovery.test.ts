@@ -4,7 +4,6 @@
  * made the GitHub ones fail now and then (seen under CI load, never alone).
  */
 import test from 'ava';
-import { git } from '../../src/git/runner.ts';
 import { FolderPublisher } from '../../src/collect/publisher.ts';
 import { FLAVORS } from '../helpers/fake-forge-client.ts';
 import { forgeCoord } from '../helpers/forge-coord.ts';
@@ -17,7 +16,7 @@ for (const flavor of FLAVORS) {
     const first = await f.poll();
     t.is(first.enqueued.length, 1);
     const [entry] = first.enqueued;
-    const job = JSON.parse((await git(['cat-file', 'blob', `refs/ci/jobs/${entry!.id}:job.json`], { cwd: f.coord })).stdout);
+    const job = f.readJson(`refs/ci/jobs/${entry!.id}`, 'job.json');
     t.like(job, {
       repo: `${f.fake.webUrl}/gentoo/gentoo.git`,
       base: pull.baseSha,

@@ -1,4 +1,8 @@
-/** A coordination repository and a fake forge side by side, driven through the library (no CLI start-up cost). */
+/**
+ * A coordination repository held in process (MemoryRemote: no git process
+ * for a push or fetch) and a fake forge side by side, driven through the
+ * library (no CLI start-up cost): for tests of what is said to the forge.
+ */
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { closeJob, closingResult } from '../../src/coord/close-job.ts';
@@ -8,7 +12,7 @@ import { defaultConfig } from '../../src/config/defaults.ts';
 import { discoverFromForge, type ForgeDiscoveryOptions } from '../../src/enqueue/forge-discovery.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
-import { git } from '../../src/git/runner.ts';
+import { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import type { ResultStatus } from '../../src/protocol/result.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
 import type { Flavor } from './fake-forge.ts';
@@ -19,7 +23,11 @@ import type { ForgeOptions } from '../../src/forge/types.ts';
 
 export interface ForgeCoord extends Harness {
   dir: string;
+  /** The coordination repository's memory:// URL. */
   coord: string;
+  repository: MemoryRemote;
+  /** A file of a record (`refs/ci/history`, `history/jobs/…/summary.json`), parsed as JSON. */
+  readJson(rev: string, file: string): any;
   /** The fake forge's clock: move it with fake.advance(ms). */
   clock: Clock;
   enqueueDir: string;
@@ -39,8 +47,9 @@ export async function forgeCoord(t: ExecutionContext, flavor: Flavor = 'github',
   const h = await harness(flavor, {}, client);
   t.teardown(() => h.fake.close());
   const dir = tempDir(t);
-  const coord = path.join(dir, 'coord.git');
-  await git(['init', '--quiet', '--bare', coord]);
+  const repository = new MemoryRemote();
+  t.teardown(() => repository.close());
+  const coord = repository.url;
   // Host and forge share one clock here; the fake moves it one second per change.
   const clock: Clock = { now: () => h.fake.now };
   const enqueueDir = path.join(dir, 'enqueue-state');
@@ -52,6 +61,12 @@ export async function forgeCoord(t: ExecutionContext, flavor: Flavor = 'github',
     ...h,
     dir,
     coord,
+    repository,
+    readJson: (rev, file) => {
+      const text = repository.readFile(rev, file);
+      if (text === undefined) throw new Error(`${rev} has no ${file}`);
+      return JSON.parse(text);
+    },
     clock,
     enqueueDir,
     collectDir,
