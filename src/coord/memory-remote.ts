@@ -63,6 +63,14 @@ export class MemoryRemote implements CoordRemote {
     return new Map([...this.refs].filter(([ref]) => ref.startsWith(prefix)));
   }
 
+  /** A commit's parents and message, or undefined when `oid` is no commit here. */
+  commit(oid: string): { parents: string[]; message: string } | undefined {
+    const stored = this.objects.get(oid);
+    if (stored?.type !== 'commit') return undefined;
+    const text = Buffer.from(stored.content).toString('utf8');
+    return { parents: commitLinks(stored.content).parents, message: text.slice(text.indexOf('\n\n') + 2) };
+  }
+
   /** A file of the commit a ref or commit id names (`dir/file` paths), or undefined. */
   readFile(rev: string, file: string): string | undefined {
     let oid = this.refs.get(rev) ?? rev;

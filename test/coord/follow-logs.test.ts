@@ -5,18 +5,18 @@ import { LogPrinter } from '../../src/cli/log-printer.ts';
 import { main } from '../../src/cli/main.ts';
 import { archiveJob } from '../../src/coord/archive.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
+import { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { closeJob, closingResult } from '../../src/coord/close-job.ts';
 import { followJobLogs } from '../../src/coord/follow-logs.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
-import { git } from '../../src/git/runner.ts';
 import { CappedBuffer } from '../../src/host/capped-buffer.ts';
 import { isoOf } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { LiveLogTails } from '../../src/protocol/live-log.ts';
 import { jobRef, liveRefspecs } from '../../src/protocol/refs.ts';
 import type { StepReport } from '../../src/protocol/result.ts';
-import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
+import { ManualClock, tempDir } from '../helpers/temp.ts';
 
 /**
  * A worker driven by hand: its lease, the live tails its heartbeats carry,
@@ -24,13 +24,16 @@ import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
  * decides when a heartbeat happens.
  */
 async function handWorker(t: ExecutionContext, liveCap = 64 * 1024, logCap = 256 * 1024) {
-  const coord = await bareRepo(t);
+  // Held in process: this file is about logs in the records, not about git's transport.
+  const repository = new MemoryRemote();
+  t.teardown(() => repository.close());
+  const coord = repository.url;
   const dir = tempDir(t);
   const clock = new ManualClock();
   const clone = await CoordClone.open(path.join(dir, 'worker.git'), coord);
   const job = newJob({ repo: 'https://example.org/r', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'noop', createdAt: isoOf(clock.now()) });
   await enqueueJobs({ clone, clock, by: 'test' }, [job]);
-  const jobOid = (await git(['rev-parse', jobRef(job.id)], { cwd: coord })).stdout.trim();
+  const jobOid = repository.tip(jobRef(job.id))!;
   let tails = new LiveLogTails(liveCap);
   const logs = new Map<string, CappedBuffer>();
   let lease: Lease | undefined;
