@@ -6,8 +6,11 @@
  *
  * Each ava worker process also costs about a second of CPU to start (node,
  * ava's own modules, the bundle), so the test files of one area are bundled
- * together into one file, test-built/<area>/<area>.all.test.mjs, one worker for
- * all of them. A file keeps a bundle, and a worker, of its own when it is an
+ * together, up to FILES_PER_BUNDLE in test-built/<area>/<area>.<n>.test.mjs,
+ * one worker for each bundle. More would start too many tests at once in one
+ * worker: ava starts every concurrent test of a file together, and each
+ * would report the time it spent waiting for the others. A file keeps a
+ * bundle, and a worker, of its own when it is an
  * end-to-end test, starts real refci processes, daemons or a browser on
  * purpose (OWN_WORKER), or has hooks (`test.before`, `test.afterEach`...),
  * which would otherwise run around the tests of the other files. ava runs a
@@ -39,11 +42,14 @@ const OWN_WORKER = new Set([
   'cli/signals.test.ts',
   'cli/install.test.ts',
   'coord/receive-hook.test.ts',
+  'coord/archive.test.ts',
   'collect/signed-results.test.ts',
   'collect/error-report.browser.test.ts',
   'qa/html-report.browser.test.ts',
   'git/http-transport.test.ts',
 ]);
+
+const FILES_PER_BUNDLE = 4;
 
 const HOOK = /\btest\.(before|after|beforeEach|afterEach)\b/;
 
@@ -61,22 +67,32 @@ function ownWorker(file: string): boolean {
 }
 
 const alone: string[] = [];
-const areas = new Map<string, string[]>();
+const byArea = new Map<string, string[]>();
 for (const file of testFiles(tests).sort()) {
   const area = path.relative(tests, path.dirname(file));
   if (ownWorker(file)) alone.push(file);
-  else areas.set(area, [...(areas.get(area) ?? []), file]);
+  else byArea.set(area, [...(byArea.get(area) ?? []), file]);
 }
 
-/** An area's bundle: one module importing each of its files, resolved in the area's folder. */
-const AREA = 'refci-test-area:';
-const areaEntries: Plugin = {
-  name: 'area-entries',
+/** Bundles by name (`<area>/<area>.<n>`); an area's files are dealt out in turn, so that neighbours share no bundle. */
+const bundles = new Map<string, string[]>();
+for (const [area, files] of byArea) {
+  const count = Math.ceil(files.length / FILES_PER_BUNDLE);
+  files.forEach((file, index) => {
+    const name = path.join(area, `${path.basename(area)}.${(index % count) + 1}.test`);
+    bundles.set(name, [...(bundles.get(name) ?? []), file]);
+  });
+}
+
+/** A bundle's entry: one module importing each of its files, resolved in the area's folder. */
+const BUNDLE = 'refci-test-bundle:';
+const bundleEntries: Plugin = {
+  name: 'bundle-entries',
   setup(builder) {
-    builder.onResolve({ filter: new RegExp(`^${AREA}`) }, (args) => ({ path: args.path.slice(AREA.length), namespace: 'area' }));
-    builder.onLoad({ filter: /.*/, namespace: 'area' }, (args) => ({
-      contents: areas.get(args.path)!.map((file) => `import ${JSON.stringify(`./${path.basename(file)}`)};`).join('\n'),
-      resolveDir: path.join(tests, args.path),
+    builder.onResolve({ filter: new RegExp(`^${BUNDLE}`) }, (args) => ({ path: args.path.slice(BUNDLE.length), namespace: 'bundle' }));
+    builder.onLoad({ filter: /.*/, namespace: 'bundle' }, (args) => ({
+      contents: bundles.get(args.path)!.map((file) => `import ${JSON.stringify(`./${path.basename(file)}`)};`).join('\n'),
+      resolveDir: path.join(tests, path.dirname(args.path)),
       loader: 'js',
     }));
   },
@@ -84,12 +100,10 @@ const areaEntries: Plugin = {
 
 const entryPoints = [
   ...alone.map((file) => ({ in: file, out: path.relative(tests, file).replace(/\.ts$/, '') })),
-  ...[...areas.keys()].map((area) => {
-    // An area with a single file keeps that file's name.
-    const files = areas.get(area)!;
-    const name = files.length === 1 ? path.basename(files[0]!, '.ts') : `${path.basename(area)}.all.test`;
-    return { in: files.length === 1 ? files[0]! : `${AREA}${area}`, out: path.join(area, name) };
-  }),
+  ...[...bundles].map(([name, files]) =>
+    // A bundle of a single file keeps that file's name.
+    files.length === 1 ? { in: files[0]!, out: path.relative(tests, files[0]!).replace(/\.ts$/, '') } : { in: `${BUNDLE}${name}`, out: name },
+  ),
 ];
 
 const outputs = entryPoints.map((entry) => entry.out);
@@ -109,7 +123,7 @@ try {
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'error',
-    plugins: [areaEntries],
+    plugins: [bundleEntries],
   });
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(temp, out);
