@@ -1,3 +1,4 @@
+import { commitLinks, treeEntries } from '../git/object-format.ts';
 import { hasLooseObject, readRawObject, writeRawObject, type ObjectType } from '../git/objects.ts';
 import { judgePush, type PushResult, type RefUpdate } from '../git/push.ts';
 import { forEachRef, updateRefs } from '../git/refs.ts';
@@ -68,7 +69,7 @@ export class MemoryRemote implements CoordRemote {
     const stored = this.objects.get(oid);
     if (stored?.type !== 'commit') return undefined;
     const text = Buffer.from(stored.content).toString('utf8');
-    return { parents: commitLinks(stored.content).parents, message: text.slice(text.indexOf('\n\n') + 2) };
+    return { parents: commitLinks(stored.content)?.parents ?? [], message: text.slice(text.indexOf('\n\n') + 2) };
   }
 
   /** A file of the commit a ref or commit id names (`dir/file` paths), or undefined. */
@@ -76,11 +77,13 @@ export class MemoryRemote implements CoordRemote {
     let oid = this.refs.get(rev) ?? rev;
     const commit = this.objects.get(oid);
     if (commit?.type !== 'commit') return undefined;
-    oid = commitLinks(commit.content).tree;
+    const tree = commitLinks(commit.content)?.tree;
+    if (!tree) return undefined;
+    oid = tree;
     for (const name of file.split('/')) {
       const tree = this.objects.get(oid);
       if (tree?.type !== 'tree') return undefined;
-      const entry = treeEntries(tree.content).find((e) => e.name === name);
+      const entry = treeEntries(tree.content)?.find((e) => e.name === name);
       if (!entry) return undefined;
       oid = entry.oid;
     }
@@ -171,7 +174,7 @@ export class MemoryRemote implements CoordRemote {
       if (seen.has(next)) continue;
       seen.add(next);
       const stored = this.objects.get(next);
-      if (stored?.type === 'commit') todo.push(...commitLinks(stored.content).parents);
+      if (stored?.type === 'commit') todo.push(...(commitLinks(stored.content)?.parents ?? []));
     }
     return false;
   }
@@ -239,31 +242,10 @@ function parseRefspec(spec: string): { map: (ref: string) => string | undefined;
 
 function links(object: StoredObject): string[] {
   if (object.type === 'commit') {
-    const { tree, parents } = commitLinks(object.content);
-    return [tree, ...parents];
+    const linked = commitLinks(object.content);
+    return linked ? [linked.tree, ...linked.parents] : [];
   }
-  if (object.type === 'tree') return treeEntries(object.content).filter((entry) => entry.mode !== '160000').map((entry) => entry.oid);
+  if (object.type === 'tree') return (treeEntries(object.content) ?? []).filter((entry) => entry.mode !== '160000').map((entry) => entry.oid);
   if (object.type === 'tag') return [/^object ([0-9a-f]{40})/m.exec(Buffer.from(object.content).toString('utf8'))?.[1] ?? ''].filter(Boolean);
   return [];
-}
-
-function commitLinks(content: Uint8Array): { tree: string; parents: string[] } {
-  const header = Buffer.from(content).toString('utf8').split('\n\n', 1)[0]!;
-  const tree = /^tree ([0-9a-f]{40})$/m.exec(header)![1]!;
-  const parents = [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((match) => match[1]!);
-  return { tree, parents };
-}
-
-/** A tree's entries: `<mode> <name>\0<20-byte id>` one after another. */
-function treeEntries(content: Uint8Array): { mode: string; name: string; oid: string }[] {
-  const bytes = Buffer.from(content);
-  const entries: { mode: string; name: string; oid: string }[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const space = bytes.indexOf(0x20, at);
-    const nul = bytes.indexOf(0, space);
-    entries.push({ mode: bytes.toString('utf8', at, space), name: bytes.toString('utf8', space + 1, nul), oid: bytes.toString('hex', nul + 21 - 20, nul + 21) });
-    at = nul + 21;
-  }
-  return entries;
 }

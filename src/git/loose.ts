@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { commitLinks, treeEntries } from './object-format.ts';
 
 /**
  * Reads small files of commits straight from a repository's loose objects,
@@ -47,25 +48,6 @@ function readLoose(gitdir: string, oid: string, maxBytes: number): { type: strin
   return { type, size, content };
 }
 
-/** The tree a commit names (its first header line). */
-function treeOfCommit(commit: Buffer): string | undefined {
-  return /^tree ([0-9a-f]{40})\n/.exec(commit.subarray(0, 46).toString('latin1'))?.[1];
-}
-
-/** One entry of a tree by name: its mode and object id. */
-function treeEntry(tree: Buffer, name: string): { mode: string; oid: string } | undefined {
-  let offset = 0;
-  while (offset < tree.length) {
-    const space = tree.indexOf(0x20, offset);
-    const nul = tree.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + 21 > tree.length) return undefined;
-    const entryName = tree.subarray(space + 1, nul).toString('utf8');
-    if (entryName === name) return { mode: tree.subarray(offset, space).toString('latin1'), oid: tree.subarray(nul + 1, nul + 21).toString('hex') };
-    offset = nul + 21;
-  }
-  return undefined;
-}
-
 /**
  * `<commit>:<path>` read from loose objects: the file's content, `missing`
  * when the commit's tree has no such file, `too-large` past `maxBytes`, or
@@ -76,13 +58,15 @@ export function readLooseFile(gitdir: string, spec: string, maxBytes: number): L
   if (colon !== 40) return { kind: 'unknown' };
   const commit = readLoose(gitdir, spec.slice(0, 40), 1 << 20);
   if (!commit?.content || commit.type !== 'commit') return { kind: 'unknown' };
-  let oid = treeOfCommit(commit.content);
+  let oid = commitLinks(commit.content)?.tree;
   if (!oid) return { kind: 'unknown' };
   const parts = spec.slice(41).split('/');
   for (const [index, part] of parts.entries()) {
     const tree = readLoose(gitdir, oid, 16 << 20);
     if (!tree?.content || tree.type !== 'tree') return { kind: 'unknown' };
-    const entry = treeEntry(tree.content, part);
+    const entries = treeEntries(tree.content);
+    if (!entries) return { kind: 'unknown' };
+    const entry = entries.find((candidate) => candidate.name === part);
     if (!entry) return { kind: 'missing' };
     const last = index === parts.length - 1;
     // What git reads as a blob at the end (a file or a symlink's target); a folder on the way is a tree.
