@@ -114,6 +114,9 @@ export class MemoryRemote implements CoordRemote {
   }
 
   async push(gitdir: string, updates: RefUpdate[]): Promise<PushResult> {
+    // The objects come first, as git's pack does. From here on nothing awaits: the refs are read,
+    // judged and changed in one step, so pushes of clones of this process cannot interleave.
+    for (const update of updates) if (update.newOid !== null) await this.receive(gitdir, update.newOid);
     const said = this.declines?.(updates.map((update) => update.ref));
     if (said !== undefined) {
       const stdout = `To ${this.url}\n${updates.map((u) => `!\t${u.newOid ?? ''}:${u.ref}\t[remote rejected] (pre-receive hook declined)`).join('\n')}\nDone\n`;
@@ -124,9 +127,7 @@ export class MemoryRemote implements CoordRemote {
     const refused = new Set<string>();
     const summaries = new Map<string, { flag: string; summary: string }>();
     for (const update of updates) {
-      const current = this.refs.get(update.ref);
-      if (update.newOid !== null) await this.receive(gitdir, update.newOid);
-      summaries.set(update.ref, this.outcome(update, current));
+      summaries.set(update.ref, this.outcome(update, this.refs.get(update.ref)));
       if (summaries.get(update.ref)!.flag === '!') refused.add(update.ref);
     }
     // Several refs change all together or not at all (git push --atomic).

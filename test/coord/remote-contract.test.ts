@@ -42,7 +42,7 @@ async function setUp(t: ExecutionContext, kind: Kind) {
       author: signatureFor('worker', 'w', Date.parse('2026-01-01T00:00:00Z')),
     });
   const tip = async (ref: string) => (await a.remoteTips([ref])).get(ref);
-  return { a, b, record, tip, decline };
+  return { a, b, record, tip, decline, url, dir };
 }
 
 const LOCK = 'refs/ci/locks/j1';
@@ -58,6 +58,16 @@ for (const kind of ['git', 'memory'] as const) {
     t.like(lost, { won: false, outcome: 'refused' });
     t.regex(lost.cause, /refs\/ci\/locks\/j1 .*stale info/);
     t.is(await tip(LOCK), mine);
+  });
+
+  test(`${kind}: of writers racing for one ref at the same moment, exactly one wins`, async (t) => {
+    const { a, b, record, tip, url, dir } = await setUp(t, kind);
+    const racers = [a, b, ...(await Promise.all([1, 2].map((n) => CoordClone.open(path.join(dir, `racer-${n}.git`), url))))];
+    const commits = await Promise.all(racers.map((clone) => record(clone)));
+    const outcomes = await Promise.all(racers.map((clone, i) => clone.push([{ ref: LOCK, newOid: commits[i]!, expect: null }])));
+    t.is(outcomes.filter((outcome) => outcome.won).length, 1);
+    t.true(outcomes.every((outcome) => outcome.won || outcome.outcome === 'refused'));
+    t.is(await tip(LOCK), commits[outcomes.findIndex((outcome) => outcome.won)]);
   });
 
   test(`${kind}: the same commit pushed by a second writer is up to date, not a win`, async (t) => {
