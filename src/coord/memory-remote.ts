@@ -101,12 +101,13 @@ export class MemoryRemote implements CoordRemote {
       }
     }
     const local = await forEachRef(gitdir, 'refs/');
-    const updates: { ref: string; newOid: string | null }[] = [];
+    // Each local ref moves only from the tip read here, as git's fetch moves it.
+    const updates: { ref: string; newOid: string | null; oldOid: string | null }[] = [];
     for (const [ref, oid] of wanted) {
-      if (local.get(ref) !== oid) updates.push({ ref, newOid: oid });
+      if (local.get(ref) !== oid) updates.push({ ref, newOid: oid, oldOid: local.get(ref) ?? null });
     }
-    for (const ref of local.keys()) {
-      if (!wanted.has(ref) && specs.some((spec) => spec.matchesLocal(ref))) updates.push({ ref, newOid: null });
+    for (const [ref, oid] of local) {
+      if (!wanted.has(ref) && specs.some((spec) => spec.matchesLocal(ref))) updates.push({ ref, newOid: null, oldOid: oid });
     }
     for (const { newOid } of updates) if (newOid) await this.deliver(gitdir, newOid);
     if (updates.length > 0) await updateRefs(gitdir, updates);

@@ -31,9 +31,14 @@ export async function resolveCommit(gitdir: string, rev: string): Promise<string
   return out.exitCode === 0 ? out.stdout.trim() : undefined;
 }
 
-/** Sets (oid) or deletes (null) local refs in one transaction. */
-export async function updateRefs(gitdir: string, updates: { ref: string; newOid: string | null }[]): Promise<void> {
-  const input = updates.map((u) => (u.newOid === null ? `delete ${u.ref}\n` : `update ${u.ref} ${u.newOid}\n`)).join('');
+/**
+ * Sets (oid) or deletes (null) local refs in one transaction; with `oldOid`,
+ * only while the ref still holds it (null: while it does not exist), as a
+ * fetch moves the refs it read.
+ */
+export async function updateRefs(gitdir: string, updates: { ref: string; newOid: string | null; oldOid?: string | null }[]): Promise<void> {
+  const old = (u: { oldOid?: string | null }) => (u.oldOid === undefined ? '' : ` ${u.oldOid ?? '0'.repeat(40)}`);
+  const input = updates.map((u) => (u.newOid === null ? `delete ${u.ref}${old(u)}\n` : `update ${u.ref} ${u.newOid}${old(u)}\n`)).join('');
   await git(['update-ref', '--stdin'], { cwd: gitdir, input });
 }
 
