@@ -72,6 +72,26 @@ export class MemoryRemote implements CoordRemote {
     return { parents: commitLinks(stored.content)?.parents ?? [], message: text.slice(text.indexOf('\n\n') + 2) };
   }
 
+  /**
+   * The subject lines of the commits a ref reaches, newest first (every
+   * commit, or only the first-parent line): what `git log --format=%s` shows
+   * of a linear history.
+   */
+  subjects(ref: string, options: { firstParent?: boolean } = {}): string[] {
+    const subjects: string[] = [];
+    const seen = new Set<string>();
+    const todo = [this.refs.get(ref)].filter((oid): oid is string => oid !== undefined);
+    while (todo.length > 0) {
+      const oid = todo.shift()!;
+      const commit = seen.has(oid) ? undefined : this.commit(oid);
+      seen.add(oid);
+      if (!commit) continue;
+      subjects.push(commit.message.split('\n')[0]!);
+      todo.push(...(options.firstParent ? commit.parents.slice(0, 1) : commit.parents));
+    }
+    return subjects;
+  }
+
   /** A file of the commit a ref or commit id names (`dir/file` paths), or undefined. */
   readFile(rev: string, file: string): string | undefined {
     let oid = this.refs.get(rev) ?? rev;

@@ -67,22 +67,9 @@ async function liveRefsOn(remote: string, repository?: MemoryRemote): Promise<st
 
 /** The subjects of the history's commits, the first-parent line only or every commit it reaches. */
 async function historySubjects(remote: string, repository: MemoryRemote | undefined, firstParent: boolean): Promise<string[]> {
-  if (!repository) {
-    const out = await git(['log', ...(firstParent ? ['--first-parent'] : []), '--format=%s', 'refs/ci/history'], { cwd: remote, allowFailure: true });
-    return out.stdout.split('\n').filter(Boolean);
-  }
-  const subjects: string[] = [];
-  const seen = new Set<string>();
-  const todo = [repository.tip('refs/ci/history')].filter((oid): oid is string => oid !== undefined);
-  while (todo.length > 0) {
-    const oid = todo.shift()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    const commit = repository.commit(oid)!;
-    subjects.push(commit.message.split('\n')[0]!);
-    todo.push(...(firstParent ? commit.parents.slice(0, 1) : commit.parents));
-  }
-  return subjects;
+  if (repository) return repository.subjects('refs/ci/history', { firstParent });
+  const out = await git(['log', ...(firstParent ? ['--first-parent'] : []), '--format=%s', 'refs/ci/history'], { cwd: remote, allowFailure: true });
+  return out.stdout.split('\n').filter(Boolean);
 }
 
 async function archivedInHistory(remote: string, repository?: MemoryRemote): Promise<string[]> {

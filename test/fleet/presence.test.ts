@@ -2,13 +2,15 @@ import test from 'ava';
 import path from 'node:path';
 import { Presence, readPresences, type PresenceState } from '../../src/coord/presence.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
-import { git } from '../../src/git/runner.ts';
-import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
+import { MemoryRemote } from '../../src/coord/memory-remote.ts';
+import { ManualClock, tempDir } from '../helpers/temp.ts';
 
 const idle: PresenceState = { worker: 'w1', host: 'h', kind: 'default', state: 'idle', pipelines: ['check'], blocked: {}, tools: { git: 'git version 2' }, job: null };
 
 test('presence: pushed when due or changed, chained to the previous commit, and recovered from a fresh state folder', async (t) => {
-  const coord = await bareRepo(t);
+  const repository = new MemoryRemote();
+  t.teardown(() => repository.close());
+  const coord = repository.url;
   const dir = tempDir(t);
   const clock = new ManualClock();
   const logs: string[] = [];
@@ -21,7 +23,7 @@ test('presence: pushed when due or changed, chained to the previous commit, and 
   await first.announce({ ...idle, state: 'drained' }, 180); // changed: pushed
   clock.advance(181_000);
   await first.announce({ ...idle, state: 'drained' }, 180); // due: pushed
-  const subjects = async () => (await git(['log', '--format=%s', 'refs/ci/workers/w1'], { cwd: coord })).stdout.trim().split('\n');
+  const subjects = async () => repository.subjects('refs/ci/workers/w1');
   t.deepEqual(await subjects(), ['presence w1: drained', 'presence w1: drained', 'presence w1: idle, pipelines check']);
 
   // The same worker from a fresh state folder: its first push loses the lease, it reads the tip and chains onto it.
