@@ -51,7 +51,8 @@ const OWN_WORKER = new Set([
 
 const FILES_PER_BUNDLE = 4;
 
-const HOOK = /\btest\.(before|after|beforeEach|afterEach)\b/;
+/** A hook in any form (`test.before`, `test.serial.afterEach.always`...). */
+const HOOK = /\.(before|after)(Each)?\b/;
 
 function testFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -79,7 +80,8 @@ const bundles = new Map<string, string[]>();
 for (const [area, files] of byArea) {
   const count = Math.ceil(files.length / FILES_PER_BUNDLE);
   files.forEach((file, index) => {
-    const name = path.join(area, `${path.basename(area)}.${(index % count) + 1}.test`);
+    // Files straight in test/ make `root.<n>`: a name starting with a dot would be skipped by ava.
+    const name = path.join(area, `${area === '' ? 'root' : path.basename(area)}.${(index % count) + 1}.test`);
     bundles.set(name, [...(bundles.get(name) ?? []), file]);
   });
 }

@@ -1,3 +1,4 @@
+import { RefciError } from '../errors.ts';
 import { commitLinks, treeEntries } from '../git/object-format.ts';
 import { hasLooseObject, readRawObject, writeRawObject, type ObjectType } from '../git/objects.ts';
 import { judgePush, type PushResult, type RefUpdate } from '../git/push.ts';
@@ -40,8 +41,6 @@ export class MemoryRemote implements CoordRemote {
    * refusal (the whole push is declined, as git declines it) or undefined.
    */
   declines?: (refs: string[]) => string | undefined;
-  /** Objects known to be in each clone, so that a fetch does not walk the history again. */
-  private readonly delivered = new Map<string, Set<string>>();
 
   constructor(name = `coord-${++made}`) {
     this.url = `${MEMORY_SCHEME}${name}`;
@@ -120,6 +119,9 @@ export class MemoryRemote implements CoordRemote {
         if (local !== undefined) wanted.set(local, oid);
       }
     }
+    // Like git, a named ref the repository does not have fails the fetch; a pattern may match nothing.
+    const absent = specs.find((spec) => spec.exact && !this.refs.has(spec.source));
+    if (absent) throw new RefciError('git', `git fetch ${this.url} failed: fatal: couldn't find remote ref ${absent.source}`, 'check that the repository is reachable and answers (refci doctor checks it)');
     const local = await forEachRef(gitdir, 'refs/');
     // Each local ref moves only from the tip read here, as git's fetch moves it.
     const updates: { ref: string; newOid: string | null; oldOid: string | null }[] = [];
@@ -135,37 +137,36 @@ export class MemoryRemote implements CoordRemote {
   }
 
   async push(gitdir: string, updates: RefUpdate[]): Promise<PushResult> {
-    // The objects come first, as git's pack does. From here on nothing awaits: the refs are read,
-    // judged and changed in one step, so pushes of clones of this process cannot interleave.
-    for (const update of updates) if (update.newOid !== null) await this.receive(gitdir, update.newOid);
-    const said = this.declines?.(updates.map((update) => update.ref));
-    if (said !== undefined) {
-      const stdout = `To ${this.url}\n${updates.map((u) => `!\t${u.newOid ?? ''}:${u.ref}\t[remote rejected] (pre-receive hook declined)`).join('\n')}\nDone\n`;
-      const stderr = `${said.split('\n').map((line) => `remote: ${line}`).join('\n')}\nerror: failed to push some refs to '${this.url}'\n`;
-      return judgePush(updates, { exitCode: 1, stdout, stderr }, () => `push to ${this.url} declined`);
+    // The objects come first, as git's pack does; a clone that lacks one fails the push whole.
+    try {
+      await this.receive(gitdir, updates.flatMap((update) => (update.newOid === null ? [] : [update.newOid])));
+    } catch (error) {
+      const said = `error: ${(error as Error).message}`;
+      return judgePush(updates, { exitCode: 1, stdout: '', stderr: `${said}\nerror: failed to push some refs to '${this.url}'\n` }, () => `git push failed: ${said}`);
     }
-    const lines: string[] = [];
-    const refused = new Set<string>();
-    const summaries = new Map<string, { flag: string; summary: string }>();
-    for (const update of updates) {
-      summaries.set(update.ref, this.outcome(update, this.refs.get(update.ref)));
-      if (summaries.get(update.ref)!.flag === '!') refused.add(update.ref);
-    }
-    // Several refs change all together or not at all (git push --atomic).
-    const atomicFailed = refused.size > 0 && updates.length > 1;
-    for (const update of updates) {
-      let { flag, summary } = summaries.get(update.ref)!;
-      if (atomicFailed && flag !== '!') ({ flag, summary } = { flag: '!', summary: '[rejected] (atomic push failed)' });
-      lines.push(`${flag}\t${update.newOid ?? ''}:${update.ref}\t${summary}`);
-    }
-    if (refused.size === 0) {
-      for (const update of updates) {
+    // From here on nothing awaits: the refs are read, judged and changed in one step, so pushes of
+    // clones of this process cannot interleave. As in git: "up to date" and the leases are judged
+    // first, by the client; the hook sees only a push that passed them, and only its changing refs.
+    const judged = updates.map((update) => ({ update, ...this.outcome(update, this.refs.get(update.ref)) }));
+    const refused = judged.some(({ flag }) => flag === '!');
+    const changing = judged.filter(({ flag }) => flag !== '=');
+    const said = refused || changing.length === 0 ? undefined : this.declines?.(changing.map(({ update }) => update.ref));
+    const lines = judged.map(({ update, flag, summary }) => {
+      // Several refs change all together or not at all (git push --atomic); a ref up to date stays so.
+      if (said !== undefined && flag !== '=') [flag, summary] = ['!', '[remote rejected] (pre-receive hook declined)'];
+      else if (refused && updates.length > 1 && flag !== '!' && flag !== '=') [flag, summary] = ['!', '[rejected] (atomic push failed)'];
+      return `${flag}\t${update.newOid ?? ''}:${update.ref}\t${summary}`;
+    });
+    const won = !refused && said === undefined;
+    if (won) {
+      for (const { update } of changing) {
         if (update.newOid === null) this.refs.delete(update.ref);
         else this.refs.set(update.ref, update.newOid);
       }
     }
-    const output = { exitCode: refused.size === 0 ? 0 : 1, stdout: `To ${this.url}\n${lines.join('\n')}\nDone\n`, stderr: refused.size > 0 ? `error: failed to push some refs to '${this.url}'\n` : '' };
-    return judgePush(updates, output, () => `push to ${this.url} failed`);
+    const remoteSaid = said === undefined ? '' : `${said.split('\n').map((line) => `remote: ${line}`).join('\n')}\n`;
+    const stderr = won ? '' : `${remoteSaid}error: failed to push some refs to '${this.url}'\n`;
+    return judgePush(updates, { exitCode: won ? 0 : 1, stdout: `To ${this.url}\n${lines.join('\n')}\nDone\n`, stderr }, () => `push to ${this.url} failed`);
   }
 
   async tips(_gitdir: string, refs: string[]): Promise<Map<string, string>> {
@@ -180,10 +181,10 @@ export class MemoryRemote implements CoordRemote {
     // git deletes a ref that is not there as "[deleted]" too (the remote only warns).
     if (update.newOid === null) return { flag: '-', summary: '[deleted]' };
     if (current === undefined) return { flag: '*', summary: '[new reference]' };
+    if (this.descends(update.newOid, current)) return { flag: ' ', summary: `${current.slice(0, 7)}..${update.newOid.slice(0, 7)}` };
+    // A lease stands for --force: git replaces a ref that is no ancestor only then.
     if (update.expect !== undefined) return { flag: '+', summary: `${current.slice(0, 7)}...${update.newOid.slice(0, 7)} (forced update)` };
-    return this.descends(update.newOid, current)
-      ? { flag: ' ', summary: `${current.slice(0, 7)}..${update.newOid.slice(0, 7)}` }
-      : { flag: '!', summary: '[rejected] (non-fast-forward)' };
+    return { flag: '!', summary: '[rejected] (non-fast-forward)' };
   }
 
   /** Whether `ancestor` is reachable from `oid` through parents. */
@@ -201,43 +202,54 @@ export class MemoryRemote implements CoordRemote {
     return false;
   }
 
-  /** Copies what `oid` reaches from the clone, down to what this repository has. */
-  private async receive(gitdir: string, oid: string): Promise<void> {
-    const todo = [oid];
+  /**
+   * Copies what the tips reach from the clone, down to what this repository
+   * has. The objects are kept only once all of them were read: a push that
+   * fails half-way leaves nothing (git's quarantine), so a stored commit
+   * always has its tree and parents.
+   */
+  private async receive(gitdir: string, tips: string[]): Promise<void> {
+    const staged = new Map<string, StoredObject>();
+    const todo = [...tips];
     while (todo.length > 0) {
       const next = todo.pop()!;
-      if (this.objects.has(next)) continue;
+      if (this.objects.has(next) || staged.has(next)) continue;
       const object = await readRawObject(gitdir, next);
-      this.objects.set(next, object);
-      this.knownIn(gitdir).add(next);
+      staged.set(next, object);
       todo.push(...links(object));
     }
+    for (const [oid, object] of staged) this.objects.set(oid, object);
   }
 
-  /** Writes what `oid` reaches into the clone, down to what the clone has. */
+  /**
+   * Writes what `oid` reaches into the clone, down to what the clone has,
+   * each object after those it names: a fetch cut short leaves no commit
+   * without its tree, so what the clone has is whole below it.
+   */
   private async deliver(gitdir: string, oid: string): Promise<void> {
-    const known = this.knownIn(gitdir);
-    const todo = [oid];
-    while (todo.length > 0) {
-      const next = todo.pop()!;
-      if (known.has(next)) continue;
-      known.add(next);
-      if (hasLooseObject(gitdir, next)) continue;
+    const order: string[] = [];
+    const opened = new Set<string>();
+    const stack: { oid: string; children: boolean }[] = [{ oid, children: false }];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (next.children) {
+        order.push(next.oid);
+        continue;
+      }
+      if (opened.has(next.oid) || hasLooseObject(gitdir, next.oid)) continue;
+      opened.add(next.oid);
+      stack.push({ oid: next.oid, children: true });
+      for (const child of links(this.objects.get(next.oid)!)) stack.push({ oid: child, children: false });
+    }
+    for (const next of order) {
       const object = this.objects.get(next)!;
       await writeRawObject(gitdir, object.type, object.content);
-      todo.push(...links(object));
     }
-  }
-
-  private knownIn(gitdir: string): Set<string> {
-    let known = this.delivered.get(gitdir);
-    if (!known) this.delivered.set(gitdir, (known = new Set()));
-    return known;
   }
 }
 
 /** `+src:dst` with at most one `*` on each side, as git reads it. */
-function parseRefspec(spec: string): { map: (ref: string) => string | undefined; matchesLocal: (ref: string) => boolean } {
+function parseRefspec(spec: string): { source: string; exact: boolean; map: (ref: string) => string | undefined; matchesLocal: (ref: string) => boolean } {
   const [src = '', dst = src] = spec.replace(/^\+/, '').split(':');
   const glob = (pattern: string) => {
     const star = pattern.indexOf('*');
@@ -248,12 +260,14 @@ function parseRefspec(spec: string): { map: (ref: string) => string | undefined;
             const [prefix, suffix] = [pattern.slice(0, star), pattern.slice(star + 1)];
             return ref.length >= prefix.length + suffix.length && ref.startsWith(prefix) && ref.endsWith(suffix) ? ref.slice(prefix.length, ref.length - suffix.length) : undefined;
           },
-          fill: (part: string) => pattern.replace('*', part),
+          fill: (part: string) => `${pattern.slice(0, star)}${part}${pattern.slice(star + 1)}`,
         };
   };
   const from = glob(src);
   const to = glob(dst);
   return {
+    source: src,
+    exact: !src.includes('*'),
     map: (ref) => {
       const part = from.match(ref);
       return part === undefined ? undefined : to.fill(part);

@@ -9,7 +9,7 @@ import test, { type ExecutionContext } from 'ava';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { remoteFor } from '../../src/coord/remote.ts';
-import { writeRecordCommit } from '../../src/git/objects.ts';
+import { commitTree, readTreeEntries, writeRecordCommit } from '../../src/git/objects.ts';
 import { signatureFor } from '../../src/protocol/actor.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
 
@@ -160,6 +160,44 @@ for (const kind of ['git', 'memory'] as const) {
     t.is(await tip(JOB), undefined);
     t.true((await a.push([{ ref: JOB, newOid: job, expect: null }])).won);
   });
+}
+
+for (const kind of ['git', 'memory'] as const) {
+  test(`${kind}: leases are judged before the hook: a stale push is a lost race, a push of refs already there wins`, async (t) => {
+    const { a, b, record, decline } = await setUp(t, kind);
+    const job = await record(a);
+    t.true((await a.push([{ ref: JOB, newOid: job, expect: null }])).won);
+    decline('refs/ci/jobs/j1', 'jobs are closed today');
+    const theirs = await record(b);
+    t.like(await b.push([{ ref: JOB, newOid: theirs, expect: null }]), { won: false, outcome: 'refused' });
+    t.true((await a.push([{ ref: JOB, newOid: job, expect: job }])).won, 'nothing to change: the hook is not asked');
+  });
+
+  test(`${kind}: a fetch of a named ref the repository lacks fails; a pattern that matches nothing does not`, async (t) => {
+    const { b } = await setUp(t, kind);
+    await t.throwsAsync(() => b.fetch([`+${LOCK}:${LOCK}`]), { message: /couldn't find remote ref refs\/ci\/locks\/j1/ });
+    t.false(await b.fetch(['+refs/ci/locks/j1*:refs/ci/locks/j1*']));
+  });
+
+  test(`${kind}: a push from a clone that lacks an object fails whole and leaves the repository readable`, async (t) => {
+    const { a, b, record, tip } = await setUp(t, kind);
+    const broken = await record(a);
+    const { blob } = await blobOf(a, broken);
+    fs.rmSync(path.join(a.gitdir, 'objects', blob.slice(0, 2), blob.slice(2)));
+    t.like(await a.push([{ ref: LOCK, newOid: broken, expect: null }]), { won: false, outcome: 'failed' });
+    t.is(await tip(LOCK), undefined);
+    const whole = await record(b, [], 'whole');
+    t.true((await b.push([{ ref: LOCK, newOid: whole, expect: null }])).won);
+    t.true(await a.fetch(['+refs/ci/locks/*:refs/ci/locks/*']));
+    t.is((await a.readFile(whole, 'lock.json', 100))?.toString(), 'whole\n');
+  });
+}
+
+/** The blob of a record commit's lock.json. */
+async function blobOf(clone: CoordClone, commit: string): Promise<{ blob: string }> {
+  const tree = await commitTree(clone.gitdir, commit);
+  const entry = (await readTreeEntries(clone.gitdir, tree)).find((e) => e.path === 'lock.json')!;
+  return { blob: entry.oid };
 }
 
 test('a memory:// URL that no repository of this process holds is refused with what to give instead', (t) => {
