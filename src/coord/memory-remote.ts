@@ -37,8 +37,9 @@ export class MemoryRemote implements CoordRemote {
   private readonly refs = new Map<string, string>();
   private readonly objects = new Map<string, StoredObject>();
   /**
-   * What a pre-receive hook would do: given the pushed refs, the words of a
-   * refusal (the whole push is declined, as git declines it) or undefined.
+   * What a pre-receive hook would do: given the refs a push would change
+   * (once its leases held), the words of a refusal (the whole push is
+   * declined, as git declines it) or undefined.
    */
   declines?: (refs: string[]) => string | undefined;
 
