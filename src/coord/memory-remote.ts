@@ -49,6 +49,15 @@ export class MemoryRemote implements CoordRemote {
     registry.set(this.url, this);
   }
 
+  /** A memory repository holding the refs and objects of a repository on disk (a test's prepared template). */
+  static async copyOf(gitdir: string): Promise<MemoryRemote> {
+    const remote = new MemoryRemote();
+    const refs = await forEachRef(gitdir, 'refs/');
+    await remote.receive(gitdir, [...refs.values()]);
+    for (const [ref, oid] of refs) remote.refs.set(ref, oid);
+    return remote;
+  }
+
   /** Removes it from the process: its URL names nothing afterwards. */
   close(): void {
     registry.delete(this.url);

@@ -9,6 +9,7 @@ import { readJson, refExists, sleep, waitFor } from './helpers.ts';
 test('drain: the worker finishes its job, claims no more, says so; undrain resumes; status shows it all in both forms', async (t) => {
   // A step that runs until the test creates the file $GATE: the test decides when the job ends.
   const waitForGate = "const f = process.env.GATE; const t = setInterval(() => { if (require('fs').existsSync(f)) clearInterval(t); }, 50);";
+  // Over file://: a drain reaches a worker on the repository's own host at once (its watcher); elsewhere within 10 s.
   const s = await scenario(t, 'file', 3, {
     pipelines: { gated: { kind: 'steps', checkout: false, steps: [{ name: 'wait', run: ['node', '-e', waitForGate], timeoutSec: 120 }] } },
   });
@@ -74,7 +75,7 @@ test('drain: the worker finishes its job, claims no more, says so; undrain resum
 });
 
 test('status: queue, failures with reasons, workers and the last day\'s percentiles, as text and JSON', async (t) => {
-  const s = await scenario(t, 'file', 3);
+  const s = await scenario(t, 'memory', 3);
   const ok = (await enqueuePr(s, 1, 'check')).stdout.trim();
   const failed = (await enqueuePr(s, 2, 'fail')).stdout.trim();
   const work = await refci(['work', '--coord', s.coord, '--once', '--worker-id', 'w1', '--config', s.configFile], { env: s.env });

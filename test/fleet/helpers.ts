@@ -29,6 +29,7 @@ export async function editConfig(s: Scenario, edit: (config: Record<string, any>
 }
 
 export async function refExists(s: Scenario, ref: string): Promise<boolean> {
+  if (s.memory) return s.memory.tip(ref) !== undefined;
   return (await git(['rev-parse', '--verify', '--quiet', ref], { cwd: s.coordPath, allowFailure: true })).exitCode === 0;
 }
 
@@ -41,7 +42,14 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A record file as `<ref or commit>:<path>` names it, parsed. */
 export async function readJson(s: Scenario, spec: string): Promise<any> {
+  if (s.memory) {
+    const colon = spec.indexOf(':');
+    const text = s.memory.readFile(spec.slice(0, colon), spec.slice(colon + 1));
+    if (text === undefined) throw new Error(`${spec} does not exist`);
+    return JSON.parse(text);
+  }
   return JSON.parse((await git(['cat-file', 'blob', spec], { cwd: s.coordPath })).stdout);
 }
 

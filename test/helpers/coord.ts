@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { git } from '../../src/git/runner.ts';
 import { refci } from './cli.ts';
 import { sourceRepo } from './source-repo.ts';
@@ -10,12 +11,17 @@ import { serve, type Transport } from './transports.ts';
 
 export { TRANSPORTS, testOver, type Transport } from './transports.ts';
 
+/** Where a scenario's coordination repository lives: served over one of git's transports, or held in process. */
+export type ScenarioRepository = Transport | 'memory';
+
 export interface Scenario {
   dir: string;
-  /** The coordination repository's folder on disk, for inspecting it. */
+  /** The coordination repository's folder on disk, for inspecting it (with `memory`, the state it started from). */
   coordPath: string;
-  /** The URL hosts use: file://, git://, http:// or ssh:// on 127.0.0.1. */
+  /** The URL hosts use: file://, git://, http:// or ssh:// on 127.0.0.1, or memory:// in this process. */
   coord: string;
+  /** The repository held in process, for a scenario made with `memory`. */
+  memory?: MemoryRemote;
   source: { path: string; base: string; heads: string[] };
   env: Record<string, string>;
   configFile: string;
@@ -36,7 +42,7 @@ const SLEEP =
  * PR branches, and a test configuration: made once per test process for each
  * `prs` and `config` (scenarioTemplate) and copied into the test's folder.
  */
-export async function scenario(t: ExecutionContext, transport: Transport, prs = 3, config: object = {}): Promise<Scenario> {
+export async function scenario(t: ExecutionContext, transport: ScenarioRepository, prs = 3, config: object = {}): Promise<Scenario> {
   const key = `${prs} ${JSON.stringify(config)}`;
   let copy = plainTemplates.get(key);
   if (!copy) plainTemplates.set(key, (copy = scenarioTemplate(prs, config)));
@@ -73,8 +79,13 @@ function scenarioIn(dir: string, source: Scenario['source'], url: string, extraE
   return { dir, coordPath: path.join(dir, 'coord.git'), coord: url, source, env, configFile: path.join(dir, 'config.json') };
 }
 
-async function served(t: ExecutionContext, dir: string, source: Scenario['source'], transport: Transport): Promise<Scenario> {
+async function served(t: ExecutionContext, dir: string, source: Scenario['source'], transport: ScenarioRepository): Promise<Scenario> {
   const coordPath = path.join(dir, 'coord.git');
+  if (transport === 'memory') {
+    const memory = await MemoryRemote.copyOf(coordPath);
+    t.teardown(() => memory.close());
+    return { ...scenarioIn(dir, source, memory.url, {}), memory };
+  }
   const via = await serve(t, transport, coordPath);
   return scenarioIn(dir, source, via.url, via.env);
 }
@@ -88,7 +99,7 @@ async function served(t: ExecutionContext, dir: string, source: Scenario['source
  * clones, editConfig's clone) is not copied: each test starts those afresh.
  * The template is removed when the test process exits.
  */
-export function scenarioTemplate(prs = 3, config: object = {}, prepare?: (s: Scenario) => Promise<void>): (t: ExecutionContext, transport: Transport) => Promise<Scenario> {
+export function scenarioTemplate(prs = 3, config: object = {}, prepare?: (s: Scenario) => Promise<void>): (t: ExecutionContext, transport: ScenarioRepository) => Promise<Scenario> {
   let template: Promise<{ dir: string; source: Scenario['source'] }> | undefined;
   return async (t, transport) => {
     template ??= (async () => {
