@@ -35,7 +35,11 @@ const tests = path.join(root, 'test');
 const out = path.join(root, 'test-built');
 const temp = path.join(root, `test-built.${process.pid}.tmp`);
 
-/** Files, relative to test/, that start refci processes, daemons or a browser: each keeps its own worker. */
+/**
+ * Files, relative to test/, that start refci processes, daemons or a browser,
+ * or (collect/signed-results) run long enough to hold up a bundle: each keeps
+ * its own worker.
+ */
 const OWN_WORKER = new Set([
   'claim/race.test.ts',
   'claim/crash.test.ts',
@@ -51,7 +55,7 @@ const OWN_WORKER = new Set([
 
 const FILES_PER_BUNDLE = 4;
 
-/** A hook in any form (`test.before`, `test.serial.afterEach.always`...). */
+/** A hook in any form (`test.before`, `test.serial.afterEach.always`...); a false match only costs a worker. */
 const HOOK = /\.(before|after)(Each)?\b/;
 
 function testFiles(dir: string): string[] {
@@ -100,12 +104,12 @@ const bundleEntries: Plugin = {
   },
 };
 
+/** A file bundled alone, under its own name. */
+const ownBundle = (file: string) => ({ in: file, out: path.relative(tests, file).replace(/\.ts$/, '') });
+
 const entryPoints = [
-  ...alone.map((file) => ({ in: file, out: path.relative(tests, file).replace(/\.ts$/, '') })),
-  ...[...bundles].map(([name, files]) =>
-    // A bundle of a single file keeps that file's name.
-    files.length === 1 ? { in: files[0]!, out: path.relative(tests, files[0]!).replace(/\.ts$/, '') } : { in: `${BUNDLE}${name}`, out: name },
-  ),
+  ...alone.map(ownBundle),
+  ...[...bundles].map(([name, files]) => (files.length === 1 ? ownBundle(files[0]!) : { in: `${BUNDLE}${name}`, out: name })),
 ];
 
 const outputs = entryPoints.map((entry) => entry.out);

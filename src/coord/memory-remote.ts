@@ -1,6 +1,7 @@
 import { RefciError } from '../errors.ts';
 import { commitLinks, treeEntries } from '../git/object-format.ts';
-import { hasLooseObject, readRawObject, writeRawObject, type ObjectType } from '../git/objects.ts';
+import { hasLooseObject } from '../git/loose.ts';
+import { readRawObject, writeRawObject, type ObjectType } from '../git/objects.ts';
 import { judgePush, type PushResult, type RefUpdate } from '../git/push.ts';
 import { forEachRef, updateRefs } from '../git/refs.ts';
 import type { CoordRemote } from './remote.ts';

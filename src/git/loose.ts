@@ -15,12 +15,22 @@ import { commitLinks, treeEntries } from './object-format.ts';
 
 export type LooseRead = { kind: 'ok'; content: Buffer } | { kind: 'missing' } | { kind: 'too-large'; size: number } | { kind: 'unknown' };
 
+/** Where git keeps `oid` as a loose object. */
+function looseObjectPath(gitdir: string, oid: string): string {
+  return path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+}
+
+/** Whether `oid` is a loose object of the repository (read from its folder, no process). */
+export function hasLooseObject(gitdir: string, oid: string): boolean {
+  return fs.existsSync(looseObjectPath(gitdir, oid));
+}
+
 /** A loose object's type and size, and its content when within `maxBytes`; undefined when it is not a loose object here. */
 function readLoose(gitdir: string, oid: string, maxBytes: number): { type: string; size: number; content?: Buffer } | undefined {
   if (!/^[0-9a-f]{40}$/.test(oid)) return undefined;
   let data: Buffer;
   try {
-    data = fs.readFileSync(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+    data = fs.readFileSync(looseObjectPath(gitdir, oid));
   } catch {
     return undefined;
   }

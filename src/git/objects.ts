@@ -164,8 +164,3 @@ export async function readRawObject(gitdir: string, oid: string): Promise<{ type
 export async function writeRawObject(gitdir: string, type: ObjectType, content: Uint8Array): Promise<string> {
   return isogit.writeObject({ fs, gitdir, type, object: content, format: 'content' });
 }
-
-/** Whether `oid` is a loose object of the repository (read from its folder, no process). */
-export function hasLooseObject(gitdir: string, oid: string): boolean {
-  return fs.existsSync(`${gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
-}

@@ -3,17 +3,15 @@ import path from 'node:path';
 import { runWorker } from '../../src/claim/worker.ts';
 import { closingResult } from '../../src/coord/close-job.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
-import { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import { waitForWork } from '../../src/coord/wait.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
-import { ManualClock } from '../helpers/temp.ts';
+import { memoryRepository } from '../helpers/memory.ts';
 import { newJob } from '../../src/protocol/job.ts';
-import { bareRepo, tempDir } from '../helpers/temp.ts';
+import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
 
 test('a stop that comes while a job is being claimed still hands the job back', async (t) => {
-  const repository = new MemoryRemote();
-  t.teardown(() => repository.close());
+  const repository = memoryRepository(t);
   const remote = repository.url;
   const dir = tempDir(t);
   const clock = new ManualClock();

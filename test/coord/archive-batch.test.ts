@@ -5,7 +5,7 @@ import { runCollector, summarise } from '../../src/collect/collector.ts';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import { archiveBatch, jobEntry } from '../../src/coord/archive.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
-import { MemoryRemote } from '../../src/coord/memory-remote.ts';
+import type { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { closingResult, publishResult } from '../../src/coord/close-job.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
@@ -14,6 +14,7 @@ import { isoOf } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
 import { flakyRemote } from '../helpers/flaky-remote.ts';
+import { memoryRepository } from '../helpers/memory.ts';
 import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
 
 /**
@@ -25,8 +26,7 @@ async function finishedJobs(t: ExecutionContext, count = 3, kind: 'memory' | 'gi
   let repository: MemoryRemote | undefined;
   if (kind === 'git') remote = await bareRepo(t);
   else {
-    repository = new MemoryRemote();
-    t.teardown(() => repository!.close());
+    repository = memoryRepository(t);
     remote = repository.url;
   }
   const dir = tempDir(t);

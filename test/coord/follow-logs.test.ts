@@ -5,7 +5,6 @@ import { LogPrinter } from '../../src/cli/log-printer.ts';
 import { main } from '../../src/cli/main.ts';
 import { archiveJob } from '../../src/coord/archive.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
-import { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { closeJob, closingResult } from '../../src/coord/close-job.ts';
 import { followJobLogs } from '../../src/coord/follow-logs.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
@@ -16,6 +15,7 @@ import { newJob } from '../../src/protocol/job.ts';
 import { LiveLogTails } from '../../src/protocol/live-log.ts';
 import { jobRef, liveRefspecs } from '../../src/protocol/refs.ts';
 import type { StepReport } from '../../src/protocol/result.ts';
+import { memoryRepository } from '../helpers/memory.ts';
 import { ManualClock, tempDir } from '../helpers/temp.ts';
 
 /**
@@ -25,8 +25,7 @@ import { ManualClock, tempDir } from '../helpers/temp.ts';
  */
 async function handWorker(t: ExecutionContext, liveCap = 64 * 1024, logCap = 256 * 1024) {
   // Held in process: this file is about logs in the records, not about git's transport.
-  const repository = new MemoryRemote();
-  t.teardown(() => repository.close());
+  const repository = memoryRepository(t);
   const coord = repository.url;
   const dir = tempDir(t);
   const clock = new ManualClock();

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { CoordClone } from '../../src/coord/clone.ts';
-import { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { remoteFor } from '../../src/coord/remote.ts';
 import { commitTree, readTreeEntries, writeRecordCommit } from '../../src/git/objects.ts';
 import { signatureFor } from '../../src/protocol/actor.ts';
+import { memoryRepository } from '../helpers/memory.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
 
 type Kind = 'git' | 'memory';
@@ -24,8 +24,7 @@ async function setUp(t: ExecutionContext, kind: Kind) {
     decline = (ref, words) =>
       fs.writeFileSync(path.join(url, 'hooks', 'pre-receive'), `#!/bin/sh\nwhile read old new ref; do [ "$ref" = ${ref} ] && { echo "${words}" >&2; exit 1; }; done\nexit 0\n`, { mode: 0o755 });
   } else {
-    const memory = new MemoryRemote();
-    t.teardown(() => memory.close());
+    const memory = memoryRepository(t);
     url = memory.url;
     decline = (ref, words) => (memory.declines = (refs) => (refs.includes(ref) ? words : undefined));
   }

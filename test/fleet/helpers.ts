@@ -3,6 +3,7 @@ import path from 'node:path';
 import { identityEnv } from '../../src/git/identity.ts';
 import { git } from '../../src/git/runner.ts';
 import type { Scenario } from '../helpers/coord.ts';
+import { recordJson } from '../helpers/memory.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,9 +47,7 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 export async function readJson(s: Scenario, spec: string): Promise<any> {
   if (s.memory) {
     const colon = spec.indexOf(':');
-    const text = s.memory.readFile(spec.slice(0, colon), spec.slice(colon + 1));
-    if (text === undefined) throw new Error(`${spec} does not exist`);
-    return JSON.parse(text);
+    return recordJson(s.memory, spec.slice(0, colon), spec.slice(colon + 1));
   }
   return JSON.parse((await git(['cat-file', 'blob', spec], { cwd: s.coordPath })).stdout);
 }

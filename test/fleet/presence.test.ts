@@ -2,14 +2,13 @@ import test from 'ava';
 import path from 'node:path';
 import { Presence, readPresences, type PresenceState } from '../../src/coord/presence.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
-import { MemoryRemote } from '../../src/coord/memory-remote.ts';
+import { memoryRepository } from '../helpers/memory.ts';
 import { ManualClock, tempDir } from '../helpers/temp.ts';
 
 const idle: PresenceState = { worker: 'w1', host: 'h', kind: 'default', state: 'idle', pipelines: ['check'], blocked: {}, tools: { git: 'git version 2' }, job: null };
 
 test('presence: pushed when due or changed, chained to the previous commit, and recovered from a fresh state folder', async (t) => {
-  const repository = new MemoryRemote();
-  t.teardown(() => repository.close());
+  const repository = memoryRepository(t);
   const coord = repository.url;
   const dir = tempDir(t);
   const clock = new ManualClock();

@@ -12,7 +12,8 @@ import { defaultConfig } from '../../src/config/defaults.ts';
 import { discoverFromForge, type ForgeDiscoveryOptions } from '../../src/enqueue/forge-discovery.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
-import { MemoryRemote } from '../../src/coord/memory-remote.ts';
+import type { MemoryRemote } from '../../src/coord/memory-remote.ts';
+import { memoryRepository, recordJson } from './memory.ts';
 import type { ResultStatus } from '../../src/protocol/result.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
 import type { Flavor } from './fake-forge.ts';
@@ -47,8 +48,7 @@ export async function forgeCoord(t: ExecutionContext, flavor: Flavor = 'github',
   const h = await harness(flavor, {}, client);
   t.teardown(() => h.fake.close());
   const dir = tempDir(t);
-  const repository = new MemoryRemote();
-  t.teardown(() => repository.close());
+  const repository = memoryRepository(t);
   const coord = repository.url;
   // Host and forge share one clock here; the fake moves it one second per change.
   const clock: Clock = { now: () => h.fake.now };
@@ -62,11 +62,7 @@ export async function forgeCoord(t: ExecutionContext, flavor: Flavor = 'github',
     dir,
     coord,
     repository,
-    readJson: (rev, file) => {
-      const text = repository.readFile(rev, file);
-      if (text === undefined) throw new Error(`${rev} has no ${file}`);
-      return JSON.parse(text);
-    },
+    readJson: (rev, file) => recordJson(repository, rev, file),
     clock,
     enqueueDir,
     collectDir,

@@ -1,0 +1,17 @@
+/** Coordination repositories held in the test's process (src/coord/memory-remote.ts). */
+import type { ExecutionContext } from 'ava';
+import { MemoryRemote } from '../../src/coord/memory-remote.ts';
+
+/** A repository held in process for this test; its memory:// URL names nothing once the test ends. */
+export function memoryRepository(t: ExecutionContext): MemoryRemote {
+  const repository = new MemoryRemote();
+  t.teardown(() => repository.close());
+  return repository;
+}
+
+/** A record file of the repository (`<file>` of the commit `rev` names), parsed; a test fails on one that is missing. */
+export function recordJson(repository: MemoryRemote, rev: string, file: string): any {
+  const text = repository.readFile(rev, file);
+  if (text === undefined) throw new Error(`${rev}:${file} does not exist`);
+  return JSON.parse(text);
+}
