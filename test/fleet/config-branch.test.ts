@@ -4,7 +4,7 @@ import path from 'node:path';
 import { git } from '../../src/git/runner.ts';
 import { refci, startRefci } from '../helpers/cli.ts';
 import { enqueuePr, scenario } from '../helpers/coord.ts';
-import { editConfig, readJson, refExists, waitFor } from './helpers.ts';
+import { editConfig, readJson, readText, refExists, subjectsOf, waitFor } from './helpers.ts';
 
 const hello = (word: string) => ({ kind: 'steps', checkout: false, steps: [{ name: 'say', run: ['node', '-e', `console.log(${JSON.stringify(word)})`], timeoutSec: 60 }] });
 
@@ -31,8 +31,8 @@ test('config check FILE refuses an invalid file with file, field and reason', as
 });
 
 test('a running worker follows the configuration branch: a pushed change is used without restart, an invalid one is refused while work goes on', async (t) => {
-  const s = await scenario(t, 'file', 3);
-  const initial = (await git(['rev-parse', 'refs/heads/config'], { cwd: s.coordPath })).stdout.trim();
+  const s = await scenario(t, 'memory', 3);
+  const initial = s.memory!.tip('refs/heads/config')!;
   const daemon = startRefci(['work', '--coord', s.coord, '--worker-id', 'w1', '--poll-max', '1'], { env: s.env });
   t.teardown(async () => {
     daemon.stop();
@@ -66,7 +66,7 @@ test('a running worker follows the configuration branch: a pushed change is used
   t.is(secondJob.configCommit, invalid);
   t.is(secondResult.status, 'success');
   t.is(secondResult.configCommit, valid, 'ran under the last valid configuration');
-  const log = (await git(['cat-file', 'blob', `refs/ci/results/${second}:logs/say.log`], { cwd: s.coordPath })).stdout;
+  const log = await readText(s, `refs/ci/results/${second}:logs/say.log`);
   t.is(log.trim(), 'hello');
   const check = await refci(['config', 'check', '--coord', s.coord], { env: s.env });
   t.is(check.exitCode, 3);
@@ -90,7 +90,7 @@ test('a running worker follows the configuration branch: a pushed change is used
   const presence = await readJson(s, 'refs/ci/workers/w1:worker.json');
   t.is(presence.state, 'stopped');
   t.is(presence.configCommit, fixed);
-  const chain = (await git(['log', '--format=%s', 'refs/ci/workers/w1'], { cwd: s.coordPath })).stdout.trim().split('\n');
+  const chain = await subjectsOf(s, 'refs/ci/workers/w1');
   // Pushed when what the worker can do changed (the hello pipeline came), not for each of its three jobs.
   // gentoo is not among them: pkgcheck and pmaint do not answer on this host.
   t.regex(chain.join('\n'), /presence w1: idle, pipelines noop,check,hello/);

@@ -1,13 +1,12 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git } from '../../src/git/runner.ts';
 import { refci } from '../helpers/cli.ts';
 import { scenario } from '../helpers/coord.ts';
 import { editConfig, standInTool } from './helpers.ts';
 
 test('doctor on a healthy worker: every check passes, the scratch ref is gone afterwards', async (t) => {
-  const s = await scenario(t, 'file', 0);
+  const s = await scenario(t, 'memory', 0);
   const out = await refci(['doctor', '--coord', s.coord, '--worker-id', 'w1', '--pipelines', 'check,noop', '--min-free', '0'], { env: s.env });
   t.is(out.exitCode, 0, out.stdout + out.stderr);
   t.regex(out.stdout, /^ok {4}git: git version \d/m);
@@ -18,14 +17,13 @@ test('doctor on a healthy worker: every check passes, the scratch ref is gone af
   t.regex(out.stdout, /^ok {4}sandbox: no step of this worker's pipelines asks for it$/m);
   t.regex(out.stdout, /^ok {4}disk space: [\d.]+ GiB free/m);
   t.regex(out.stdout, /^all checks passed/m);
-  const left = (await git(['for-each-ref', 'refs/ci/doctor/'], { cwd: s.coordPath })).stdout;
-  t.is(left, '');
+  t.deepEqual([...s.memory!.refsUnder('refs/ci/doctor/')], []);
 });
 
 test('doctor on a broken worker: says what is wrong and how to fix it, and exits 1', async (t) => {
-  const s = await scenario(t, 'file', 0);
-  // Pushes are refused by the repository; a wanted tool version is not there; another tool is missing.
-  fs.writeFileSync(path.join(s.coordPath, 'hooks', 'pre-receive'), '#!/bin/sh\necho "refs/ci is read-only for you" >&2\nexit 1\n', { mode: 0o755 });
+  const s = await scenario(t, 'memory', 0);
+  // Pushes are refused by the repository's hook; a wanted tool version is not there; another tool is missing.
+  s.memory!.declines = () => 'refs/ci is read-only for you';
   const fake = standInTool(s.dir, 'fake', '1.0');
   const config = path.join(s.dir, 'doctor-config.json');
   fs.writeFileSync(
@@ -55,7 +53,7 @@ test('doctor on a broken worker: says what is wrong and how to fix it, and exits
 });
 
 test('doctor --main checks the forge tokens from the environment, never printing them, and never reads a token file the configuration branch names', async (t) => {
-  const s = await scenario(t, 'file', 0);
+  const s = await scenario(t, 'memory', 0);
   const missing = path.join(s.dir, 'codeberg-token');
   await editConfig(s, (c) => (c.forges = { codeberg: { tokenFile: missing } }), 'Codeberg token file');
   const out = await refci(['doctor', '--coord', s.coord, '--main', '--json', '--min-free', '0'], { env: { ...s.env, GITHUB_TOKEN: 'ghp_doctorsecret' } });
@@ -70,7 +68,7 @@ test('doctor --main checks the forge tokens from the environment, never printing
 });
 
 test('doctor on an overlay worker: says the line a worker says for a master the configuration lacks, and for a missing master checkout', async (t) => {
-  const s = await scenario(t, 'file', 0);
+  const s = await scenario(t, 'memory', 0);
   const config = path.join(s.dir, 'overlay-config.json');
   fs.writeFileSync(config, JSON.stringify({ pipelines: { overlay: { kind: 'gentoo', checkout: true, steps: [] } } }));
   const args = ['doctor', '--worker-id', 'w1', '--pipelines', 'overlay', '--config', config, '--min-free', '0'];

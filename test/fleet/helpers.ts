@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { identityEnv } from '../../src/git/identity.ts';
 import { git } from '../../src/git/runner.ts';
+import { CONFIG_REF } from '../../src/protocol/refs.ts';
 import type { Scenario } from '../helpers/coord.ts';
-import { recordJson } from '../helpers/memory.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -12,11 +12,17 @@ const person = identityEnv('An Operator', 'operator@example.org');
 /**
  * The configuration branch as a person edits it: a plain git clone of the
  * coordination repository (HEAD is refs/heads/config), an edit of
- * config.json, a commit and a push. Returns the new commit.
+ * config.json, a commit and a push. Returns the new commit. A repository held
+ * in process is fetched from and pushed to through its own calls, the commit
+ * made the same way in a plain repository.
  */
 export async function editConfig(s: Scenario, edit: (config: Record<string, any>) => void, message: string, extraFiles: Record<string, string> = {}): Promise<string> {
   const work = path.join(s.dir, 'config-work');
-  if (!fs.existsSync(work)) await git(['clone', '--quiet', s.coordPath, work]);
+  if (s.memory) {
+    if (!fs.existsSync(work)) await git(['init', '--quiet', work]);
+    await s.memory.fetch(path.join(work, '.git'), [`+${CONFIG_REF}:refs/remotes/origin/config`]);
+    await git(['checkout', '--quiet', '-B', 'config', 'refs/remotes/origin/config'], { cwd: work });
+  } else if (!fs.existsSync(work)) await git(['clone', '--quiet', s.coordPath, work]);
   else await git(['pull', '--quiet', '--ff-only'], { cwd: work });
   const file = path.join(work, 'config.json');
   const config = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -25,8 +31,22 @@ export async function editConfig(s: Scenario, edit: (config: Record<string, any>
   for (const [name, text] of Object.entries(extraFiles)) fs.writeFileSync(path.join(work, name), text);
   await git(['add', '.'], { cwd: work });
   await git(['commit', '--quiet', '-m', message], { cwd: work, env: person });
-  await git(['push', '--quiet', 'origin', 'HEAD:refs/heads/config'], { cwd: work });
-  return (await git(['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+  const commit = (await git(['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+  if (s.memory) {
+    const pushed = await s.memory.push(path.join(work, '.git'), [{ ref: CONFIG_REF, newOid: commit, expect: s.memory.tip(CONFIG_REF) ?? null }]);
+    if (!pushed.won) throw new Error(`the configuration push failed: ${pushed.cause}`);
+  } else await git(['push', '--quiet', 'origin', `HEAD:${CONFIG_REF}`], { cwd: work });
+  return commit;
+}
+
+/** The commits of a ref's first-parent line, newest first: `git log --first-parent --format=%H`. */
+export async function commitsOf(s: Scenario, ref: string): Promise<string[]> {
+  if (s.memory) {
+    const commits: string[] = [];
+    for (let oid = s.memory.tip(ref); oid !== undefined; oid = s.memory.commit(oid)?.parents[0]) commits.push(oid);
+    return commits;
+  }
+  return (await git(['log', '--first-parent', '--format=%H', ref], { cwd: s.coordPath })).stdout.split('\n').filter(Boolean);
 }
 
 export async function refExists(s: Scenario, ref: string): Promise<boolean> {
@@ -43,13 +63,26 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** A record file as `<ref or commit>:<path>` names it, parsed. */
-export async function readJson(s: Scenario, spec: string): Promise<any> {
+/** A file as `<ref or commit>:<path>` names it. */
+export async function readText(s: Scenario, spec: string): Promise<string> {
   if (s.memory) {
     const colon = spec.indexOf(':');
-    return recordJson(s.memory, spec.slice(0, colon), spec.slice(colon + 1));
+    const text = s.memory.readFile(spec.slice(0, colon), spec.slice(colon + 1));
+    if (text === undefined) throw new Error(`${spec} does not exist`);
+    return text;
   }
-  return JSON.parse((await git(['cat-file', 'blob', spec], { cwd: s.coordPath })).stdout);
+  return (await git(['cat-file', 'blob', spec], { cwd: s.coordPath })).stdout;
+}
+
+/** A record file as `<ref or commit>:<path>` names it, parsed. */
+export async function readJson(s: Scenario, spec: string): Promise<any> {
+  return JSON.parse(await readText(s, spec));
+}
+
+/** The subject lines of a ref's commits, newest first: `git log --format=%s`. */
+export async function subjectsOf(s: Scenario, ref: string): Promise<string[]> {
+  if (s.memory) return s.memory.subjects(ref);
+  return (await git(['log', '--format=%s', ref], { cwd: s.coordPath })).stdout.split('\n').filter(Boolean);
 }
 
 /** A stand-in tool whose `--version` prints `<name> <contents of its version file>`; the update command rewrites the file. */

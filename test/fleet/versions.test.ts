@@ -1,9 +1,8 @@
 import test from 'ava';
 import fs from 'node:fs';
-import { git } from '../../src/git/runner.ts';
 import { refci } from '../helpers/cli.ts';
 import { enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
-import { editConfig, readJson, refExists, standInTool } from './helpers.ts';
+import { commitsOf, editConfig, readJson, refExists, standInTool } from './helpers.ts';
 
 /** A pipeline that needs the stand-in tool `fake`, which `--version`s as `fake <version file>`. */
 function wantFake(s: Scenario, want: string, updateFor?: (versionFile: string) => string[]) {
@@ -21,7 +20,7 @@ function wantFake(s: Scenario, want: string, updateFor?: (versionFile: string) =
 const work = (s: Scenario, id = 'w1') => refci(['work', '--coord', s.coord, '--once', '--worker-id', id], { env: s.env });
 
 test('a wanted version the worker lacks: it runs the update command, checks again, then claims', async (t) => {
-  const s = await scenario(t, 'file', 1);
+  const s = await scenario(t, 'memory', 1);
   // The update command writes the wanted version into the stand-in's version file.
   const setup = wantFake(s, '2.0', (versionFile) => ['sh', '-c', `sleep 0.2; echo {want} > '${versionFile}'`]);
   const commit = await editConfig(s, setup.edit, 'want fake 2.0');
@@ -38,13 +37,13 @@ test('a wanted version the worker lacks: it runs the update command, checks agai
   t.is(result.status, 'success');
   t.is(result.tools.fake, 'fake 2.0', 'the result records the version it ran with');
   t.is(result.configCommit, commit);
-  const claim = (await git(['log', '--format=%H', `refs/ci/results/${id}`], { cwd: s.coordPath })).stdout.split('\n')[1];
+  const claim = (await commitsOf(s, `refs/ci/results/${id}`))[1];
   t.is((await readJson(s, `${claim}:lock.json`)).tools.fake, 'fake 2.0', 'and so does the lock');
   t.is((await readJson(s, 'refs/ci/workers/w1:worker.json')).tools.fake, 'fake 2.0');
 });
 
 test('a worker that cannot meet a wanted version claims none of that pipeline\'s jobs and says why', async (t) => {
-  const s = await scenario(t, 'file', 2);
+  const s = await scenario(t, 'memory', 2);
   // The update "succeeds" but changes nothing.
   const setup = wantFake(s, '3.0', () => ['true']);
   await editConfig(s, setup.edit, 'want fake 3.0');
