@@ -1,32 +1,42 @@
 import test from 'ava';
 import path from 'node:path';
 import { CoordClone } from '../../src/coord/clone.ts';
+import type { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { sweepLive } from '../../src/coord/sweep.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
-import { git } from '../../src/git/runner.ts';
 import { isoOf } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
-import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
+import { memoryRepository, recordJson } from '../helpers/memory.ts';
+import { ManualClock, tempDir } from '../helpers/temp.ts';
 
-async function result(remote: string, id: string) {
-  return JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${id}:result.json`], { cwd: remote })).stdout);
+/** Whether `ref`'s commits reach `oid` (git merge-base --is-ancestor). */
+function reaches(remote: MemoryRemote, ref: string, oid: string): boolean {
+  const todo = [remote.tip(ref)];
+  for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+    if (next === oid) return true;
+    todo.push(...(remote.commit(next)?.parents ?? []));
+  }
+  return false;
 }
 
 test('jobs stuck for ever are closed by the sweep: one queued past queueTimeoutSec, a malformed one with a lock', async (t) => {
-  const remote = await bareRepo(t);
+  const remote = memoryRepository(t);
   const dir = tempDir(t);
   const clock = new ManualClock();
-  const clone = await CoordClone.open(path.join(dir, 'host.git'), remote);
+  const clone = await CoordClone.open(path.join(dir, 'host.git'), remote.url);
   const job = newJob({ repo: '/src', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'nobody-serves', createdAt: isoOf(clock.now()) });
   await enqueueJobs({ clone, clock, by: 'test' }, [job]);
   // A malformed job that a host claimed anyway (one that read it otherwise).
   const author = { name: 't', email: 't@refci', timeMs: clock.now() };
   const bad = await writeRecordCommit(clone.gitdir, { files: { 'job.json': '{"version": 1,' }, parents: [], message: 'bad', author });
   const badLock = await writeRecordCommit(clone.gitdir, { files: { 'lock.json': '{}' }, parents: [bad], message: 'lock', author });
-  await git(['push', '--quiet', remote, `${bad}:refs/ci/jobs/bad-1`, `${badLock}:refs/ci/locks/bad-1`], { cwd: clone.gitdir });
+  await remote.push(clone.gitdir, [
+    { ref: 'refs/ci/jobs/bad-1', newOid: bad, expect: null },
+    { ref: 'refs/ci/locks/bad-1', newOid: badLock, expect: null },
+  ]);
 
   const sweep = async () => {
     await clone.fetch(liveRefspecs());
@@ -35,16 +45,16 @@ test('jobs stuck for ever are closed by the sweep: one queued past queueTimeoutS
   };
   const first = await sweep();
   t.deepEqual(first.plan.claimable.map((c) => c.id), [job.id], 'a day has not passed yet');
-  const setAside = await result(remote, 'bad-1');
+  const setAside = recordJson(remote, 'refs/ci/results/bad-1', 'result.json');
   t.is(setAside.status, 'error');
   t.regex(setAside.reason, /^malformed job: /);
-  t.is((await git(['rev-parse', 'refs/ci/locks/bad-1'], { cwd: remote })).stdout.trim(), (await git(['rev-parse', 'refs/ci/results/bad-1'], { cwd: remote })).stdout.trim());
-  t.is((await git(['merge-base', '--is-ancestor', badLock, 'refs/ci/results/bad-1'], { cwd: remote, allowFailure: true })).exitCode, 0, 'the lock chain stays reachable');
+  t.is(remote.tip('refs/ci/locks/bad-1'), remote.tip('refs/ci/results/bad-1'));
+  t.true(reaches(remote, 'refs/ci/results/bad-1', badLock), 'the lock chain stays reachable');
 
   clock.advance(24 * 3600 * 1000);
   const second = await sweep();
   t.true(second.closed);
-  const gaveUp = await result(remote, job.id);
+  const gaveUp = recordJson(remote, `refs/ci/results/${job.id}`, 'result.json');
   t.is(gaveUp.status, 'error');
   t.regex(gaveUp.reason, /queued for more than 24 h .*pipeline nobody-serves/);
 });
