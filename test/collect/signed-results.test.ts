@@ -5,7 +5,9 @@
  * configuration branch); the collector publishes a result only when the
  * worker holding the lock signed it. Forgeries with another worker's key, an
  * unsigned result under requireSignatures, and a tampered signature are
- * archived as errors naming the problem, never published green.
+ * archived as errors naming the problem, never published green. The
+ * coordination repository is held in process; git verify-commit reads a copy
+ * of it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,9 +27,9 @@ import { LOCK, type LockRecord } from '../../src/protocol/lock.ts';
 import { liveRefspecs, lockRef, resultRef } from '../../src/protocol/refs.ts';
 import { RESULT } from '../../src/protocol/result.ts';
 import { refci } from '../helpers/cli.ts';
-import { enqueuePr, scenarioTemplate, type Scenario } from '../helpers/coord.ts';
+import { enqueuePr, gitReadable, scenarioTemplate, type Scenario } from '../helpers/coord.ts';
 import { ManualClock } from '../helpers/temp.ts';
-import { editConfig, readJson } from '../fleet/helpers.ts';
+import { editConfig, readJson, readText, refExists, subjectsOf } from '../fleet/helpers.ts';
 
 interface Fleet {
   s: Scenario;
@@ -63,7 +65,7 @@ const templates = { required: fleetTemplate(true), optional: fleetTemplate(false
 const plain = scenarioTemplate(0);
 
 async function fleet(t: ExecutionContext, options: { requireSignatures: boolean }): Promise<Fleet> {
-  const s = await templates[options.requireSignatures ? 'required' : 'optional'](t, 'file');
+  const s = await templates[options.requireSignatures ? 'required' : 'optional'](t, 'memory');
   const dir = await keys();
   const keyFile = (worker: string) => path.join(dir, worker);
   return {
@@ -72,7 +74,7 @@ async function fleet(t: ExecutionContext, options: { requireSignatures: boolean 
     key: (worker) => openSigningKey(keyFile(worker), process.env),
     allowedSigners: async () => {
       const file = path.join(s.dir, 'allowed_signers');
-      fs.writeFileSync(file, (await git(['show', 'refs/heads/config:allowed_signers'], { cwd: s.coordPath })).stdout);
+      fs.writeFileSync(file, await readText(s, 'refs/heads/config:allowed_signers'));
       return file;
     },
   };
@@ -80,7 +82,7 @@ async function fleet(t: ExecutionContext, options: { requireSignatures: boolean 
 
 async function verifyCommit(f: Fleet, rev: string) {
   const file = await f.allowedSigners();
-  return git(['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${file}`, 'verify-commit', rev], { cwd: f.s.coordPath, allowFailure: true });
+  return git(['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${file}`, 'verify-commit', rev], { cwd: await gitReadable(f.s), allowFailure: true });
 }
 
 async function collect(f: Fleet) {
@@ -148,8 +150,9 @@ test('a worker with --signing-key signs its claim and result, git verify-commit 
     t.is(verified.exitCode, 0, `${rev}: ${verified.stderr}`);
     t.regex(verified.stderr, /^Good "git" signature for w1 with ED25519 key SHA256:/m, rev);
   }
-  t.regex((await git(['cat-file', 'commit', resultRef(id)], { cwd: f.s.coordPath })).stdout, /^gpgsig -----BEGIN SSH SIGNATURE-----\n [A-Za-z0-9+/]+/m);
-  t.regex((await git(['log', '-1', '--format=%s', `${resultRef(id)}^`], { cwd: f.s.coordPath })).stdout, /^claim .* by w1, attempt 1/);
+  const repository = await gitReadable(f.s);
+  t.regex((await git(['cat-file', 'commit', resultRef(id)], { cwd: repository })).stdout, /^gpgsig -----BEGIN SSH SIGNATURE-----\n [A-Za-z0-9+/]+/m);
+  t.regex((await git(['log', '-1', '--format=%s', `${resultRef(id)}^`], { cwd: repository })).stdout, /^claim .* by w1, attempt 1/);
 
   const collected = await collect(f);
   t.is(collected.exitCode, 0, collected.stderr);
@@ -186,8 +189,8 @@ test('a result signed by worker w2 for a job w1 holds is refused, whichever work
   }
   t.like(await archived(f, genuine), { verdict: 'success', worker: 'w1' });
   // The forged commits stay reachable from the history: the audit trail keeps the evidence.
-  const forged = (await git(['log', '--format=%s', 'refs/ci/history'], { cwd: f.s.coordPath })).stdout;
-  t.regex(forged, new RegExp(`result ${named}: success by w1`));
+  const forged = await subjectsOf(f.s, 'refs/ci/history');
+  t.regex(forged.join('\n'), new RegExp(`result ${named}: success by w1`));
 });
 
 test('with requireSignatures, an unsigned result of the lock holder is refused; without it, it is published as before', async (t) => {
@@ -216,17 +219,21 @@ test('a tampered signature is refused even with requireSignatures off: a signed 
   const w1 = await f.key('w1');
   const claim = await holder.claim(id, 'w1', w1);
   await holder.result(id, 'w1', claim, w1, 'failure');
-  const genuine = (await git(['rev-parse', resultRef(id)], { cwd: f.s.coordPath })).stdout.trim();
+  const genuine = f.s.memory!.tip(resultRef(id))!;
   t.is((await verifyCommit(f, genuine)).exitCode, 0);
 
   // The same commit, signature and all, with result.json saying success: what a host with push access could make.
   const green = { ...(await readJson(f.s, `${genuine}:result.json`)), status: 'success', reason: 'all 1 steps passed' };
-  const blob = (await git(['hash-object', '-w', '--stdin'], { cwd: f.s.coordPath, input: `${JSON.stringify(green, null, 2)}\n` })).stdout.trim();
-  const tree = (await git(['mktree'], { cwd: f.s.coordPath, input: `100644 blob ${blob}\tresult.json\n` })).stdout.trim();
-  const raw = (await git(['cat-file', 'commit', genuine], { cwd: f.s.coordPath })).stdout;
-  const tampered = (await git(['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: f.s.coordPath, input: raw.replace(/^tree [0-9a-f]+/, `tree ${tree}`) })).stdout.trim();
-  await git(['update-ref', resultRef(id), tampered, genuine], { cwd: f.s.coordPath });
-  await git(['update-ref', lockRef(id), tampered, genuine], { cwd: f.s.coordPath });
+  const made = await gitReadable(f.s);
+  const blob = (await git(['hash-object', '-w', '--stdin'], { cwd: made, input: `${JSON.stringify(green, null, 2)}\n` })).stdout.trim();
+  const tree = (await git(['mktree'], { cwd: made, input: `100644 blob ${blob}\tresult.json\n` })).stdout.trim();
+  const raw = (await git(['cat-file', 'commit', genuine], { cwd: made })).stdout;
+  const tampered = (await git(['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: made, input: raw.replace(/^tree [0-9a-f]+/, `tree ${tree}`) })).stdout.trim();
+  const swapped = await f.s.memory!.push(made, [
+    { ref: resultRef(id), newOid: tampered, expect: genuine },
+    { ref: lockRef(id), newOid: tampered, expect: genuine },
+  ]);
+  t.true(swapped.won, swapped.cause);
   const verified = await verifyCommit(f, tampered);
   t.not(verified.exitCode, 0);
   t.regex(verified.stderr, /BAD signature|incorrect signature/i, 'git verify-commit refuses it too');
@@ -239,18 +246,18 @@ test('a tampered signature is refused even with requireSignatures off: a signed 
 });
 
 test('refci worker add writes allowed_signers on the configuration branch: a new key, the same key again, --replace, and keys it refuses', async (t) => {
-  const s = await plain(t, 'file');
+  const s = await plain(t, 'memory');
   // Two keys of this file's, a and b.
   const dir = await keys();
   const file = (name: string) => path.join(dir, name === 'a' ? 'w1' : 'w2');
   const pub = (name: string) => fs.readFileSync(`${file(name)}.pub`, 'utf8').trim();
-  const branchFile = async () => (await git(['show', 'refs/heads/config:allowed_signers'], { cwd: s.coordPath })).stdout;
+  const branchFile = () => readText(s, 'refs/heads/config:allowed_signers');
 
   const added = await refci(['worker', 'add', 'worker-1', `${file('a')}.pub`, '--coord', s.coord], { env: s.env });
   t.is(added.exitCode, 0, added.stderr);
   t.regex(added.stdout, /^allowed_signers: worker-1 signs with ssh-ed25519 SHA256:\S+; refs\/heads\/config is now [0-9a-f]{12}$/);
   t.is(await branchFile(), `worker-1 ${pub('a')}\n`);
-  t.regex((await git(['log', '-1', '--format=%an: %s', 'refs/heads/config'], { cwd: s.coordPath })).stdout, /^refci operator \S+: allowed_signers: add a key of worker worker-1 \(ssh-ed25519 SHA256:/);
+  t.regex((await git(['log', '-1', '--format=%an: %s', 'refs/heads/config'], { cwd: await gitReadable(s) })).stdout, /^refci operator \S+: allowed_signers: add a key of worker worker-1 \(ssh-ed25519 SHA256:/);
   t.true(fs.existsSync(file('a')), 'the private key stays where it was');
 
   // The key itself instead of the file; the same key again changes nothing.
@@ -281,7 +288,7 @@ test('refci worker add writes allowed_signers on the configuration branch: a new
 });
 
 test('a hand-edited allowed_signers with a pattern refuses the configuration commit, and refci worker add says to fix it first', async (t) => {
-  const s = await plain(t, 'file');
+  const s = await plain(t, 'memory');
   const keyFile = path.join(await keys(), 'w1');
   const pub = fs.readFileSync(`${keyFile}.pub`, 'utf8').trim();
   await editConfig(s, () => {}, 'a key for every worker', { allowed_signers: `* ${pub}\n` });
@@ -325,5 +332,5 @@ test('a worker whose key allowed_signers does not list for it claims nothing whe
   const unsigned = await refci(['work', '--coord', f.s.coord, '--once', '--worker-id', 'w1'], { env: f.s.env });
   t.is(unsigned.exitCode, 9);
   t.regex(unsigned.stderr, /requireSignatures is on and this worker signs nothing; start it with --signing-key/);
-  t.is((await git(['for-each-ref', `refs/ci/locks/${id}`], { cwd: f.s.coordPath })).stdout, '', 'nothing claimed');
+  t.false(await refExists(f.s, `refs/ci/locks/${id}`), 'nothing claimed');
 });

@@ -118,6 +118,19 @@ export function scenarioTemplate(prs = 3, config: object = {}, prepare?: (s: Sce
   };
 }
 
+/**
+ * A repository git can read the scenario's refs and objects in (verify-commit,
+ * cat-file, log): the coordination repository itself, or for `memory` a bare
+ * copy brought up to date from it at each call.
+ */
+export async function gitReadable(s: Scenario): Promise<string> {
+  if (!s.memory) return s.coordPath;
+  const copy = path.join(s.dir, 'memory-copy.git');
+  if (!fs.existsSync(copy)) await git(['init', '--quiet', '--bare', copy]);
+  await s.memory.fetch(copy, ['+refs/*:refs/*']);
+  return copy;
+}
+
 /** The refs jobs leave in the coordination repository (worker presence and drain flags are not jobs). */
 export async function liveRefs(coordPath: string): Promise<string[]> {
   const out = await git(['for-each-ref', '--format=%(refname)', 'refs/ci/jobs/', 'refs/ci/locks/', 'refs/ci/results/', 'refs/ci/cancel/', 'refs/ci/history'], {
