@@ -8,13 +8,14 @@ import { cachedRecordCount, readSnapshot } from '../../src/coord/snapshot.ts';
 import { LOCK, type LockRecord } from '../../src/protocol/lock.ts';
 import { JOB, newJob } from '../../src/protocol/job.ts';
 import { jobRef, lockRef } from '../../src/protocol/refs.ts';
+import { memoryRepository } from '../helpers/memory.ts';
 import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
 
 const author = { name: 'refci test', email: 'test@refci.invalid', timeMs: Date.parse('2026-01-01T00:00:00Z') };
 
 test('the snapshot cache holds the live records only, however many heartbeats a daemon reads', async (t) => {
-  const remote = await bareRepo(t);
-  const clone = await CoordClone.open(path.join(tempDir(t), 'c.git'), remote);
+  const remote = memoryRepository(t);
+  const clone = await CoordClone.open(path.join(tempDir(t), 'c.git'), remote.url);
   const clock = new ManualClock();
   const job = newJob({ repo: 'https://example.org/r', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'noop', createdAt: '2026-01-01T00:00:00Z' });
   const jobOid = await writeRecord(clone.gitdir, JOB, job, { parents: [], author });

@@ -6,10 +6,11 @@ import { defaultConfig } from '../../src/config/defaults.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
 import { git } from '../../src/git/runner.ts';
 import { CONFIG_REF } from '../../src/protocol/refs.ts';
+import { memoryCopy, recordJson } from '../helpers/memory.ts';
 import { sourceRepo } from '../helpers/source-repo.ts';
 import { ManualClock, tempDir } from '../helpers/temp.ts';
 
-/** A coordination repository whose configuration branch says maxAttempts 5 and jobTimeoutSec 600. */
+/** A coordination repository, held in process, whose configuration branch says maxAttempts 5 and jobTimeoutSec 600. */
 async function setup(t: ExecutionContext) {
   const dir = tempDir(t);
   const coord = path.join(dir, 'coord.git');
@@ -23,17 +24,17 @@ async function setup(t: ExecutionContext) {
     author: { name: 'admin', email: 'admin@example.org', timeMs: clock.now() },
   });
   await git(['update-ref', CONFIG_REF, oid, defaults], { cwd: coord });
+  const repository = await memoryCopy(t, coord);
   const source = await sourceRepo(path.join(dir, 'source'), 2);
   const enqueue = async (pr: number, extra: string[] = []) => {
     const lines: string[] = [];
     const errors: string[] = [];
     const io = { out: (line: string) => lines.push(line), err: (line: string) => errors.push(line), env: {}, isTTY: false };
-    const argv = ['enqueue', '--coord', coord, '--state-dir', path.join(dir, 'state'), '--repo', source.path, '--base', source.base, '--head', source.heads[pr - 1], '--pr', String(pr), '--pipeline', 'noop', ...extra];
+    const argv = ['enqueue', '--coord', repository.url, '--state-dir', path.join(dir, 'state'), '--repo', source.path, '--base', source.base, '--head', source.heads[pr - 1], '--pr', String(pr), '--pipeline', 'noop', ...extra];
     const code = await main(argv, io);
     t.is(code, 0, errors.join('\n'));
     const id = lines[0];
-    const text = (await git(['show', `refs/ci/jobs/${id}:job.json`], { cwd: coord })).stdout;
-    return JSON.parse(text) as { maxAttempts: number; timeoutSec: number };
+    return recordJson(repository, `refs/ci/jobs/${id}`, 'job.json') as { maxAttempts: number; timeoutSec: number };
   };
   return { enqueue };
 }

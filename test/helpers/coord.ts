@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { MemoryRemote } from '../../src/coord/memory-remote.ts';
+import type { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { git } from '../../src/git/runner.ts';
 import { refci } from './cli.ts';
+import { memoryCopy } from './memory.ts';
 import { sourceRepo } from './source-repo.ts';
 import { tempDir } from './temp.ts';
 import { serve, type Transport } from './transports.ts';
@@ -82,8 +83,7 @@ function scenarioIn(dir: string, source: Scenario['source'], url: string, extraE
 async function served(t: ExecutionContext, dir: string, source: Scenario['source'], transport: ScenarioRepository): Promise<Scenario> {
   const coordPath = path.join(dir, 'coord.git');
   if (transport === 'memory') {
-    const memory = await MemoryRemote.copyOf(coordPath);
-    t.teardown(() => memory.close());
+    const memory = await memoryCopy(t, coordPath);
     return { ...scenarioIn(dir, source, memory.url, {}), memory };
   }
   const via = await serve(t, transport, coordPath);

@@ -9,6 +9,13 @@ export function memoryRepository(t: ExecutionContext): MemoryRemote {
   return repository;
 }
 
+/** A repository held in process with the refs and objects of the repository at `gitdir`, for this test. */
+export async function memoryCopy(t: ExecutionContext, gitdir: string): Promise<MemoryRemote> {
+  const repository = await MemoryRemote.copyOf(gitdir);
+  t.teardown(() => repository.close());
+  return repository;
+}
+
 /** A record file of the repository (`<file>` of the commit `rev` names), parsed; a test fails on one that is missing. */
 export function recordJson(repository: MemoryRemote, rev: string, file: string): any {
   const text = repository.readFile(rev, file);
