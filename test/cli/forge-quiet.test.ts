@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main.ts';
 import type { Io } from '../../src/cli/command.ts';
 import { startFakeForge } from '../helpers/fake-forge.ts';
 import { TEST_TOKEN } from '../helpers/fake-forge-client.ts';
+import { memoryCopy } from '../helpers/memory.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 interface Run {
@@ -27,8 +28,8 @@ async function run(argv: string[], env: Record<string, string> = {}): Promise<Ru
 
 test('github: a second poll and collector round with nothing new print nothing; --verbose says what was seen', async (t) => {
   const dir = tempDir(t);
-  const coord = path.join(dir, 'coord.git');
-  t.is((await run(['init', coord])).code, 0);
+  t.is((await run(['init', path.join(dir, 'coord.git')])).code, 0);
+  const coord = (await memoryCopy(t, path.join(dir, 'coord.git'))).url;
   const fake = await startFakeForge({ flavor: 'github', token: TEST_TOKEN });
   t.teardown(() => fake.close());
   fake.openPull();

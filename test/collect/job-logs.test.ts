@@ -9,6 +9,7 @@ import { writeRecord } from '../../src/coord/records.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { JOB, newJob } from '../../src/protocol/job.ts';
 import { jobRef, liveRefspecs } from '../../src/protocol/refs.ts';
+import { memoryCopy } from '../helpers/memory.ts';
 import { ManualClock, tempDir } from '../helpers/temp.ts';
 
 async function logs(coord: string, stateDir: string, args: string[]) {
@@ -20,9 +21,9 @@ async function logs(coord: string, stateDir: string, args: string[]) {
 
 test('refci logs prints a finished job\'s step logs, live and after it is archived; unknown jobs and steps are named', async (t) => {
   const dir = tempDir(t);
-  const coord = path.join(dir, 'coord.git');
   const clock = new ManualClock();
-  await createCoordRepository(coord, 'test', clock);
+  await createCoordRepository(path.join(dir, 'coord.git'), 'test', clock);
+  const coord = (await memoryCopy(t, path.join(dir, 'coord.git'))).url;
   const clone = await CoordClone.open(path.join(dir, 'host.git'), coord);
   const author = { name: 'test', email: 'test@refci.invalid', timeMs: clock.now() };
   const job = newJob({ repo: 'https://example.org/r', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'noop', pr: 4, createdAt: '2026-01-01T00:00:00Z' });
