@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { chromium } from 'playwright-core';
 import { main } from '../../src/cli/main.ts';
 import { archiveJob } from '../../src/coord/archive.ts';
@@ -21,16 +21,18 @@ import { LOCK } from '../../src/protocol/lock.ts';
 import { PRESENCE } from '../../src/protocol/presence.ts';
 import { jobRef, liveRefspecs, lockRef, workerRef } from '../../src/protocol/refs.ts';
 import { hourlyBuckets } from '../../src/status/hourly.ts';
+import { memoryCopy } from '../helpers/memory.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const now = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function fleet(dir: string) {
-  const coord = path.join(dir, 'coord.git');
+/** A coordination repository held in process, with queued, running and finished jobs and a worker's presence. */
+async function fleet(t: ExecutionContext, dir: string) {
   const clock = { now: () => now };
-  await createCoordRepository(coord, 'test', clock);
+  await createCoordRepository(path.join(dir, 'coord.git'), 'test', clock);
+  const coord = (await memoryCopy(t, path.join(dir, 'coord.git'))).url;
   const clone = await CoordClone.open(path.join(dir, 'host.git'), coord);
   const author = { name: 'test', email: 'test@refci.invalid', timeMs: now };
   const jobs: JobDescriptor[] = [];
@@ -95,7 +97,7 @@ test('the hourly series puts each job in the hour it finished, empty hours inclu
 
 test('refci site writes one page and one JSON file: queue in claim order, running job, worker, verdicts with report links, charts', async (t) => {
   const dir = tempDir(t);
-  const { coord, queued, running } = await fleet(dir);
+  const { coord, queued, running } = await fleet(t, dir);
   const out = path.join(dir, 'www');
   const lines: string[] = [];
   const code = await main(['site', '--coord', coord, '--state-dir', path.join(dir, 'state'), '--out', out, '--hours', '6'], {
