@@ -4,16 +4,16 @@ import { runWorker } from '../../src/claim/worker.ts';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
-import { git } from '../../src/git/runner.ts';
 import { systemClock } from '../../src/host/clock.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { pipelineRunner } from '../../src/run/job-runner.ts';
-import { bareRepo, tempDir } from '../helpers/temp.ts';
+import { memoryRepository, recordJson } from '../helpers/memory.ts';
+import { tempDir } from '../helpers/temp.ts';
 import { silentServer } from '../helpers/silent-server.ts';
 
 test('the job timeout covers the checkout: a source repository that never answers ends the job as an error', async (t) => {
   const port = await silentServer(t);
-  const remote = await bareRepo(t);
+  const remote = memoryRepository(t);
   const dir = tempDir(t);
   const job = newJob({
     repo: `git://127.0.0.1:${port}/x`,
@@ -23,13 +23,13 @@ test('the job timeout covers the checkout: a source repository that never answer
     createdAt: new Date().toISOString(),
     timeoutSec: 3,
   });
-  await enqueueJobs({ clone: await CoordClone.open(path.join(dir, 'enqueuer.git'), remote), clock: systemClock, by: 'test' }, [job]);
+  await enqueueJobs({ clone: await CoordClone.open(path.join(dir, 'enqueuer.git'), remote.url), clock: systemClock, by: 'test' }, [job]);
   const config = { ...defaultConfig(), pipelines: { check: { kind: 'steps' as const, checkout: true, steps: [] } } };
   const log: string[] = [];
   const started = Date.now();
   const stateDir = path.join(dir, 'worker');
   const summary = await runWorker({
-    coord: remote,
+    coord: remote.url,
     workerId: 'w1',
     stateDir,
     config: config as typeof config & ReturnType<typeof defaultConfig>,
@@ -40,7 +40,7 @@ test('the job timeout covers the checkout: a source repository that never answer
   });
   const tookMs = Date.now() - started;
   t.like(summary, { ran: 1, published: 1, lost: 0 }, log.join('\n'));
-  const result = JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${job.id}:result.json`], { cwd: remote })).stdout);
+  const result = recordJson(remote, `refs/ci/results/${job.id}`, 'result.json');
   t.is(result.status, 'error');
   t.regex(result.reason, /timed out after 3s/);
   // 3 s of timeout plus the claim and the publish on a busy machine; far from git's own 10 min limit.
