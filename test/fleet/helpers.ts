@@ -4,6 +4,7 @@ import { identityEnv } from '../../src/git/identity.ts';
 import { git } from '../../src/git/runner.ts';
 import { CONFIG_REF } from '../../src/protocol/refs.ts';
 import type { Scenario } from '../helpers/coord.ts';
+import { recordText } from '../helpers/memory.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,12 +66,7 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 
 /** A file as `<ref or commit>:<path>` names it. */
 export async function readText(s: Scenario, spec: string): Promise<string> {
-  if (s.memory) {
-    const colon = spec.indexOf(':');
-    const text = s.memory.readFile(spec.slice(0, colon), spec.slice(colon + 1));
-    if (text === undefined) throw new Error(`${spec} does not exist`);
-    return text;
-  }
+  if (s.memory) return recordText(s.memory, spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1));
   return (await git(['cat-file', 'blob', spec], { cwd: s.coordPath })).stdout;
 }
 

@@ -16,9 +16,14 @@ export async function memoryCopy(t: ExecutionContext, gitdir: string): Promise<M
   return repository;
 }
 
-/** A record file of the repository (`<file>` of the commit `rev` names), parsed; a test fails on one that is missing. */
-export function recordJson(repository: MemoryRemote, rev: string, file: string): any {
+/** A file of the repository (`<file>` of the commit `rev` names); a test fails on one that is missing. */
+export function recordText(repository: MemoryRemote, rev: string, file: string): string {
   const text = repository.readFile(rev, file);
   if (text === undefined) throw new Error(`${rev}:${file} does not exist`);
-  return JSON.parse(text);
+  return text;
+}
+
+/** A record file of the repository, parsed; a test fails on one that is missing. */
+export function recordJson(repository: MemoryRemote, rev: string, file: string): any {
+  return JSON.parse(recordText(repository, rev, file));
 }
