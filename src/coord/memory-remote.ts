@@ -83,12 +83,11 @@ export class MemoryRemote implements CoordRemote {
   }
 
   /**
-   * The subject lines of the commits a ref reaches, newest first (every
-   * commit, or only the first-parent line): what `git log --format=%s` shows
-   * of a linear history.
+   * The commits a ref reaches, newest first (every commit, or only the
+   * first-parent line): what `git log --format=%H` lists of a linear history.
    */
-  subjects(ref: string, options: { firstParent?: boolean } = {}): string[] {
-    const subjects: string[] = [];
+  commits(ref: string, options: { firstParent?: boolean } = {}): string[] {
+    const commits: string[] = [];
     const seen = new Set<string>();
     const todo = [this.refs.get(ref)].filter((oid): oid is string => oid !== undefined);
     while (todo.length > 0) {
@@ -96,10 +95,15 @@ export class MemoryRemote implements CoordRemote {
       const commit = seen.has(oid) ? undefined : this.commit(oid);
       seen.add(oid);
       if (!commit) continue;
-      subjects.push(commit.message.split('\n')[0]!);
+      commits.push(oid);
       todo.push(...(options.firstParent ? commit.parents.slice(0, 1) : commit.parents));
     }
-    return subjects;
+    return commits;
+  }
+
+  /** The subject lines of those commits: what `git log --format=%s` shows. */
+  subjects(ref: string, options: { firstParent?: boolean } = {}): string[] {
+    return this.commits(ref, options).map((oid) => this.commit(oid)!.message.split('\n')[0]!);
   }
 
   /** A file of the commit a ref or commit id names (`dir/file` paths), or undefined. */
@@ -192,14 +196,14 @@ export class MemoryRemote implements CoordRemote {
     // git deletes a ref that is not there as "[deleted]" too (the remote only warns).
     if (update.newOid === null) return { flag: '-', summary: '[deleted]' };
     if (current === undefined) return { flag: '*', summary: '[new reference]' };
-    if (this.descends(update.newOid, current)) return { flag: ' ', summary: `${current.slice(0, 7)}..${update.newOid.slice(0, 7)}` };
+    if (this.reaches(update.newOid, current)) return { flag: ' ', summary: `${current.slice(0, 7)}..${update.newOid.slice(0, 7)}` };
     // A lease stands for --force: git replaces a ref that is no ancestor only then.
     if (update.expect !== undefined) return { flag: '+', summary: `${current.slice(0, 7)}...${update.newOid.slice(0, 7)} (forced update)` };
     return { flag: '!', summary: '[rejected] (non-fast-forward)' };
   }
 
-  /** Whether `ancestor` is reachable from `oid` through parents. */
-  private descends(oid: string, ancestor: string): boolean {
+  /** Whether `ancestor` is reachable from `oid` through parents (`git merge-base --is-ancestor ancestor oid`). */
+  reaches(oid: string, ancestor: string): boolean {
     const seen = new Set<string>();
     const todo = [oid];
     while (todo.length > 0) {
@@ -207,8 +211,7 @@ export class MemoryRemote implements CoordRemote {
       if (next === ancestor) return true;
       if (seen.has(next)) continue;
       seen.add(next);
-      const stored = this.objects.get(next);
-      if (stored?.type === 'commit') todo.push(...(commitLinks(stored.content)?.parents ?? []));
+      todo.push(...(this.commit(next)?.parents ?? []));
     }
     return false;
   }

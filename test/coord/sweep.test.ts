@@ -1,7 +1,6 @@
 import test from 'ava';
 import path from 'node:path';
 import { CoordClone } from '../../src/coord/clone.ts';
-import type { MemoryRemote } from '../../src/coord/memory-remote.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { sweepLive } from '../../src/coord/sweep.ts';
 import { enqueueJobs } from '../../src/enqueue/enqueue.ts';
@@ -11,16 +10,6 @@ import { newJob } from '../../src/protocol/job.ts';
 import { liveRefspecs } from '../../src/protocol/refs.ts';
 import { memoryRepository, recordJson } from '../helpers/memory.ts';
 import { ManualClock, tempDir } from '../helpers/temp.ts';
-
-/** Whether `ref`'s commits reach `oid` (git merge-base --is-ancestor). */
-function reaches(remote: MemoryRemote, ref: string, oid: string): boolean {
-  const todo = [remote.tip(ref)];
-  for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
-    if (next === oid) return true;
-    todo.push(...(remote.commit(next)?.parents ?? []));
-  }
-  return false;
-}
 
 test('jobs stuck for ever are closed by the sweep: one queued past queueTimeoutSec, a malformed one with a lock', async (t) => {
   const remote = memoryRepository(t);
@@ -49,7 +38,7 @@ test('jobs stuck for ever are closed by the sweep: one queued past queueTimeoutS
   t.is(setAside.status, 'error');
   t.regex(setAside.reason, /^malformed job: /);
   t.is(remote.tip('refs/ci/locks/bad-1'), remote.tip('refs/ci/results/bad-1'));
-  t.true(reaches(remote, 'refs/ci/results/bad-1', badLock), 'the lock chain stays reachable');
+  t.true(remote.reaches(remote.tip('refs/ci/results/bad-1')!, badLock), 'the lock chain stays reachable');
 
   clock.advance(24 * 3600 * 1000);
   const second = await sweep();

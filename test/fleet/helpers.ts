@@ -42,11 +42,7 @@ export async function editConfig(s: Scenario, edit: (config: Record<string, any>
 
 /** The commits of a ref's first-parent line, newest first: `git log --first-parent --format=%H`. */
 export async function commitsOf(s: Scenario, ref: string): Promise<string[]> {
-  if (s.memory) {
-    const commits: string[] = [];
-    for (let oid = s.memory.tip(ref); oid !== undefined; oid = s.memory.commit(oid)?.parents[0]) commits.push(oid);
-    return commits;
-  }
+  if (s.memory) return s.memory.commits(ref, { firstParent: true });
   return (await git(['log', '--first-parent', '--format=%H', ref], { cwd: s.coordPath })).stdout.split('\n').filter(Boolean);
 }
 
