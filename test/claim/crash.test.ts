@@ -2,7 +2,7 @@ import test from 'ava';
 import type { ResultPromise } from 'execa';
 import { git } from '../../src/git/runner.ts';
 import { refci, spawnRefci, startRefci } from '../helpers/cli.ts';
-import { cronUntilResult, enqueuePr, scenario, testOver, type Scenario, type Transport } from '../helpers/coord.ts';
+import { cronUntilResult, enqueuePr, scenario, type Scenario } from '../helpers/coord.ts';
 
 
 /**
@@ -44,28 +44,26 @@ async function resultOf(s: Scenario, id: string) {
   return JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${id}:result.json`], { cwd: s.coordPath })).stdout);
 }
 
-// The takeover over every transport a worker may use: the lock's swap is judged by each server side alike.
-for (const transport of ['file', 'http', 'ssh'] satisfies Transport[]) {
-  const over = testOver(transport, test, test.skip);
-  over.test(`${transport}: a worker killed with SIGKILL mid-job: another takes over after the lease and finishes it${over.skipped}`, async (t) => {
-    const s = await scenario(t, transport, 1);
-    const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
-    const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
-      env: { ...s.env, SLEEP_MS: '600000' },
-    });
-    await waitForLock(s, id, first);
-    first.kill('SIGKILL');
-    await first;
-    const log = await cronUntilResult(s, id, 'rescuer');
-    t.regex(log, new RegExp(`${id}: claimed by rescuer, attempt 2`));
-    const result = await resultOf(s, id);
-    t.is(result.worker, 'rescuer');
-    t.is(result.attempt, 2);
-    t.is(result.status, 'success');
-    const chain = (await git(['log', '--format=%s', `refs/ci/results/${id}`], { cwd: s.coordPath })).stdout;
-    t.regex(chain, new RegExp(`takeover ${id} by rescuer from doomed, attempt 2`));
+// One SIGKILL takeover, over a local path: that each server side judges the lock's swap alike is
+// test/coord/remote-contract.test.ts's part.
+test('a worker killed with SIGKILL mid-job: another takes over after the lease and finishes it', async (t) => {
+  const s = await scenario(t, 'file', 1);
+  const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();
+  const first = spawnRefci(['work', '--coord', s.coord, '--worker-id', 'doomed', '--config', s.configFile], {
+    env: { ...s.env, SLEEP_MS: '600000' },
   });
-}
+  await waitForLock(s, id, first);
+  first.kill('SIGKILL');
+  await first;
+  const log = await cronUntilResult(s, id, 'rescuer');
+  t.regex(log, new RegExp(`${id}: claimed by rescuer, attempt 2`));
+  const result = await resultOf(s, id);
+  t.is(result.worker, 'rescuer');
+  t.is(result.attempt, 2);
+  t.is(result.status, 'success');
+  const chain = (await git(['log', '--format=%s', `refs/ci/results/${id}`], { cwd: s.coordPath })).stdout;
+  t.regex(chain, new RegExp(`takeover ${id} by rescuer from doomed, attempt 2`));
+});
 
 test('a worker that stalls past its lease cannot publish its late result', async (t) => {
   const s = await scenario(t, 'file', 1);

@@ -16,16 +16,15 @@ import { LOCK } from '../../src/protocol/lock.ts';
 import type { LiveJob } from '../../src/protocol/snapshot.ts';
 import { summarise } from '../../src/collect/collector.ts';
 import { bareRepo, ManualClock, tempDir } from '../helpers/temp.ts';
-import { serve, testOver, type Transport } from '../helpers/transports.ts';
 
 /**
- * A coordination repository with one cancelled job, served over `transport`,
- * and the clones of an enqueuer, a worker and a collector. `remote` is the
- * repository's folder, for looking at it; `url` is what the hosts use.
+ * A coordination repository with one cancelled job, and the clones of an
+ * enqueuer, a worker and a collector. `remote` is the repository's folder,
+ * for looking at it; `url` is what the hosts use.
  */
-async function cancelledJob(t: ExecutionContext, transport: Transport) {
+async function cancelledJob(t: ExecutionContext) {
   const remote = await bareRepo(t);
-  const { url } = await serve(t, transport, remote);
+  const url = `file://${remote}`;
   const dir = tempDir(t);
   const clock = new ManualClock();
   const enqueuer = await CoordClone.open(path.join(dir, 'enqueuer.git'), url);
@@ -51,51 +50,46 @@ async function remoteRefs(remote: string): Promise<string[]> {
   return (await git(['for-each-ref', '--format=%(refname)', 'refs/ci/'], { cwd: remote })).stdout.split('\n').filter(Boolean);
 }
 
-// The archive's safety rests on how the server side judges a leased deletion of a missing ref: a local URL, smart HTTP and ssh
-// (git daemon runs the same receive-pack as ssh).
-for (const transport of ['file', 'http', 'ssh'] satisfies Transport[]) {
-  const over = testOver(transport, test, test.skip);
-  over.test(`${transport}: a claim pushed between the collector fetch and its archive makes the archive lose instead of surviving it${over.skipped}`, async (t) => {
-    const { remote, url, dir, clock, job, claimLate } = await cancelledJob(t, transport);
-    const collector = await CoordClone.open(path.join(dir, 'collector.git'), url);
-    await collector.fetch(liveRefspecs({ history: true }));
-    const seen: LiveJob = (await readSnapshot(collector)).get(job.id)!;
-    t.truthy(await claimLate());
-    const summary = summarise(seen, { status: 'cancelled', reason: 'not wanted', reports: {} }, clock.now());
-    const pushed = await archiveJob(collector, seen, summary, {}, 'c1', clock);
-    t.is(pushed.outcome, 'refused', pushed.cause);
-    t.regex(pushed.cause, /stale info/);
-    t.deepEqual(await remoteRefs(remote), [`refs/ci/cancel/${job.id}`, `refs/ci/jobs/${job.id}`, `refs/ci/locks/${job.id}`]);
-  });
+// The archive's safety rests on how the server side judges a leased deletion of a missing ref; that git daemon, smart HTTP
+// and ssh judge it as a local path does is test/coord/remote-contract.test.ts's part.
+test('a claim pushed between the collector fetch and its archive makes the archive lose instead of surviving it', async (t) => {
+  const { remote, url, dir, clock, job, claimLate } = await cancelledJob(t);
+  const collector = await CoordClone.open(path.join(dir, 'collector.git'), url);
+  await collector.fetch(liveRefspecs({ history: true }));
+  const seen: LiveJob = (await readSnapshot(collector)).get(job.id)!;
+  t.truthy(await claimLate());
+  const summary = summarise(seen, { status: 'cancelled', reason: 'not wanted', reports: {} }, clock.now());
+  const pushed = await archiveJob(collector, seen, summary, {}, 'c1', clock);
+  t.is(pushed.outcome, 'refused', pushed.cause);
+  t.regex(pushed.cause, /stale info/);
+  t.deepEqual(await remoteRefs(remote), [`refs/ci/cancel/${job.id}`, `refs/ci/jobs/${job.id}`, `refs/ci/locks/${job.id}`]);
+});
 
-  // The collector's own logic over the same leased pushes: once, on the local URL, is enough.
-  if (transport !== 'file') continue;
-  test(`${transport}: a claim from a view older than the archive is refused: its push checks that the job ref is still there`, async (t) => {
-    const { remote, url, dir, clock, claimLate } = await cancelledJob(t, transport);
-    const collected = await runCollector({ coord: url, collectorId: 'c1', stateDir: path.join(dir, 'collector'), config: defaultConfig(), clock, once: true, log: () => {}, publishers: [] });
-    t.is(collected.archived, 1);
-    t.is(await claimLate(), undefined);
-    t.deepEqual(await remoteRefs(remote), ['refs/ci/history']);
-  });
+test('a claim from a view older than the archive is refused: its push checks that the job ref is still there', async (t) => {
+  const { remote, url, dir, clock, claimLate } = await cancelledJob(t);
+  const collected = await runCollector({ coord: url, collectorId: 'c1', stateDir: path.join(dir, 'collector'), config: defaultConfig(), clock, once: true, log: () => {}, publishers: [] });
+  t.is(collected.archived, 1);
+  t.is(await claimLate(), undefined);
+  t.deepEqual(await remoteRefs(remote), ['refs/ci/history']);
+});
 
-  test(`${transport}: a job the history already holds is never archived again: leftover refs are cleared, its summary stays`, async (t) => {
-    const { remote, url, dir, clock, job, lockByHand } = await cancelledJob(t, transport);
-    const log: string[] = [];
-    const collect = () =>
-      runCollector({ coord: url, collectorId: 'c1', stateDir: path.join(dir, 'collector'), config: defaultConfig(), clock, once: true, log: (line) => log.push(line), publishers: [] });
-    t.is((await collect()).archived, 1);
-    const summaryBefore = (await git(['rev-parse', `refs/ci/history:jobs`], { cwd: remote })).stdout;
-    // A host with an older view (and an older protocol) wins a create-only claim after the archive, then dies before it gives the lock back.
-    t.true(await lockByHand());
-    const lateLock = (await git(['rev-parse', `refs/ci/locks/${job.id}`], { cwd: remote })).stdout.trim();
-    clock.advance(1000);
-    t.is((await collect()).archived, 0);
-    t.deepEqual(await remoteRefs(remote), ['refs/ci/history']);
-    t.is((await git(['rev-parse', `refs/ci/history:jobs`], { cwd: remote })).stdout, summaryBefore);
-    const archives = (await git(['log', '--format=%s', '--first-parent', 'refs/ci/history'], { cwd: remote })).stdout;
-    t.is(archives.split('\n').filter((line) => line.startsWith(`archive ${job.id}`)).length, 1, archives);
-    t.regex(log.join('\n'), new RegExp(`${job.id}: already archived; live refs pushed after its archive cleared`));
-    // The late lock commit stays reachable from the history.
-    t.is((await git(['merge-base', '--is-ancestor', lateLock, 'refs/ci/history'], { cwd: remote, allowFailure: true })).exitCode, 0);
-  });
-}
+test('a job the history already holds is never archived again: leftover refs are cleared, its summary stays', async (t) => {
+  const { remote, url, dir, clock, job, lockByHand } = await cancelledJob(t);
+  const log: string[] = [];
+  const collect = () =>
+    runCollector({ coord: url, collectorId: 'c1', stateDir: path.join(dir, 'collector'), config: defaultConfig(), clock, once: true, log: (line) => log.push(line), publishers: [] });
+  t.is((await collect()).archived, 1);
+  const summaryBefore = (await git(['rev-parse', `refs/ci/history:jobs`], { cwd: remote })).stdout;
+  // A host with an older view (and an older protocol) wins a create-only claim after the archive, then dies before it gives the lock back.
+  t.true(await lockByHand());
+  const lateLock = (await git(['rev-parse', `refs/ci/locks/${job.id}`], { cwd: remote })).stdout.trim();
+  clock.advance(1000);
+  t.is((await collect()).archived, 0);
+  t.deepEqual(await remoteRefs(remote), ['refs/ci/history']);
+  t.is((await git(['rev-parse', `refs/ci/history:jobs`], { cwd: remote })).stdout, summaryBefore);
+  const archives = (await git(['log', '--format=%s', '--first-parent', 'refs/ci/history'], { cwd: remote })).stdout;
+  t.is(archives.split('\n').filter((line) => line.startsWith(`archive ${job.id}`)).length, 1, archives);
+  t.regex(log.join('\n'), new RegExp(`${job.id}: already archived; live refs pushed after its archive cleared`));
+  // The late lock commit stays reachable from the history.
+  t.is((await git(['merge-base', '--is-ancestor', lateLock, 'refs/ci/history'], { cwd: remote, allowFailure: true })).exitCode, 0);
+});

@@ -1,25 +1,48 @@
 /**
  * One contract, two coordination repositories: a bare git repository reached
  * by git's own transport, and the in-process MemoryRemote the stages' logic
- * tests use. Every case runs against both.
+ * tests use. Every case runs against both. The lease cases run over git
+ * daemon, smart HTTP and ssh too: a claim, a takeover and an archive are
+ * create-only, swap and leased-delete pushes, and each server side must judge
+ * them as a local path does (the worker race, the SIGKILL takeover and the
+ * archive's own tests then need a local path only).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { remoteFor } from '../../src/coord/remote.ts';
+import { git } from '../../src/git/runner.ts';
 import { commitTree, readTreeEntries, writeRecordCommit } from '../../src/git/objects.ts';
 import { signatureFor } from '../../src/protocol/actor.ts';
 import { memoryRepository } from '../helpers/memory.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
+import { allowPushes, serveFolder, testOver, type Server, type Transport } from '../helpers/transports.ts';
 
-type Kind = 'git' | 'memory';
+/** A repository served over a transport: a new one in the served folder for each case. */
+interface OverTransport {
+  transport: Exclude<Transport, 'file'>;
+  server: Server;
+  folder: string;
+}
 
-async function setUp(t: ExecutionContext, kind: Kind) {
+/** 'git' is a bare repository on a local path. */
+type Where = 'git' | 'memory' | OverTransport;
+
+let served = 0;
+
+async function setUp(t: ExecutionContext, where: Where) {
   let url: string;
   /** Makes the repository decline every push that names `ref`, in `words`. */
-  let decline: (ref: string, words: string) => void;
-  if (kind === 'git') {
+  let decline: (ref: string, words: string) => void = () => {
+    throw new Error('the lease cases decline nothing');
+  };
+  if (typeof where === 'object') {
+    const repo = path.join(where.folder, `case-${++served}.git`);
+    await git(['init', '--quiet', '--bare', repo]);
+    await allowPushes(where.transport, repo);
+    url = where.server.url(repo);
+  } else if (where === 'git') {
     url = await bareRepo(t);
     decline = (ref, words) =>
       fs.writeFileSync(path.join(url, 'hooks', 'pre-receive'), `#!/bin/sh\nwhile read old new ref; do [ "$ref" = ${ref} ] && { echo "${words}" >&2; exit 1; }; done\nexit 0\n`, { mode: 0o755 });
@@ -47,9 +70,10 @@ async function setUp(t: ExecutionContext, kind: Kind) {
 const LOCK = 'refs/ci/locks/j1';
 const JOB = 'refs/ci/jobs/j1';
 
-for (const kind of ['git', 'memory'] as const) {
-  test(`${kind}: a create-only push wins once; another writer's is refused with git's words`, async (t) => {
-    const { a, b, record, tip } = await setUp(t, kind);
+/** The lease cases: every one runs on git and the memory repository, and over each transport. */
+const LEASE_CASES: Array<[string, (t: ExecutionContext, where: Where) => Promise<void>]> = [
+  ['a create-only push wins once; another writer\'s is refused with git\'s words', async (t, where) => {
+    const { a, b, record, tip } = await setUp(t, where);
     const mine = await record(a);
     t.like(await a.push([{ ref: LOCK, newOid: mine, expect: null }]), { won: true, outcome: 'won' });
     const theirs = await record(b);
@@ -57,29 +81,29 @@ for (const kind of ['git', 'memory'] as const) {
     t.like(lost, { won: false, outcome: 'refused' });
     t.regex(lost.cause, /refs\/ci\/locks\/j1 .*stale info/);
     t.is(await tip(LOCK), mine);
-  });
+  }],
 
-  test(`${kind}: of writers racing for one ref at the same moment, exactly one wins`, async (t) => {
-    const { a, b, record, tip, url, dir } = await setUp(t, kind);
+  ['of writers racing for one ref at the same moment, exactly one wins', async (t, where) => {
+    const { a, b, record, tip, url, dir } = await setUp(t, where);
     const racers = [a, b, ...(await Promise.all([1, 2].map((n) => CoordClone.open(path.join(dir, `racer-${n}.git`), url))))];
     const commits = await Promise.all(racers.map((clone) => record(clone)));
     const outcomes = await Promise.all(racers.map((clone, i) => clone.push([{ ref: LOCK, newOid: commits[i]!, expect: null }])));
     t.is(outcomes.filter((outcome) => outcome.won).length, 1);
     t.true(outcomes.every((outcome) => outcome.won || outcome.outcome === 'refused'));
     t.is(await tip(LOCK), commits[outcomes.findIndex((outcome) => outcome.won)]);
-  });
+  }],
 
-  test(`${kind}: the same commit pushed by a second writer is up to date, not a win`, async (t) => {
-    const { a, b, record } = await setUp(t, kind);
+  ['the same commit pushed by a second writer is up to date, not a win', async (t, where) => {
+    const { a, b, record } = await setUp(t, where);
     const first = await record(a, [], 'same');
     const second = await record(b, [], 'same');
     t.is(first, second);
     t.true((await a.push([{ ref: LOCK, newOid: first, expect: null }])).won);
     t.like(await b.push([{ ref: LOCK, newOid: second, expect: null }]), { won: false, outcome: 'refused' });
-  });
+  }],
 
-  test(`${kind}: a swap holds only on the tip it names`, async (t) => {
-    const { a, b, record, tip } = await setUp(t, kind);
+  ['a swap holds only on the tip it names', async (t, where) => {
+    const { a, b, record, tip } = await setUp(t, where);
     const first = await record(a);
     t.true((await a.push([{ ref: LOCK, newOid: first, expect: null }])).won);
     const second = await record(a, [first]);
@@ -87,10 +111,10 @@ for (const kind of ['git', 'memory'] as const) {
     const stale = await record(b);
     t.like(await b.push([{ ref: LOCK, newOid: stale, expect: first }]), { won: false, outcome: 'refused' });
     t.is(await tip(LOCK), second);
-  });
+  }],
 
-  test(`${kind}: several refs change together or not at all`, async (t) => {
-    const { a, b, record, tip } = await setUp(t, kind);
+  ['several refs change together or not at all', async (t, where) => {
+    const { a, b, record, tip } = await setUp(t, where);
     const job = await record(a);
     t.true((await a.push([{ ref: JOB, newOid: job, expect: null }])).won);
     const lock = await record(b);
@@ -103,10 +127,10 @@ for (const kind of ['git', 'memory'] as const) {
     t.like(lost, { won: false, outcome: 'refused' });
     t.is(await tip(LOCK), undefined);
     t.is(await tip(JOB), job);
-  });
+  }],
 
-  test(`${kind}: a ref pushed only to check it holds while it is unchanged`, async (t) => {
-    const { a, b, record } = await setUp(t, kind);
+  ['a ref pushed only to check it holds while it is unchanged', async (t, where) => {
+    const { a, b, record } = await setUp(t, where);
     const job = await record(a);
     t.true((await a.push([{ ref: JOB, newOid: job, expect: null }])).won);
     const lock = await record(b);
@@ -116,10 +140,10 @@ for (const kind of ['git', 'memory'] as const) {
     t.true((await a.push([{ ref: JOB, newOid: moved, expect: job }])).won);
     const next = await record(b, [lock]);
     t.like(await b.push([{ ref: JOB, newOid: job, expect: job }, { ref: LOCK, newOid: next, expect: lock }]), { won: false, outcome: 'refused' });
-  });
+  }],
 
-  test(`${kind}: fetch mirrors what its refspecs match, with the objects, and prunes what went`, async (t) => {
-    const { a, b, record } = await setUp(t, kind);
+  ['fetch mirrors what its refspecs match, with the objects, and prunes what went', async (t, where) => {
+    const { a, b, record } = await setUp(t, where);
     const job = await record(a);
     const lock = await record(a, [job]);
     t.true((await a.push([{ ref: JOB, newOid: job, expect: null }, { ref: LOCK, newOid: lock, expect: null }])).won);
@@ -133,17 +157,33 @@ for (const kind of ['git', 'memory'] as const) {
     t.true(await b.fetch(['+refs/ci/locks/*:refs/ci/locks/*']));
     t.deepEqual(await b.refs('refs/ci/locks/'), new Map());
     t.is(await b.ref(JOB), job, 'a ref outside the refspecs stays');
-  });
+  }],
 
-  test(`${kind}: a delete holds only on the tip it names`, async (t) => {
-    const { a, record, tip } = await setUp(t, kind);
+  ['a delete holds only on the tip it names', async (t, where) => {
+    const { a, record, tip } = await setUp(t, where);
     const first = await record(a);
     t.true((await a.push([{ ref: LOCK, newOid: first, expect: null }])).won);
     t.like(await a.push([{ ref: LOCK, newOid: null, expect: 'f'.repeat(40) }]), { won: false, outcome: 'refused' });
+    // An archive that saw no lock loses to a claim pushed since: its "not there" lease no longer holds.
+    t.like(await a.push([{ ref: LOCK, newOid: null, expect: null }]), { won: false, outcome: 'refused' });
     t.true((await a.push([{ ref: LOCK, newOid: null, expect: first }])).won);
     t.is(await tip(LOCK), undefined);
     // The archive deletes every kind of a job's refs, those it never had under a "not there" lease.
     t.true((await a.push([{ ref: LOCK, newOid: null, expect: null }, { ref: 'refs/ci/cancel/j1', newOid: null, expect: null }])).won);
+  }],
+];
+
+for (const kind of ['git', 'memory'] as const) {
+  for (const [title, run] of LEASE_CASES) test(`${kind}: ${title}`, (t) => run(t, kind));
+}
+
+// One server per transport, a new repository in its folder for each case.
+for (const transport of ['git-daemon', 'http', 'ssh'] as const) {
+  const over = testOver(transport, test, test.skip);
+  over.test(`${transport}: every lease case holds as on a local path${over.skipped}`, async (t) => {
+    const folder = tempDir(t);
+    const server = await serveFolder(t, transport, folder);
+    for (const [, run] of LEASE_CASES) await run(t, { transport, server, folder });
   });
 }
 

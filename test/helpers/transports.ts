@@ -42,19 +42,39 @@ export interface Served {
  * or a private sshd, all on 127.0.0.1.
  */
 export async function serve(t: ExecutionContext, transport: Transport, repo: string): Promise<Served> {
+  await allowPushes(transport, repo);
+  const server = await serveFolder(t, transport, path.dirname(repo));
+  return { url: server.url(repo), env: server.env };
+}
+
+export interface Server {
+  /** The URL of a bare repository in the served folder. */
+  url: (repo: string) => string;
+  env: Record<string, string>;
+}
+
+/** One server for every bare repository in `folder` (each made ready with `allowPushes`), until the test ends. */
+export async function serveFolder(t: ExecutionContext, transport: Transport, folder: string): Promise<Server> {
+  const inFolder = (repo: string) => path.relative(folder, repo);
   switch (transport) {
     case 'file':
-      return { url: `file://${repo}`, env: {} };
-    case 'git-daemon':
-      return { url: (await gitDaemon(t, path.dirname(repo))).url(path.basename(repo)), env: {} };
+      return { url: (repo) => `file://${repo}`, env: {} };
+    case 'git-daemon': {
+      const daemon = await gitDaemon(t, folder);
+      return { url: (repo) => daemon.url(inFolder(repo)), env: {} };
+    }
     case 'http': {
-      // A deployment turns pushes on for the one repository it serves (docs/deploy.md).
-      await git(['config', 'http.receivepack', 'true'], { cwd: repo });
-      return { url: (await httpGit(t, path.dirname(repo))).url(path.basename(repo)), env: {} };
+      const server = await httpGit(t, folder);
+      return { url: (repo) => server.url(inFolder(repo)), env: {} };
     }
     case 'ssh':
-      return sshServe(t, repo);
+      return sshServer(t);
   }
+}
+
+/** A deployment turns pushes over smart HTTP on for the one repository it serves (docs/deploy.md). */
+export async function allowPushes(transport: Transport, repo: string): Promise<void> {
+  if (transport === 'http') await git(['config', 'http.receivepack', 'true'], { cwd: repo });
 }
 
 interface SshMaterial {
@@ -96,11 +116,11 @@ function sshMaterial(): Promise<SshMaterial> {
   return material;
 }
 
-async function sshServe(t: ExecutionContext, repo: string): Promise<Served> {
+async function sshServer(t: ExecutionContext): Promise<Server> {
   const keys = await sshMaterial();
   const dir = tempDir(t, 'refci-sshd-');
   const sshd = await startSshd(dir, `${keys.client.publicKey}\n`, {}, { hostKey: keys.host });
   t.teardown(() => sshd.stop());
   process.env.GIT_SSH_COMMAND = keys.command;
-  return { url: `ssh://${os.userInfo().username}@127.0.0.1:${sshd.port}${repo}`, env: { GIT_SSH_COMMAND: keys.command } };
+  return { url: (repo) => `ssh://${os.userInfo().username}@127.0.0.1:${sshd.port}${repo}`, env: { GIT_SSH_COMMAND: keys.command } };
 }
