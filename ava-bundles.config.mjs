@@ -12,19 +12,20 @@ const built = path.join(path.dirname(fileURLToPath(import.meta.url)), 'test-buil
  * Every other file follows in name order.
  */
 const LONGEST_FIRST = [
-  'claim/race.',
   'run/run.',
-  'claim/crash.',
-  'e2e/ssh-hook.',
-  'collect/signed-results.',
   'e2e/chaos.',
   'e2e/demo.',
-  'fleet/fleet.',
-  'enqueue/enqueue.',
-  'e2e/infrastructure.',
-  'e2e/partition.',
-  'e2e/queue.',
+  'e2e/ssh-hook.',
+  'collect/signed-results.',
+  'claim/race.',
   'coord/coord.',
+  'e2e/infrastructure.',
+  'enqueue/enqueue.',
+  'e2e/partition.',
+  'fleet/fleet.',
+  'e2e/readiness.',
+  'e2e/queue.',
+  'claim/crash.',
 ];
 
 function rank(file) {
