@@ -10,7 +10,6 @@ import { sourceRepo } from './source-repo.ts';
 import { tempDir } from './temp.ts';
 import { serve, type Transport } from './transports.ts';
 
-export { TRANSPORTS, testOver, type Transport } from './transports.ts';
 
 /** Where a scenario's coordination repository lives: served over one of git's transports, or held in process. */
 export type ScenarioRepository = Transport | 'memory';

@@ -10,7 +10,6 @@ import { tempDir } from './temp.ts';
 
 /** The ways a host reaches the coordination repository in tests: every transport an admin would use. */
 export type Transport = 'file' | 'git-daemon' | 'http' | 'ssh';
-export const TRANSPORTS: Transport[] = ['file', 'git-daemon', 'http', 'ssh'];
 
 /** Why `transport` cannot be served on this machine (a test over it is then skipped, saying so), or undefined. */
 export function transportUnusable(transport: Transport): string | undefined {
