@@ -104,7 +104,10 @@ export async function archiveBatch(clone: CoordClone, entries: ArchiveEntry[], a
  * "must not exist" (git reports deleting a missing ref as done, and refuses it
  * as stale once the ref exists). A cancel, claim or result pushed since the
  * collector fetched thus makes the push lose, instead of surviving it and
- * getting the job archived a second time.
+ * getting the job archived a second time. Only git's client checks that lease,
+ * against the refs advertised: the repository deletes a ref created between
+ * its advertisement and the update (docs/protocol.md, section 7, says why no
+ * verdict changes).
  */
 async function pushBatch(clone: CoordClone, entries: ArchiveEntry[], actor: string, clock: Clock): Promise<PushResult> {
   const existing = await clone.ref(HISTORY_REF);

@@ -44,8 +44,8 @@ async function resultOf(s: Scenario, id: string) {
   return JSON.parse((await git(['cat-file', 'blob', `refs/ci/results/${id}:result.json`], { cwd: s.coordPath })).stdout);
 }
 
-// One SIGKILL takeover, over a local path: that each server side judges the lock's swap alike is
-// test/coord/remote-contract.test.ts's part.
+// One SIGKILL takeover, over a local path: the lock's swap over each transport is tested in
+// test/coord/remote-contract.test.ts and test/git/push.test.ts.
 test('a worker killed with SIGKILL mid-job: another takes over after the lease and finishes it', async (t) => {
   const s = await scenario(t, 'file', 1);
   const id = (await enqueuePr(s, 1, 'sleep')).stdout.trim();

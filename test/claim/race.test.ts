@@ -11,9 +11,9 @@ import { liveRefs, scenario, type Scenario } from '../helpers/coord.ts';
 /**
  * One race of 16 real worker processes (the processes are the point: separate
  * clones pushing to one repository over a local path). Fewer jobs than
- * workers: most workers lose at least one race. That each server side (git
- * daemon, smart HTTP, ssh) judges a create-only push alike is
- * test/coord/remote-contract.test.ts's part.
+ * workers: most workers lose at least one race. Create-only pushes racing
+ * over git daemon, smart HTTP and ssh are tested in
+ * test/coord/remote-contract.test.ts and test/git/push.test.ts.
  */
 const WORKERS = 16;
 const JOBS = 4;

@@ -50,8 +50,8 @@ async function remoteRefs(remote: string): Promise<string[]> {
   return (await git(['for-each-ref', '--format=%(refname)', 'refs/ci/'], { cwd: remote })).stdout.split('\n').filter(Boolean);
 }
 
-// The archive's safety rests on how the server side judges a leased deletion of a missing ref; that git daemon, smart HTTP
-// and ssh judge it as a local path does is test/coord/remote-contract.test.ts's part.
+// The archive deletes the refs it did not see under "must not exist": git's client refuses that once the ref is
+// advertised (the same over every transport: test/coord/remote-contract.test.ts).
 test('a claim pushed between the collector fetch and its archive makes the archive lose instead of surviving it', async (t) => {
   const { remote, url, dir, clock, job, claimLate } = await cancelledJob(t);
   const collector = await CoordClone.open(path.join(dir, 'collector.git'), url);

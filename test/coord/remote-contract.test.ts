@@ -1,11 +1,14 @@
 /**
  * One contract, two coordination repositories: a bare git repository reached
  * by git's own transport, and the in-process MemoryRemote the stages' logic
- * tests use. Every case runs against both. The lease cases the server side
- * decides run over git daemon, smart HTTP and ssh too: a claim, a takeover
- * and an archive are create-only, swap and leased-delete pushes, and each
- * server side must judge them as a local path does (the worker race, the
- * SIGKILL takeover and the archive's own tests then need a local path only).
+ * tests use. Every case runs against both. The cases of a claim, a
+ * takeover, a result and an archive (create-only, racing writers, a swap,
+ * several refs at once, leased deletes) run over git daemon, smart HTTP and
+ * ssh too, with the outcomes a local path gives: git's client judges a lease
+ * against what each transport advertised, the server the writers that race
+ * past it (and test/git/push.test.ts the server's own judgement over each).
+ * The worker race, the SIGKILL takeover and the archive's own tests then
+ * need a local path only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,11 +74,10 @@ const LOCK = 'refs/ci/locks/j1';
 const JOB = 'refs/ci/jobs/j1';
 
 /**
- * The lease cases: every one runs on git and the memory repository. Those the
- * server side decides (a claim, racing writers, a swap, several refs at once,
- * a delete) run over each transport too; the others are decided by git's
- * client from the refs the server advertised, the same code whatever the
- * transport.
+ * The lease cases: every one runs on git and the memory repository. Those of
+ * the pushes a claim, a takeover, a result and an archive make run over each
+ * transport too; the others (an identical commit, a ref only checked, fetch)
+ * are git's client reading the refs advertised, as over a local path.
  */
 interface LeaseCase {
   title: string;
@@ -176,7 +178,8 @@ const LEASE_CASES: LeaseCase[] = [
     const first = await record(a);
     t.true((await a.push([{ ref: LOCK, newOid: first, expect: null }])).won);
     t.like(await a.push([{ ref: LOCK, newOid: null, expect: 'f'.repeat(40) }]), { won: false, outcome: 'refused' });
-    // An archive that saw no lock loses to a claim pushed since: its "not there" lease no longer holds.
+    // An archive that saw no lock loses to a claim the repository advertises: git's client checks the "not there"
+    // lease (the server does not: test/git/push.test.ts).
     t.like(await a.push([{ ref: LOCK, newOid: null, expect: null }]), { won: false, outcome: 'refused' });
     t.true((await a.push([{ ref: LOCK, newOid: null, expect: first }])).won);
     t.is(await tip(LOCK), undefined);
@@ -193,7 +196,7 @@ for (const kind of ['git', 'memory'] as const) {
 // drops connections beyond ten that have not yet authenticated (its MaxStartups).
 for (const transport of ['git-daemon', 'http', 'ssh'] as const) {
   const over = testOver(transport, test, test.skip);
-  over.test(`${transport}: the leases the server side decides hold as on a local path${over.skipped}`, async (t) => {
+  over.test(`${transport}: the leases of claims, takeovers, results and archives hold as on a local path${over.skipped}`, async (t) => {
     const folder = tempDir(t);
     const server = await serveFolder(t, transport, folder);
     const waiting = LEASE_CASES.filter((leaseCase) => leaseCase.overTransports);

@@ -3,9 +3,10 @@ import { git } from '../../src/git/runner.ts';
 import { refci } from '../helpers/cli.ts';
 import { enqueuePr, liveRefs, scenario } from '../helpers/coord.ts';
 
-// The whole cycle of three jobs through a network transport (git daemon; HTTP and ssh are covered by the race
-// (claims, results, archive), the takeover and the archive tests, which are cheaper); the local URL runs the same
-// code on every other end-to-end test.
+// The whole cycle of three jobs through a network transport: git daemon. Over ssh, e2e/ssh-hook runs a job from
+// enqueue to archive; over HTTP, e2e/http-hook claims and is refused; the pushes of claims, results and archives
+// run over all three in test/coord/remote-contract.test.ts. The local URL runs the same code on every other
+// end-to-end test.
 for (const transport of ['git-daemon'] as const) {
   test(`${transport}: enqueue, work and collect leave only the history, all of it reachable`, async (t) => {
     const s = await scenario(t, transport, 3);

@@ -5,6 +5,7 @@ import { CoordClone } from '../../src/coord/clone.ts';
 import { writeRecordCommit } from '../../src/git/objects.ts';
 import { declinedRefs, parsePorcelain, refusedRefs } from '../../src/git/push.ts';
 import { bareRepo, tempDir } from '../helpers/temp.ts';
+import { serve, testOver } from '../helpers/transports.ts';
 
 const author = { name: 'refci test', email: 'test@refci', timeMs: Date.parse('2026-01-01T00:00:00Z') };
 
@@ -90,31 +91,50 @@ function movedOnTheServer(remote: string, ref: string, oid: string | null): void
   fs.chmodSync(file, 0o755);
 }
 
-test('a lease that holds at the advertisement but not at the update lost on the server: refused, not failed', async (t) => {
+// git's client judges a lease against the refs the server advertised; the server judges it again under the ref's
+// lock, whatever the transport. A claim, a takeover and a result rest on that second judgement when writers race.
+for (const transport of ['file', 'git-daemon', 'http', 'ssh'] as const) {
+  const over = testOver(transport, test, test.skip);
+  over.test(`${transport}: a lease that holds at the advertisement but not at the update lost on the server: refused, not failed${over.skipped}`, async (t) => {
+    const remote = await bareRepo(t);
+    const { url } = await serve(t, transport, remote);
+    const a = await CoordClone.open(path.join(tempDir(t), 'a.git'), url);
+    const base = await writeRecordCommit(a.gitdir, { files: { 'x.json': '0' }, parents: [], message: 'zero', author });
+    t.true((await a.push([{ ref: 'refs/ci/jobs/j0', newOid: base, expect: null }])).won);
+    const mine = await writeRecordCommit(a.gitdir, { files: { 'x.json': '1' }, parents: [base], message: 'one', author });
+
+    // Create-only: another claim lands first. The remote says: cannot lock ref ...: reference already exists.
+    movedOnTheServer(remote, 'refs/ci/locks/j1', null);
+    const created = await a.push([{ ref: 'refs/ci/locks/j1', newOid: mine, expect: null }]);
+    t.is(created.outcome, 'refused', created.cause);
+    t.regex(created.cause, /^refs\/ci\/locks\/j1 .*reference already exists/);
+
+    // A swap: the ref moves to another commit first. The remote says: is at <oid> but expected <oid>.
+    const other = await writeRecordCommit(a.gitdir, { files: { 'x.json': '2' }, parents: [base], message: 'two', author });
+    t.true((await a.push([{ ref: 'refs/ci/locks/j2', newOid: base, expect: null }])).won);
+    t.true((await a.push([{ ref: 'refs/ci/locks/j9', newOid: other, expect: null }])).won);
+    movedOnTheServer(remote, 'refs/ci/locks/j2', other);
+    const swapped = await a.push([
+      { ref: 'refs/ci/locks/j2', newOid: mine, expect: base },
+      { ref: 'refs/ci/results/j2', newOid: mine, expect: null },
+    ]);
+    t.is(swapped.outcome, 'refused', swapped.cause);
+    t.regex(swapped.cause, /^refs\/ci\/locks\/j2 .*but expected/);
+    // Only the moved ref is blamed: a result pushed with a claim that lost this way is pushed again alone.
+    t.deepEqual(refusedRefs(swapped), ['refs/ci/locks/j2']);
+    t.deepEqual(declinedRefs(swapped), []);
+  });
+}
+
+// The one lease the server does not judge: a deletion sent as "must not exist". receive-pack deletes whatever is
+// there ("allowing deletion of corrupt ref"). docs/protocol.md (section 7) says what the archive makes of it.
+test('a deletion leased on "must not exist" deletes a ref created after the advertisement: only the client checked it', async (t) => {
   const remote = await bareRepo(t);
   const a = await CoordClone.open(path.join(tempDir(t), 'a.git'), remote);
   const base = await writeRecordCommit(a.gitdir, { files: { 'x.json': '0' }, parents: [], message: 'zero', author });
   t.true((await a.push([{ ref: 'refs/ci/jobs/j0', newOid: base, expect: null }])).won);
-  const mine = await writeRecordCommit(a.gitdir, { files: { 'x.json': '1' }, parents: [base], message: 'one', author });
-
-  // Create-only: another claim lands first. The remote says: cannot lock ref ...: reference already exists.
-  movedOnTheServer(remote, 'refs/ci/locks/j1', null);
-  const created = await a.push([{ ref: 'refs/ci/locks/j1', newOid: mine, expect: null }]);
-  t.is(created.outcome, 'refused', created.cause);
-  t.regex(created.cause, /^refs\/ci\/locks\/j1 .*reference already exists/);
-
-  // A swap: the ref moves to another commit first. The remote says: is at <oid> but expected <oid>.
-  const other = await writeRecordCommit(a.gitdir, { files: { 'x.json': '2' }, parents: [base], message: 'two', author });
-  t.true((await a.push([{ ref: 'refs/ci/locks/j2', newOid: base, expect: null }])).won);
-  t.true((await a.push([{ ref: 'refs/ci/locks/j9', newOid: other, expect: null }])).won);
-  movedOnTheServer(remote, 'refs/ci/locks/j2', other);
-  const swapped = await a.push([
-    { ref: 'refs/ci/locks/j2', newOid: mine, expect: base },
-    { ref: 'refs/ci/results/j2', newOid: mine, expect: null },
-  ]);
-  t.is(swapped.outcome, 'refused', swapped.cause);
-  t.regex(swapped.cause, /^refs\/ci\/locks\/j2 .*but expected/);
-  // Only the moved ref is blamed: a result pushed with a claim that lost this way is pushed again alone.
-  t.deepEqual(refusedRefs(swapped), ['refs/ci/locks/j2']);
-  t.deepEqual(declinedRefs(swapped), []);
+  movedOnTheServer(remote, 'refs/ci/locks/j0', null);
+  const deleted = await a.push([{ ref: 'refs/ci/locks/j0', newOid: null, expect: null }]);
+  t.true(deleted.won, deleted.cause);
+  t.is(await a.remoteTips(['refs/ci/locks/j0']).then((tips) => tips.get('refs/ci/locks/j0')), undefined, 'the lock created in between is gone');
 });
