@@ -201,9 +201,17 @@ for (const transport of ['git-daemon', 'http', 'ssh'] as const) {
     const server = await serveFolder(t, transport, folder);
     const waiting = LEASE_CASES.filter((leaseCase) => leaseCase.overTransports);
     const lane = async () => {
-      for (let next = waiting.shift(); next; next = waiting.shift()) await next.run(t, { transport, server, folder });
+      for (let next = waiting.shift(); next; next = waiting.shift()) {
+        try {
+          await next.run(t, { transport, server, folder });
+        } catch (error) {
+          throw new Error(`${next.title}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+      }
     };
-    await Promise.all([lane(), lane(), lane()]);
+    // Every lane ends before the test does (and its server stops), whichever case throws.
+    const ended = await Promise.allSettled([lane(), lane(), lane()]);
+    for (const lane of ended) if (lane.status === 'rejected') throw lane.reason;
   });
 }
 
