@@ -15,7 +15,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { CoordClone } from '../../src/coord/clone.ts';
 import { remoteFor } from '../../src/coord/remote.ts';
-import { git } from '../../src/git/runner.ts';
+import { initBare } from '../../src/git/init.ts';
 import { commitTree, readTreeEntries, writeRecordCommit } from '../../src/git/objects.ts';
 import { signatureFor } from '../../src/protocol/actor.ts';
 import { memoryRepository } from '../helpers/memory.ts';
@@ -42,7 +42,7 @@ async function setUp(t: ExecutionContext, where: Where) {
   };
   if (typeof where === 'object') {
     const repo = path.join(where.folder, `case-${++served}.git`);
-    await git(['init', '--quiet', '--bare', repo]);
+    await initBare(repo);
     await allowPushes(where.transport, repo);
     url = where.server.url(repo);
   } else if (where === 'git') {
