@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../protocol/zod.ts';
 import { NAME_PATTERN } from '../protocol/ids.ts';
 import { MAX_LIVE_LOG_BYTES } from '../protocol/live-log.ts';
 import { ALLOWED_SIGNERS_FILE, parseAllowedSigners, type AllowedSigner } from '../protocol/allowed-signers.ts';

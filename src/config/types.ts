@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../protocol/zod.ts';
 import type { AllowedSigner } from '../protocol/allowed-signers.ts';
 import type { KeywordClassMap } from '../qa/classes.ts';
 import type { Excludes } from '../qa/excludes.ts';

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import isogit from 'isomorphic-git';
 
 /**
  * Objects written in the host's private clone, in process with isomorphic-git
@@ -8,6 +7,17 @@ import isogit from 'isomorphic-git';
  * (cat-file.ts). Transport never goes through isomorphic-git: it cannot push
  * with a lease or atomically.
  */
+
+/**
+ * isomorphic-git and its zlib port are a third of the bundle: loaded on the
+ * first object written or read here, a command that never does (the
+ * pre-receive hook, `refci --help`) does not compile them at start.
+ */
+let loaded: Promise<typeof import('isomorphic-git').default> | undefined;
+function isogit(): Promise<typeof import('isomorphic-git').default> {
+  loaded ??= import('isomorphic-git').then((module) => module.default);
+  return loaded;
+}
 
 export interface Signature {
   name: string;
@@ -27,11 +37,11 @@ interface TreeEntry {
 
 export async function writeBlob(gitdir: string, content: string | Uint8Array): Promise<string> {
   const blob = typeof content === 'string' ? Buffer.from(content) : content;
-  return isogit.writeBlob({ fs, gitdir, blob });
+  return (await isogit()).writeBlob({ fs, gitdir, blob });
 }
 
 async function writeTreeEntries(gitdir: string, entries: TreeEntry[]): Promise<string> {
-  return isogit.writeTree({ fs, gitdir, tree: entries });
+  return (await isogit()).writeTree({ fs, gitdir, tree: entries });
 }
 
 /** Writes a tree from a flat map of `dir/file` paths. */
@@ -72,12 +82,12 @@ export async function replaceSubtree(gitdir: string, baseTree: string | undefine
 }
 
 export async function readTreeEntries(gitdir: string, treeOid: string): Promise<TreeEntry[]> {
-  const { tree } = await isogit.readTree({ fs, gitdir, oid: treeOid });
+  const { tree } = await (await isogit()).readTree({ fs, gitdir, oid: treeOid });
   return tree.map((entry) => ({ mode: entry.mode, path: entry.path, oid: entry.oid, type: entry.type as 'blob' | 'tree' }));
 }
 
 export async function commitTree(gitdir: string, commitOid: string): Promise<string> {
-  const { commit } = await isogit.readCommit({ fs, gitdir, oid: commitOid });
+  const { commit } = await (await isogit()).readCommit({ fs, gitdir, oid: commitOid });
   return commit.tree;
 }
 
@@ -104,7 +114,7 @@ export async function writeCommit(
     // `gpgsig` header, indented as git writes it; `git verify-commit` checks that same payload.
     // The ref is only named so that isomorphic-git does not read HEAD; it is never written.
     // isomorphic-git calls onSign only when signingKey is set: the key itself is the signer's.
-    return isogit.commit({
+    return (await isogit()).commit({
       fs,
       gitdir,
       tree: options.tree,
@@ -118,7 +128,7 @@ export async function writeCommit(
       onSign: async ({ payload }) => ({ signature: await sign(payload) }),
     });
   }
-  return isogit.writeCommit({
+  return (await isogit()).writeCommit({
     fs,
     gitdir,
     commit: { tree: options.tree, parent: options.parents, message, author: person, committer: person },
@@ -136,7 +146,7 @@ export async function writeRecordCommit(
 
 /** A commit object's text as stored (headers, a signature if any, the message), for checking its signature. */
 export async function readCommitText(gitdir: string, oid: string): Promise<string> {
-  const { type, object } = await isogit.readObject({ fs, gitdir, oid, format: 'content' });
+  const { type, object } = await (await isogit()).readObject({ fs, gitdir, oid, format: 'content' });
   if (type !== 'commit') throw new Error(`${oid} is a ${type}, not a commit`);
   return Buffer.from(object as Uint8Array).toString('utf8');
 }
@@ -156,11 +166,11 @@ export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 
 /** One object as stored: its type and content (for copying objects between repositories in process). */
 export async function readRawObject(gitdir: string, oid: string): Promise<{ type: ObjectType; content: Uint8Array }> {
-  const { type, object } = await isogit.readObject({ fs, gitdir, oid, format: 'content' });
+  const { type, object } = await (await isogit()).readObject({ fs, gitdir, oid, format: 'content' });
   return { type: type as ObjectType, content: object as Uint8Array };
 }
 
 /** Writes an object as a loose one (nothing when it is there already); its id. */
 export async function writeRawObject(gitdir: string, type: ObjectType, content: Uint8Array): Promise<string> {
-  return isogit.writeObject({ fs, gitdir, type, object: content, format: 'content' });
+  return (await isogit()).writeObject({ fs, gitdir, type, object: content, format: 'content' });
 }

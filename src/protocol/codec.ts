@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /**
  * Shared rules for every record refci stores as JSON in a commit tree. A

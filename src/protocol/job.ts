@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { commitId, isoTime, safeString } from './codec.ts';
 import { oneLine, shortOid } from './messages.ts';
 import { defineRecordKind } from './record-kind.ts';

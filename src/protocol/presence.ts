@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { commitId, isoTime, safeString } from './codec.ts';
 import { JOB_ID_PATTERN, NAME_PATTERN } from './ids.ts';
 import { defineRecordKind } from './record-kind.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from './zod.ts';
 import { decodeRecord, encodeRecord, type Decoded } from './codec.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { isoTime, safeString } from './codec.ts';
 import { oneLine } from './messages.ts';
 import { defineRecordKind } from './record-kind.ts';
