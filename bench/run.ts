@@ -212,7 +212,7 @@ async function main() {
   if (!only || only === 'startup') {
     const start = startupTimes(bin, root);
     const vsNode = (value: number) => `${value.toFixed(1)} ms (${(value / start.node).toFixed(2)}x node -e 0)`;
-    say(`start-up, medians of 20: node -e 0 ${start.node.toFixed(1)} ms; refci --help ${vsNode(start.help)}; refci status on an empty coordination repository ${vsNode(start.status)}`);
+    say(`start-up, medians of 20: node -e 0 ${start.node.toFixed(1)} ms; refci --help ${vsNode(start.help)}; refci status on an empty coordination repository ${vsNode(start.status)}; refci hook pre-receive ${vsNode(start.hook)}`);
   }
   if (only === 'startup') return fs.rmSync(root, { recursive: true, force: true });
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { RefciError } from '../errors.ts';
 import { tmpdirOf } from '../host/env.ts';
 import { parsePublicKey, type PublicKey } from '../protocol/public-key.ts';
@@ -29,6 +28,9 @@ export interface SigningKey {
 const INSTALL = 'install openssh-client (Debian, Ubuntu) or net-misc/openssh (Gentoo)';
 
 async function sshKeygen(args: string[], options: { env: NodeJS.ProcessEnv; input?: string; purpose: string }) {
+  // Loaded when a signature is made or checked: the pre-receive hook starts on every push and checks one only
+  // where the configuration asks for it.
+  const { execa } = await import('execa');
   const result = await execa('ssh-keygen', args, {
     env: gitEnvironment({ SSH_ASKPASS_REQUIRE: 'never' }, options.env),
     extendEnv: false,
