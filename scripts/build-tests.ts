@@ -1,8 +1,14 @@
 /**
  * `npm test` runs the suite from JavaScript bundles of the test files, built
- * here into test-built/ (src/ and the helpers inlined, packages external).
+ * here into test-built/ (src/, the helpers and the packages inlined).
  * Loading TypeScript through tsx costs every ava worker about a second of
- * CPU, once per test file.
+ * CPU, once per test file; resolving and reading the hundreds of files of
+ * the packages from node_modules (zod, execa, isomorphic-git, octokit)
+ * cost it about a quarter of a second more (docs/benchmarks.md), as it
+ * costs the CLI (scripts/build-cli.ts).
+ * ava stays outside: the bundle must register its tests with the very ava
+ * the worker runs. So do playwright-core, which finds its own files on disk,
+ * and GitHub's API description, megabytes of JSON read by one test.
  *
  * Each ava worker process also costs about a second of CPU to start (node,
  * ava's own modules, the bundle), so the test files of one area are bundled
@@ -125,7 +131,9 @@ try {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external: ['ava', 'playwright-core', '@octokit/openapi'],
+    // The bundled CommonJS packages need the `require` an ES module lacks, as in the CLI's build.
+    banner: { js: "import { createRequire as __refciRequire } from 'node:module'; const require = __refciRequire(import.meta.url);" },
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'error',
