@@ -1,4 +1,6 @@
 import os from 'node:os';
+import { isogit } from '../git/objects.ts';
+import { loadExeca } from '../git/ssh-signature.ts';
 import { isoOf, type Clock } from '../host/clock.ts';
 import type { Io } from './command.ts';
 
@@ -35,4 +37,13 @@ export function stopOnSignals(io: Pick<Io, 'stop'>, log?: (line: string) => void
 /** Plain lines with the time and who speaks: what cron mails and journald keeps. */
 export function lineLogger(io: Io, clock: Clock, who: string): (line: string) => void {
   return (line) => io.out(`${isoOf(clock.now())} ${who} ${line}`);
+}
+
+/**
+ * Loads now what a short command loads only on first use (isomorphic-git,
+ * execa for ssh-keygen): a daemon runs for weeks, and an upgrade that
+ * replaces dist/ under it would leave a later import nothing to load.
+ */
+export async function loadDeferredModules(): Promise<void> {
+  await Promise.all([isogit(), loadExeca()]);
 }

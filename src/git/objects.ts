@@ -14,7 +14,7 @@ import fs from 'node:fs';
  * pre-receive hook, `refci --help`) does not compile them at start.
  */
 let loaded: Promise<typeof import('isomorphic-git').default> | undefined;
-function isogit(): Promise<typeof import('isomorphic-git').default> {
+export function isogit(): Promise<typeof import('isomorphic-git').default> {
   loaded ??= import('isomorphic-git').then((module) => module.default);
   return loaded;
 }

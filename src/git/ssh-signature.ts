@@ -27,10 +27,16 @@ export interface SigningKey {
 
 const INSTALL = 'install openssh-client (Debian, Ubuntu) or net-misc/openssh (Gentoo)';
 
+/**
+ * execa, loaded when a signature is first made or checked: the pre-receive
+ * hook starts on every push and checks one only where the configuration asks.
+ */
+export function loadExeca(): Promise<typeof import('execa')> {
+  return import('execa');
+}
+
 async function sshKeygen(args: string[], options: { env: NodeJS.ProcessEnv; input?: string; purpose: string }) {
-  // Loaded when a signature is made or checked: the pre-receive hook starts on every push and checks one only
-  // where the configuration asks for it.
-  const { execa } = await import('execa');
+  const { execa } = await loadExeca();
   const result = await execa('ssh-keygen', args, {
     env: gitEnvironment({ SSH_ASKPASS_REQUIRE: 'never' }, options.env),
     extendEnv: false,

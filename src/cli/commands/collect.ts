@@ -16,7 +16,7 @@ import { forgeForJobs, forgeHelp, forgeOptions, forgesFromFlags, processPacers, 
 import { ForgeRouter } from '../../collect/forge-router.ts';
 import type { ForgeSettings } from '../../config/types.ts';
 import type { Forge, ForgeKind } from '../../forge/index.ts';
-import { lineLogger, stopOnSignals } from '../process.ts';
+import { lineLogger, loadDeferredModules, stopOnSignals } from '../process.ts';
 
 export const collectCommand: Command = {
   usage: 'refci collect --coord URL [--once] [--out DIR] [--site DIR] [--config FILE] [--github OWNER/REPO] [--codeberg OWNER/REPO] [--report-url TEMPLATE]',
@@ -74,6 +74,7 @@ export const collectCommand: Command = {
     };
     const errors: unknown[] = [];
     const unpublishable: Error[] = [];
+    await loadDeferredModules();
     const stop = stopOnSignals(io, log);
     const { archived } = await runCollector({
       coord: context.coord,

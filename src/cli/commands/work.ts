@@ -8,7 +8,7 @@ import { pipelineRunner } from '../../run/job-runner.ts';
 import { integer, type Command } from '../command.ts';
 import { EXIT_CODES } from '../exit-codes.ts';
 import { coordHelp, coordOptions, hostContext } from '../context.ts';
-import { lineLogger, stopOnSignals } from '../process.ts';
+import { lineLogger, loadDeferredModules, stopOnSignals } from '../process.ts';
 import { progressDisplay } from '../progress.ts';
 
 /**
@@ -64,6 +64,7 @@ export const workCommand: Command = {
     }
     const signingKey = await signingKeyOf(flags, context.env);
     const progress = progressDisplay(io, context.clock, lineLogger(io, context.clock, workerId));
+    await loadDeferredModules();
     const stop = stopOnSignals(io, progress.log);
     try {
       const summary = await runWorker({
