@@ -20,7 +20,7 @@ function timed(args: string[], env: NodeJS.ProcessEnv): number {
 
 /**
  * Start-up cost of the CLI against a bare `node -e 0`: medians of `samples`
- * runs of each, taken in turn so that a noisy moment spreads over all three.
+ * runs of each, taken in turn so that a noisy moment spreads over all four.
  * `status` runs against an empty coordination repository (`refci init`), its
  * clone made by a warm-up run, as cron would find it. `hook` is the
  * pre-receive hook as git starts it in that repository for every push, given

@@ -41,8 +41,9 @@ export function lineLogger(io: Io, clock: Clock, who: string): (line: string) =>
 
 /**
  * Loads now what a short command loads only on first use (isomorphic-git,
- * execa for ssh-keygen): a daemon runs for weeks, and an upgrade that
- * replaces dist/ under it would leave a later import nothing to load.
+ * execa for ssh-keygen; src/host/load-later.ts): a daemon runs for weeks,
+ * and an upgrade that replaces dist/ under it would leave a later import
+ * nothing to load. A `--once` run from cron ends long before that.
  */
 export async function loadDeferredModules(): Promise<void> {
   await Promise.all([isogit(), loadExeca()]);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { loadLater } from '../host/load-later.ts';
 
 /**
  * Objects written in the host's private clone, in process with isomorphic-git
@@ -13,11 +14,7 @@ import fs from 'node:fs';
  * first object written or read here, a command that never does (the
  * pre-receive hook, `refci --help`) does not compile them at start.
  */
-let loaded: Promise<typeof import('isomorphic-git').default> | undefined;
-export function isogit(): Promise<typeof import('isomorphic-git').default> {
-  loaded ??= import('isomorphic-git').then((module) => module.default);
-  return loaded;
-}
+export const isogit = loadLater('isomorphic-git', async () => (await import('isomorphic-git')).default);
 
 export interface Signature {
   name: string;

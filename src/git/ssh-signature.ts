@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RefciError } from '../errors.ts';
 import { tmpdirOf } from '../host/env.ts';
+import { loadLater } from '../host/load-later.ts';
 import { parsePublicKey, type PublicKey } from '../protocol/public-key.ts';
 import { gitEnvironment } from './runner.ts';
 
@@ -31,9 +32,7 @@ const INSTALL = 'install openssh-client (Debian, Ubuntu) or net-misc/openssh (Ge
  * execa, loaded when a signature is first made or checked: the pre-receive
  * hook starts on every push and checks one only where the configuration asks.
  */
-export function loadExeca(): Promise<typeof import('execa')> {
-  return import('execa');
-}
+export const loadExeca = loadLater('execa', () => import('execa'));
 
 async function sshKeygen(args: string[], options: { env: NodeJS.ProcessEnv; input?: string; purpose: string }) {
   const { execa } = await loadExeca();

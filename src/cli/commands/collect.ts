@@ -74,7 +74,7 @@ export const collectCommand: Command = {
     };
     const errors: unknown[] = [];
     const unpublishable: Error[] = [];
-    await loadDeferredModules();
+    if (!flags.once) await loadDeferredModules();
     const stop = stopOnSignals(io, log);
     const { archived } = await runCollector({
       coord: context.coord,

@@ -64,7 +64,7 @@ export const workCommand: Command = {
     }
     const signingKey = await signingKeyOf(flags, context.env);
     const progress = progressDisplay(io, context.clock, lineLogger(io, context.clock, workerId));
-    await loadDeferredModules();
+    if (!flags.once) await loadDeferredModules();
     const stop = stopOnSignals(io, progress.log);
     try {
       const summary = await runWorker({
