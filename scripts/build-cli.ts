@@ -13,6 +13,7 @@
  * bundled CommonJS code the `require` an ES module lacks.
  */
 import { build } from 'esbuild';
+import { REQUIRE_BANNER } from './require-banner.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +35,7 @@ try {
     platform: 'node',
     target: 'node20',
     logLevel: 'error',
-    banner: { js: "import { createRequire as __refciRequire } from 'node:module'; const require = __refciRequire(import.meta.url);" },
+    banner: REQUIRE_BANNER,
   });
   fs.rmSync(dist, { recursive: true, force: true });
   fs.renameSync(temp, dist);

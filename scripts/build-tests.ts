@@ -32,6 +32,7 @@
  * the configuration for the bundles.
  */
 import { build, type Plugin } from 'esbuild';
+import { REQUIRE_BANNER } from './require-banner.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,8 +133,7 @@ try {
     platform: 'node',
     target: 'node20',
     external: ['ava', 'playwright-core', '@octokit/openapi'],
-    // The bundled CommonJS packages need the `require` an ES module lacks, as in the CLI's build.
-    banner: { js: "import { createRequire as __refciRequire } from 'node:module'; const require = __refciRequire(import.meta.url);" },
+    banner: REQUIRE_BANNER,
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'error',
