@@ -1,49 +1,5 @@
-/** A `git daemon` for the benchmarks: a server the hosts reach by git://, whose processes' CPU time can be read. */
-import { execa } from 'execa';
+/** What a benchmark reads of a git daemon (test/helpers/git-daemon.ts starts it). */
 import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-
-export interface GitDaemon {
-  pid: number;
-  url: (repo: string) => string;
-  stop: () => Promise<void>;
-}
-
-/** `git daemon` serving `dir` with pushes enabled, on a free port; its URL base and how to stop it. */
-export async function gitDaemon(dir: string): Promise<GitDaemon> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address() as net.AddressInfo;
-      server.close(() => resolve(free));
-    });
-    server.on('error', reject);
-  });
-  // git-daemon itself, not `git daemon` (which would wait for it as its child): its pid reads its children's CPU time.
-  const program = path.join((await execa('git', ['--exec-path'])).stdout.trim(), 'git-daemon');
-  const daemon = execa(program, ['--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, '--export-all', '--enable=receive-pack', `--base-path=${dir}`, dir], { reject: false });
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    pid: daemon.pid!,
-    url: (repo) => `git://127.0.0.1:${port}/${repo}`,
-    stop: async () => {
-      daemon.kill('SIGTERM');
-      await daemon;
-    },
-  };
-}
-
 
 /**
  * CPU seconds (user + system) of the daemon's finished children: every

@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import { observeCoordination, traceToFile } from '../src/git/observe.ts';
 import { allArchived, enqueue, noopJobs, refCounts, startFleet, waitFor } from './fleet.ts';
 import { rawPushMs } from './raw-push.ts';
-import { childrenCpuSec, gitDaemon } from './git-daemon.ts';
+import { childrenCpuSec } from './git-daemon.ts';
+import { startGitDaemon } from '../test/helpers/git-daemon.ts';
 import { costByPhase, countOf, readTrace, type TraceLine } from './trace.ts';
 
 export const PHASES = ['enqueue', 'claim', 'check', 'heartbeat', 'result', 'archive'] as const;
@@ -136,7 +137,7 @@ export async function serverCost(root: string, bin: string, jobs: number, worker
   fs.mkdirSync(base, { recursive: true });
   const remote = path.join(base, 'coord.git');
   await execa('node', [bin, 'init', remote]);
-  const daemon = await gitDaemon(base);
+  const daemon = await startGitDaemon(base);
   try {
     const url = daemon.url('coord.git');
     const samples = 20;

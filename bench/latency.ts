@@ -15,7 +15,7 @@ import { enqueueJobs } from '../src/enqueue/enqueue.ts';
 import { git } from '../src/git/runner.ts';
 import { systemClock } from '../src/host/clock.ts';
 import { newJob } from '../src/protocol/job.ts';
-import { gitDaemon } from './git-daemon.ts';
+import { startGitDaemon } from '../test/helpers/git-daemon.ts';
 import { keyPair, startSshd } from '../test/helpers/sshd.ts';
 
 export interface Latencies {
@@ -89,7 +89,7 @@ async function serve(root: string, transport: Transport, remote: string): Promis
     case 'file://':
       return { url: pathToFileURL(remote).href, stop: async () => {} };
     case 'git://': {
-      const daemon = await gitDaemon(path.dirname(remote));
+      const daemon = await startGitDaemon(path.dirname(remote));
       return { url: daemon.url(path.basename(remote)), stop: daemon.stop };
     }
     case 'ssh://': {
