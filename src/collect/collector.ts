@@ -17,6 +17,7 @@ import { signatureRefusal } from '../coord/result-signature.ts';
 import { refusalReason } from '../protocol/signature-rule.ts';
 import type { Publisher } from './publisher.ts';
 import { statusDecider, withoutResult, type Decider, type Decision } from './verdict.ts';
+import { unjudgedReason } from './unjudged.ts';
 import { stepLogs } from './step-logs.ts';
 import { inPhase } from '../git/observe.ts';
 
@@ -328,6 +329,8 @@ async function decide(clone: CoordClone, live: LiveJob, round: CollectRound): Pr
     return withoutResult(job, 'error', `the result cannot be read: ${why}`, reportUrl);
   }
   const kind = job ? round.config.pipelines[job.pipeline]?.kind : undefined;
+  const unjudged = job ? unjudgedReason(job.pipeline, kind, result) : undefined;
+  if (unjudged) return withoutResult(job, 'error', unjudged, reportUrl);
   const decider = (kind && round.deciders[kind]) || statusDecider;
   const resultOid = live.result.oid;
   const readArtifact = (file: string) => clone.readFile(resultOid, file, ARTIFACT_LIMIT);
