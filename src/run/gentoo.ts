@@ -68,7 +68,12 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     const inBase = (repoPath: string) => fs.existsSync(path.join(trees.basedir, repoPath));
     // A package the PR moves (profiles/updates) is scanned under its old name in
     // the base, so the collector can match its findings after renaming them.
-    const moves = addedMoves(await readUpdateMoves(trees.basedir), await readUpdateMoves(trees.workdir));
+    // A move renames only a package whose old name has no ebuild left in the merged tree. A PR that adds
+    // a move and keeps the old package would otherwise have the base's findings of the old one renamed
+    // onto its new copy, and pass the copy's errors off as ones the base already had.
+    const proposed = addedMoves(await readUpdateMoves(trees.basedir), await readUpdateMoves(trees.workdir));
+    const oldStillThere = await packagesAmong(trees.workdir, proposed.map((m) => m.from));
+    const moves = proposed.filter((m) => !oldStillThere.has(m.from));
     const movedFrom = moves.filter((m) => scope.targets.includes(m.to) && inBase(m.from)).map((m) => m.from);
     const baseScope: Scope = { ...scope, targets: [...new Set([...scope.targets.filter(inBase), ...movedFrom])].sort() };
     const merged = scanArgs(scope).map((run) => run.args);

@@ -22,7 +22,7 @@ function write(root: string, files: Record<string, string>): void {
 
 const EBUILD = 'EAPI=8\nDESCRIPTION="An overlay package for tests"\nSLOT="0"\nKEYWORDS="~amd64"\n';
 
-async function overlay(t: Parameters<typeof tempDir>[0]) {
+async function overlay(t: Parameters<typeof tempDir>[0], options: { keepOld?: boolean } = {}) {
   const dir = tempDir(t);
   const repo = path.join(dir, 'overlay');
   fs.mkdirSync(repo);
@@ -35,7 +35,7 @@ async function overlay(t: Parameters<typeof tempDir>[0]) {
     'app-misc/old/old-1.ebuild': EBUILD,
   });
   const base = await commitAll(repo, 'base');
-  fs.rmSync(path.join(repo, 'app-misc/old'), { recursive: true });
+  if (!options.keepOld) fs.rmSync(path.join(repo, 'app-misc/old'), { recursive: true });
   write(repo, {
     'app-misc/hello/hello-1.1.ebuild': EBUILD,
     'app-misc/new/new-1.ebuild': EBUILD,
@@ -86,4 +86,16 @@ test('scopeNeeds: the whole tree only when an eclass changed, otherwise the touc
     packages: ['app-misc/hello', 'profiles/updates'],
   });
   t.deepEqual(scopeNeeds([{ status: 'R', path: 'eclass/new.eclass', oldPath: 'dev-libs/x/files/old.eclass' }]), { eclassMap: true, packages: ['dev-libs/x'] });
+});
+
+test('a move whose old package the PR keeps renames nothing: the base is not scanned under the old name and no finding is renamed', async (t) => {
+  // The old package stays beside the new one: a copy under a new name, not a rename.
+  const { dir, gentoo, job, trees } = await overlay(t, { keepOld: true });
+  const config = defaultConfig();
+  config.pipelines.overlay = { ...config.pipelines.gentoo, masters: { gentoo: { path: gentoo } } };
+  const out = await gentooBeforeSteps(config, path.join(dir, 'state'))(job, trees);
+  const details = out.details as Record<string, any>;
+  t.deepEqual(details.moves, []);
+  const repoLevel = ['*/*', '-s', 'repo,cat'];
+  t.deepEqual(out.scans?.base, [['app-misc/hello'], repoLevel]);
 });
