@@ -2,6 +2,7 @@ import type { FleetConfig } from '../config/types.ts';
 import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { nothingToCheck, nothingToCheckDecision } from './nothing-to-check.ts';
+import { unseenPackagesReason } from './unseen-packages.ts';
 import { checkFacts, plainDecision, withoutResult, type Decider, type Decision } from './verdict.ts';
 
 /** A list of strings from a result's details, or undefined when it is not one. */
@@ -46,6 +47,8 @@ export function qaDecider(config: FleetConfig): Decider {
     if (result.status !== 'success') return plainDecision(input, result.status === 'cancelled' ? 'cancelled' : 'error');
     const unmapped = nothingToCheck(result);
     if (unmapped) return nothingToCheckDecision(job, unmapped, result, reportUrl);
+    const unseen = unseenPackagesReason(result);
+    if (unseen) return plainDecision({ ...input, result: { ...result, reason: unseen } }, 'error');
     const facts = checkFacts(job, result, reportUrl);
     const [head, base, headMessages, baseMessages] = await Promise.all(
       ['outputs/head.jsonl', 'outputs/base.jsonl', 'outputs/head.messages.jsonl', 'outputs/base.messages.jsonl'].map(readArtifact),

@@ -81,7 +81,7 @@ export interface Scope {
   eclasses: string[];
   /** Packages the change removed, sorted. */
   deleted: string[];
-  /** Categories of package targets that neither the repository nor its masters list, sorted; scanned anyway. */
+  /** Categories of package targets that neither the repository nor its masters list, sorted; passed to pkgcheck, which does not see them (the collector says so). */
   unknownCategories: string[];
   reasons: ScopeReason[];
 }
