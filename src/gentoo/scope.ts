@@ -7,7 +7,9 @@
  * Rules, by path (relative to the repository root):
  * - `<cat>/<pkg>/...` (ebuilds, files/, Manifest, metadata.xml): that package.
  *   A package that is gone from the merged tree is not a target (there is
- *   nothing to scan) but is noted in `reasons` and `deleted`.
+ *   nothing to scan) but is noted in `reasons` and `deleted`; the packages
+ *   whose ebuilds still name it, and the repository-level checks, are added
+ *   after (removed-dependents.ts).
  * - `eclass/<name>.eclass`: every package that inherits it, directly or through
  *   another eclass (md5-cache `_eclasses_` is transitive), and the eclass
  *   itself (eclass-scope checks).
@@ -19,9 +21,10 @@
  * More package targets than `maxTargets`: the whole tree (`mode: 'full'`).
  *
  * What the rules cannot see: a change to profiles/ (package.mask, arch.list,
- * layout.conf's banned EAPIs), to licenses/ or a package removal can change the
- * findings of packages nobody touched (visibility, UnknownLicense,
- * NonexistentDeps of reverse dependencies). `escalateRepoLevel` turns every
+ * layout.conf's banned EAPIs) or to licenses/ can change the findings of
+ * packages nobody touched (visibility, UnknownLicense), and a removed package
+ * can be named by an eclass or built from variables where no ebuild line
+ * names it. `escalateRepoLevel` turns every
  * repository-level change into a full scan for fleets that want that
  * certainty; by default refci runs the repository-level checks only, as
  * Gentoo's CI does for its baseline.

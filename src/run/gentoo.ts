@@ -7,6 +7,8 @@ import { changedPaths, type Inheritance, packagesAmong, readCategoriesWithMaster
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
+import { dependentsOf, namedAtomPattern, withRemovedDependents } from '../gentoo/removed-dependents.ts';
+import { grepCommit } from '../git/grep.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
 import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { MasterCheckout, MasterSpec } from './master-checkout.ts';
@@ -56,7 +58,7 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
         inheritanceSource = { source: 'tree', why: byIndex.fallback };
       }
     }
-    const scope = computeScope({
+    const touchedScope = computeScope({
       changes,
       eclassesByPackage: inheritance?.map ?? new Map(),
       // Every folder with ebuilds, listed or not: a package in an unknown category is scanned and flagged.
@@ -65,6 +67,12 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       categories,
       maxTargets: config.gentoo.maxTargets,
     });
+    // A removal's dependents are read from the merged commit's ebuilds: git reads them from its objects.
+    const removed = touchedScope.deleted;
+    const dependents = removed.length > 0 && touchedScope.mode === 'targets'
+      ? dependentsOf(removed, await grepCommit(trees.gitDir, trees.merged, removed.map(namedAtomPattern), ['*/*/*.ebuild']))
+      : new Map<string, string[]>();
+    const scope = withRemovedDependents(touchedScope, dependents, config.gentoo.maxTargets);
     const inBase = (repoPath: string) => fs.existsSync(path.join(trees.basedir, repoPath));
     // A package the PR moves (profiles/updates) is scanned under its old name in
     // the base, so the collector can match its findings after renaming them.

@@ -99,3 +99,32 @@ test('a move whose old package the PR keeps renames nothing: the base is not sca
   const repoLevel = ['*/*', '-s', 'repo,cat'];
   t.deepEqual(out.scans?.base, [['app-misc/hello'], repoLevel]);
 });
+
+test('a PR that removes a package scans the packages that still name it, and the repository-level checks, in both trees', async (t) => {
+  const dir = tempDir(t);
+  const repo = path.join(dir, 'repo');
+  fs.mkdirSync(repo);
+  await git(['init', '--quiet', '-b', 'master', repo]);
+  write(repo, {
+    'profiles/repo_name': 'gentoo\n',
+    'profiles/categories': 'app-misc\ndev-libs\n',
+    'dev-libs/libbar/libbar-1.ebuild': EBUILD,
+    'dev-libs/libbar-compat/libbar-compat-1.ebuild': EBUILD,
+    'app-misc/hello/hello-1.0.ebuild': `${EBUILD}RDEPEND=">=dev-libs/libbar-1:="\n`,
+    'app-misc/other/other-1.ebuild': `${EBUILD}RDEPEND="dev-libs/libbar-compat"\n`,
+  });
+  const base = await commitAll(repo, 'base');
+  fs.rmSync(path.join(repo, 'dev-libs/libbar'), { recursive: true });
+  const head = await commitAll(repo, 'dev-libs/libbar: treeclean');
+  const trees = preparedTrees(path.join(dir, 'job'), { workdir: await addWorktree(repo, path.join(dir, 'merged'), head), basedir: await addWorktree(repo, path.join(dir, 'base'), base), basis: base, merged: head, gitDir: repo });
+  const job = { id: 'job-1', pipeline: 'gentoo', repo: 'https://example.org/gentoo.git' } as JobDescriptor;
+  const out = await gentooBeforeSteps(defaultConfig(), path.join(dir, 'state'))(job, trees);
+  const details = out.details as Record<string, any>;
+  t.deepEqual(details.scope.deleted, ['dev-libs/libbar']);
+  // hello names the removed package; other names only libbar-compat, which stays.
+  t.deepEqual(details.scope.targets, ['app-misc/hello']);
+  t.true(details.scope.repoLevel);
+  t.true(details.scope.reasons.some((r: { target: string; why: string }) => r.target === 'app-misc/hello' && r.why === 'names removed dev-libs/libbar'));
+  const repoLevel = ['*/*', '-s', 'repo,cat'];
+  t.deepEqual(out.scans, { merged: [['app-misc/hello'], repoLevel], base: [['app-misc/hello'], repoLevel] });
+});
