@@ -130,6 +130,13 @@ export const gentooSchema = z.strictObject({
   maxTargets: z.number().int().min(1).max(100_000).default(200),
   countWarnings: z.boolean().default(false),
   /**
+   * Scan the whole tree for any repository-level change (profiles/,
+   * licenses/, metadata/) instead of running only the repository- and
+   * category-level checks: those changes can alter the findings of packages
+   * nobody touched (package.mask, arch.list, a banned EAPI, a licence).
+   */
+  escalateRepoLevel: z.boolean().default(false),
+  /**
    * Count findings a version bump carries over from the old version (the
    * same finding, but for the version, in the base) as new. By default they
    * are listed in their own section and do not fail the PR.
@@ -240,7 +247,7 @@ export const fleetConfigSchema = z
     tools: z.record(name, toolSchema).default(DEFAULT_TOOLS),
     /** Worker id (or pattern with `*`) to rule; an exact id wins over patterns, patterns match in order. */
     workers: z.record(workerPattern, workerRuleSchema).default({}),
-    gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false, countCarriedOver: false, baseScanCache: { ...BASE_SCAN_CACHE_DEFAULTS } }),
+    gentoo: gentooSchema.default({ maxTargets: 200, countWarnings: false, escalateRepoLevel: false, countCarriedOver: false, baseScanCache: { ...BASE_SCAN_CACHE_DEFAULTS } }),
     /**
      * Judged results (success, failure) must be signed by the worker that
      * holds the job's lock, with a key listed in allowed_signers; the

@@ -43,9 +43,10 @@ export function dependentsOf(removed: readonly string[], matches: ReadonlyArray<
 /**
  * The scope with the dependents of removed packages as package targets and,
  * for any removal, the repository-level checks (profiles may still name the
- * package); past `maxTargets` the whole tree, as for any other target.
+ * package); past `maxTargets`, or with `escalateRepoLevel`, the whole tree, as
+ * for any other repository-level change.
  */
-export function withRemovedDependents(scope: Scope, dependents: ReadonlyMap<string, readonly string[]>, maxTargets: number): Scope {
+export function withRemovedDependents(scope: Scope, dependents: ReadonlyMap<string, readonly string[]>, maxTargets: number, escalateRepoLevel = false): Scope {
   if (scope.deleted.length === 0) return scope;
   const targets = new Set(scope.targets);
   const reasons = [...scope.reasons];
@@ -60,6 +61,9 @@ export function withRemovedDependents(scope: Scope, dependents: ReadonlyMap<stri
   if (mode === 'targets' && sorted.length > maxTargets) {
     mode = 'full';
     reasons.push({ target: '*', why: `${sorted.length} package targets exceed maxTargets ${maxTargets}; scanning the whole tree` });
+  } else if (mode === 'targets' && escalateRepoLevel) {
+    mode = 'full';
+    reasons.push({ target: '*', why: 'packages removed and escalateRepoLevel is set; scanning the whole tree' });
   }
   return { ...scope, mode, targets: sorted, repoLevel: true, reasons };
 }

@@ -66,13 +66,14 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       existingPackages: inheritance ? new Set(inheritance.map.keys()) : await packagesAmong(trees.workdir, needs.packages),
       categories,
       maxTargets: config.gentoo.maxTargets,
+      escalateRepoLevel: config.gentoo.escalateRepoLevel,
     });
     // A removal's dependents are read from the merged commit's ebuilds: git reads them from its objects.
     const removed = touchedScope.deleted;
     const dependents = removed.length > 0 && touchedScope.mode === 'targets'
       ? dependentsOf(removed, await grepCommit(trees.gitDir, trees.merged, removed.map(namedAtomPattern), ['*/*/*.ebuild']))
       : new Map<string, string[]>();
-    const scope = withRemovedDependents(touchedScope, dependents, config.gentoo.maxTargets);
+    const scope = withRemovedDependents(touchedScope, dependents, config.gentoo.maxTargets, config.gentoo.escalateRepoLevel);
     const inBase = (repoPath: string) => fs.existsSync(path.join(trees.basedir, repoPath));
     // A package the PR moves (profiles/updates) is scanned under its old name in
     // the base, so the collector can match its findings after renaming them.

@@ -128,3 +128,13 @@ test('a PR that removes a package scans the packages that still name it, and the
   const repoLevel = ['*/*', '-s', 'repo,cat'];
   t.deepEqual(out.scans, { merged: [['app-misc/hello'], repoLevel], base: [['app-misc/hello'], repoLevel] });
 });
+
+test('gentoo.escalateRepoLevel from the configuration turns a repository-level change into one scan of the whole tree', async (t) => {
+  const { dir, gentoo, job, trees } = await overlay(t);
+  const config = defaultConfig();
+  config.pipelines.overlay = { ...config.pipelines.gentoo, masters: { gentoo: { path: gentoo } } };
+  config.gentoo.escalateRepoLevel = true;
+  const out = await gentooBeforeSteps(config, path.join(dir, 'state'))(job, trees);
+  t.is((out.details as Record<string, any>).scope.mode, 'full');
+  t.deepEqual(out.scans, { merged: [[]], base: [[]] });
+});

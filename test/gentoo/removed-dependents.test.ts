@@ -34,6 +34,7 @@ test('a removal adds its dependents and the repository-level checks; past maxTar
   ]);
   const many = withRemovedDependents(scope, new Map(['a/1', 'a/2', 'a/3'].map((atom) => [atom, ['dev-libs/libbar']])), 2);
   t.is(many.mode, 'full');
+  t.is(withRemovedDependents(scope, new Map(), 2, true).mode, 'full');
   const bump = computeScope({ changes: [{ status: 'A', path: 'app-misc/hello/hello-2.ebuild' }], eclassesByPackage: new Map(), existingPackages: new Set(['app-misc/hello']), maxTargets: 2 });
   t.is(withRemovedDependents(bump, new Map([['x/y', ['z/w']]]), 2), bump);
 });
