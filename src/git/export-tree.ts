@@ -9,15 +9,32 @@ import { git } from './runner.ts';
  * that `checkout-index` needs is a temporary file beside the repository,
  * never inside `dest`, so nothing in the copy points back at the repository.
  */
-export async function exportTree(repo: string, commit: string, dest: string): Promise<void> {
+export async function exportTree(repo: string, commit: string, dest: string, options: { keepIndex?: string } = {}): Promise<void> {
   fs.mkdirSync(dest, { recursive: true });
-  const index = path.join(repo, `refci-export-${randomUUID()}.index`);
+  const index = options.keepIndex ?? path.join(repo, `refci-export-${randomUUID()}.index`);
   const env = { GIT_INDEX_FILE: index };
   try {
     await git(['read-tree', '--end-of-options', commit], { cwd: repo, env });
     // --work-tree only names where files go; core.worktree and hooks of `dest` are never read.
-    await git([`--work-tree=${dest}`, 'checkout-index', '--all', '--force'], { cwd: repo, env });
+    // -u records each file's stat data, so what changes later is found without reading every file again.
+    await git([`--work-tree=${dest}`, 'checkout-index', '--all', '--force', ...(options.keepIndex ? ['-u'] : [])], { cwd: repo, env });
   } finally {
-    fs.rmSync(index, { force: true });
+    if (!options.keepIndex) fs.rmSync(index, { force: true });
   }
+}
+
+/**
+ * The files of a tree written by `exportTree` with `keepIndex` that have
+ * changed, gone or appeared since, sorted. Stat data that differs is checked
+ * against the content, so a file only touched is not a change.
+ */
+export async function changesSinceExport(repo: string, index: string, dest: string): Promise<string[]> {
+  const env = { GIT_INDEX_FILE: index };
+  const at = [`--work-tree=${dest}`];
+  // Exit 1 means "some files need updating": the diff below names them.
+  await git([...at, 'update-index', '-q', '--refresh'], { cwd: repo, env, allowFailure: true });
+  const changed = await git([...at, 'diff-files', '--name-only', '-z'], { cwd: repo, env });
+  const added = await git([...at, 'ls-files', '--others', '-z'], { cwd: repo, env });
+  const names = [...changed.stdout.split('\0'), ...added.stdout.split('\0')].filter(Boolean);
+  return [...new Set(names)].sort();
 }

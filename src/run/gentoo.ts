@@ -9,6 +9,8 @@ import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
 import { dependentsOf, namedAtomPattern, withRemovedDependents } from '../gentoo/removed-dependents.ts';
 import { grepCommit } from '../git/grep.ts';
+import { changesSinceExport } from '../git/export-tree.ts';
+import { treeChangedReason } from '../gentoo/regen-outputs.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
 import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { MasterCheckout, MasterSpec } from './master-checkout.ts';
@@ -98,6 +100,8 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       values: {},
       treeValues: { merged: { portageconfig: portage.merged }, base: { portageconfig: portage.base } },
       scans: { merged, base },
+      // PR code runs during regen with the merged tree writable: what was scanned must be what the PR proposed.
+      verify: trees.mergedIndex ? async () => treeChangedReason(await changesSinceExport(trees.gitDir, trees.mergedIndex!, trees.workdir)) : undefined,
       after: async (steps) => {
         if (!(await keepMetadataCache(keptCache, trees.basedir, pipeline, steps))) return;
         await refreshInheritIndex({ file: keptIndex, gitDir: trees.gitDir, basedir: trees.basedir, commit: trees.basis, masters: masterCommits });

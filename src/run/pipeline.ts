@@ -39,6 +39,12 @@ export type BeforeSteps = (
   treeValues?: { merged: TemplateValues; base: TemplateValues };
   /** Runs once the steps are over, before the trees are removed, with what each step did (keeping a cache). */
   after?: (steps: StepReport[]) => Promise<void>;
+  /**
+   * Runs once every step has passed, before the run is called a success: why
+   * what the steps produced cannot be trusted (a step changed the tree it
+   * scanned), or undefined. A reason makes the run an error.
+   */
+  verify?: () => Promise<string | undefined>;
 }>;
 
 /** A step (or the checkout) starting or ending, for a progress display; `index` counts from 1 among `total` steps, 0 for the checkout. */
@@ -152,6 +158,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   try {
     let scans: { merged: string[][]; base: string[][] } | undefined;
     let treeValues: { merged: TemplateValues; base: TemplateValues } | undefined;
+    let verify: (() => Promise<string | undefined>) | undefined;
     if (run.beforeSteps && trees) {
       const extra = await run.beforeSteps(run.job, trees);
       Object.assign(values, extra.values);
@@ -159,6 +166,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       scans = extra.scans;
       treeValues = extra.treeValues;
       after = extra.after;
+      verify = extra.verify;
     }
     const reuse = run.baseCache && trees && scans ? openReuse(run, run.baseCache, trees, values) : undefined;
     if (reuse) details.baseScanCache = reuse.record;
@@ -239,6 +247,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         if (reuse!.put(key, { job: run.job.id, at: isoOf(run.now()), runs: keep, output: Buffer.concat(stdouts) })) reuse!.record.stored.push(step.name);
       }
     }
+    const distrusted = await verify?.();
+    if (distrusted) return finish('error', distrusted);
     // A step that never ran did not pass: "all 6 steps passed" over two skipped scans would claim checks that did not happen.
     const total = run.pipeline.steps.length;
     const passed = total - skipped.length - notRun.length;

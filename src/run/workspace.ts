@@ -29,6 +29,12 @@ export interface PreparedTrees {
   caches: { merged: string; base: string };
   /** The job's folder, holding the trees and caches; `release` removes it. */
   jobDir: string;
+  /**
+   * git's index of the merged tree as it was written, with each file's stat
+   * data: what the steps changed in it is read against this
+   * (`changesSinceExport`). In the job's folder, outside every tree a step sees.
+   */
+  mergedIndex?: string;
   /** The pipeline's configured masters where this job reads them (a mirrored one at the commit it used); empty without masters. */
   masters?: MasterCheckout[];
 }
@@ -85,9 +91,10 @@ export class Workspace {
       caches: { merged: path.join(jobDir, 'cache', 'merged'), base: path.join(jobDir, 'cache', 'base') },
       jobDir,
       masters: masterCheckouts,
+      mergedIndex: path.join(jobDir, 'merged.index'),
     };
     try {
-      await exportTree(mirror, merged, trees.workdir);
+      await exportTree(mirror, merged, trees.workdir, { keepIndex: trees.mergedIndex });
       await exportTree(mirror, basis, trees.basedir);
       fs.mkdirSync(trees.caches.merged, { recursive: true });
       fs.mkdirSync(trees.caches.base, { recursive: true });

@@ -1,0 +1,22 @@
+/**
+ * What the gentoo pipeline's steps may change in the merged tree (pure):
+ * `pmaint regen --use-local-desc --pkg-desc-index` writes the metadata cache,
+ * metadata/use.local.desc and metadata/pkg_desc_index, and pkgcheck writes
+ * nothing in the tree. Anything else that changed was changed by code the
+ * pull request brought: an ebuild's global scope runs during regen, before
+ * the merged tree is scanned, and could rewrite its own ebuild so that the
+ * scan sees another one.
+ */
+const REGEN_OUTPUTS = ['metadata/use.local.desc', 'metadata/pkg_desc_index'];
+
+export function isRegenOutput(file: string): boolean {
+  return file.startsWith('metadata/md5-cache/') || REGEN_OUTPUTS.includes(file);
+}
+
+/** Why the scans of the merged tree cannot be trusted, given the files changed since it was written; undefined when only regen's outputs changed. */
+export function treeChangedReason(changed: readonly string[]): string | undefined {
+  const foreign = changed.filter((file) => !isRegenOutput(file));
+  if (foreign.length === 0) return undefined;
+  const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : '');
+  return `the merged tree changed while the steps ran (${shown}), not only the metadata regen writes: code of the pull request altered what was scanned, so it cannot be judged`;
+}

@@ -1,0 +1,52 @@
+/**
+ * PR code runs while the merged tree is writable: an ebuild's global scope is
+ * sourced by `pmaint regen`, before the merged tree is scanned. Whatever it
+ * changes beyond regen's own outputs makes the run an error, so a PR cannot
+ * rewrite its ebuild between the regen and the scan and be judged on another.
+ */
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { defaultConfig } from '../../src/config/defaults.ts';
+import type { FleetConfig } from '../../src/config/types.ts';
+import { createSampleEbuildRepo } from '../../src/demo/sample-repo.ts';
+import { withStandIns } from '../../src/demo/stand-ins.ts';
+import { treeChangedReason } from '../../src/gentoo/regen-outputs.ts';
+import { newJob } from '../../src/protocol/job.ts';
+import { pipelineRunner } from '../../src/run/job-runner.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { jobRunDefaults } from '../helpers/job-run.ts';
+
+/** pr/2 of the sample repository (a new UnknownLicense in app-misc/oldtool-0.9) through the gentoo pipeline, its regen followed by `then`. */
+async function runPr2(t: ExecutionContext, then: string) {
+  const dir = tempDir(t);
+  const sample = await createSampleEbuildRepo(path.join(dir, 'gentoo'));
+  // The sandbox is not the point here: the check reads the tree after the steps, wherever they ran.
+  const config: FleetConfig = { ...withStandIns(defaultConfig()), sandbox: 'off' };
+  const gentoo = config.pipelines.gentoo!;
+  const steps = gentoo.steps.map((step) => (step.name === 'regen' ? { ...step, run: ['sh', '-c', `"$@" && ${then}`, 'regen', ...step.run] } : step));
+  config.pipelines = { ...config.pipelines, gentoo: { ...gentoo, steps } };
+  const run = pipelineRunner({ stateDir: path.join(dir, 'state'), allowLocalRepos: true });
+  const head = sample.heads.find((h) => h.name === 'pr/2')!.sha;
+  const job = newJob({ repo: sample.path, base: sample.base, head, pipeline: 'gentoo', pr: 2, createdAt: '2026-01-01T00:00:00.000Z' });
+  return (await run({ job, config, ...jobRunDefaults() })).result;
+}
+
+test('a regen that writes only the metadata cache and its indexes leaves the run to its scans', async (t) => {
+  const result = await runPr2(t, 'true');
+  t.is(result.status, 'success', result.reason);
+});
+
+test('a regen during which the PR rewrites its own ebuild makes the run an error naming the file, never a clean scan', async (t) => {
+  const result = await runPr2(t, 'sed -i "s/Artistic-2/GPL-2/" app-misc/oldtool/oldtool-0.9.ebuild && touch app-misc/oldtool/planted');
+  t.is(result.status, 'error');
+  t.is(
+    result.reason,
+    'the merged tree changed while the steps ran (app-misc/oldtool/oldtool-0.9.ebuild, app-misc/oldtool/planted), not only the metadata regen writes: code of the pull request altered what was scanned, so it cannot be judged',
+  );
+});
+
+test('regen outputs are the metadata cache, use.local.desc and pkg_desc_index; a removed file counts like any change', (t) => {
+  t.is(treeChangedReason(['metadata/md5-cache/app-misc/hello-1.0', 'metadata/use.local.desc', 'metadata/pkg_desc_index']), undefined);
+  t.regex(treeChangedReason(['metadata/layout.conf'])!, /\(metadata\/layout\.conf\)/);
+  t.regex(treeChangedReason(['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'a/6', 'a/7'])!, /\(a\/1, a\/2, a\/3, a\/4, a\/5 and 2 more\)/);
+});
