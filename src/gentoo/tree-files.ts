@@ -108,3 +108,34 @@ export async function isTreeEntryDir(root: string, entry: TreeEntry): Promise<bo
   if (entry.kind === 'file') return false;
   return isTreeDir(root, entry.path);
 }
+
+/**
+ * Removes one file or symlink of the tree (never what a symlink leads to),
+ * when the folder holding it lies inside `root`; a folder or anything else is
+ * left as it is. Says whether something was removed.
+ */
+export function removeTreeFile(root: string, file: string): boolean {
+  if (!inside(root, path.dirname(file))) return false;
+  try {
+    const stat = fs.lstatSync(file);
+    if (!stat.isFile() && !stat.isSymbolicLink()) return false;
+    fs.unlinkSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a folder of the tree and all it holds, when it is a real folder inside `root`; a symlink in its place is removed itself. */
+export function removeTreeFolder(root: string, dir: string): void {
+  if (!inside(root, path.dirname(dir))) return;
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(dir);
+  } catch {
+    return;
+  }
+  // rm never follows a symlink it meets inside the folder: it removes the link.
+  if (stat.isSymbolicLink()) fs.unlinkSync(dir);
+  else if (stat.isDirectory()) fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -12,7 +12,7 @@ import { grepCommit } from '../git/grep.ts';
 import { changesSinceExport } from '../git/export-tree.ts';
 import { treeChangedReason } from '../gentoo/regen-outputs.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
-import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
+import { dropProposedCacheEntries, keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { MasterCheckout, MasterSpec } from './master-checkout.ts';
 import type { BeforeSteps } from './pipeline.ts';
 import { portageConfigDirs, writePortageConfig } from './portage-config.ts';
@@ -43,8 +43,9 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     const masterCommits = masters.map((m) => ({ ...m, commit: trees.masters?.find((c) => c.name === m.name)?.commit }));
     const keptCache = metadataCacheOf(stateDir, job.repo);
     const keptIndex = inheritIndexOf(stateDir, job.repo);
-    seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
     const changes = await changedPaths(trees.gitDir, trees.basis, trees.merged);
+    dropProposedCacheEntries(trees.workdir, trees.basedir, changes);
+    seedMetadataCache(keptCache, [trees.workdir, trees.basedir]);
     const categories = await readCategoriesWithMasters(trees.workdir, masters);
     // The whole tree is read only when an eclass changed: its inheritors are then scanned.
     const needs = scopeNeeds(changes);

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { PipelineConfig } from '../config/types.ts';
 import type { StepReport } from '../protocol/result.ts';
 import { removeFolderAsync } from '../host/remove-folder.ts';
+import type { ChangedPath } from '../gentoo/scope.ts';
+import { removeTreeFile, removeTreeFolder } from '../gentoo/tree-files.ts';
 import { repoKey } from './workspace.ts';
 
 const CACHE = path.join('metadata', 'md5-cache');
@@ -26,6 +28,26 @@ export function metadataCacheOf(stateDir: string, repo: string): string {
  * asynchronous copy took six times as long (docs/benchmarks.md).
  */
 const copyTree = (from: string, to: string) => fs.cpSync(from, to, { recursive: true, filter: (source) => !fs.lstatSync(source).isSymbolicLink() });
+
+/**
+ * Removes from the merged tree the cache entries the pull request itself
+ * adds or changes, before regen: pmaint keeps an entry whose checksums match
+ * the ebuild and its eclasses, and an entry is only text, so a PR could
+ * commit one with the right checksums and other metadata (a licence, the
+ * dependencies) for pkgcheck to read instead of the ebuild's. Regen writes
+ * them anew. When the base tree has no cache at all (::gentoo's git tree),
+ * every entry of the merged tree is the PR's, and the whole folder goes, so
+ * that the kept cache seeds it.
+ */
+export function dropProposedCacheEntries(workdir: string, basedir: string, changes: readonly ChangedPath[]): void {
+  if (!fs.existsSync(path.join(basedir, CACHE))) {
+    removeTreeFolder(workdir, path.join(workdir, CACHE));
+    return;
+  }
+  for (const change of changes) {
+    if (change.status !== 'D' && change.path.startsWith(`${CACHE}/`)) removeTreeFile(workdir, path.join(workdir, change.path));
+  }
+}
 
 /** Copies the kept cache into each tree that has none; symlinks are never copied. */
 export function seedMetadataCache(kept: string, trees: string[]): void {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import type { StepReport } from '../../src/protocol/result.ts';
-import { keepMetadataCache, metadataCacheOf, seedMetadataCache } from '../../src/run/metadata-cache.ts';
+import { dropProposedCacheEntries, keepMetadataCache, metadataCacheOf, seedMetadataCache } from '../../src/run/metadata-cache.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const gentoo = defaultConfig().pipelines.gentoo;
@@ -45,4 +45,49 @@ test('the base tree\'s cache is kept only when its regen passed, and seeds the n
   // A step writing the seeded copy changes nothing kept.
   fs.writeFileSync(path.join(merged, 'metadata/md5-cache/app-misc/hello-1'), 'poisoned\n');
   t.is(fs.readFileSync(path.join(kept, 'app-misc/hello-1'), 'utf8'), '_eclasses_=x\n');
+});
+
+test('cache entries the PR adds or changes are removed from the merged tree before regen; the base\'s own stay', (t) => {
+  const dir = tempDir(t);
+  const base = tree(path.join(dir, 'base'), { 'metadata/md5-cache/app-misc/hello-1': 'LICENSE=GPL-2\n', 'metadata/md5-cache/app-misc/old-1': 'x\n' });
+  const merged = tree(path.join(dir, 'merged'), {
+    'metadata/md5-cache/app-misc/hello-1': 'LICENSE=GPL-2\n',
+    'metadata/md5-cache/app-misc/old-1': 'LICENSE=forged\n',
+    'metadata/md5-cache/app-misc/evil-1': 'LICENSE=GPL-2\n',
+  });
+  dropProposedCacheEntries(merged, base, [
+    { status: 'M', path: 'metadata/md5-cache/app-misc/old-1' },
+    { status: 'A', path: 'metadata/md5-cache/app-misc/evil-1' },
+    { status: 'A', path: 'app-misc/evil/evil-1.ebuild' },
+    { status: 'D', path: 'metadata/md5-cache/app-misc/gone-1' },
+  ]);
+  t.deepEqual(fs.readdirSync(path.join(merged, 'metadata/md5-cache/app-misc')), ['hello-1']);
+});
+
+test('a merged tree whose base has no cache loses its whole cache folder, so the kept cache seeds it', (t) => {
+  const dir = tempDir(t);
+  const base = tree(path.join(dir, 'base'), { 'app-misc/hello/hello-1.ebuild': 'EAPI=8\n' });
+  const merged = tree(path.join(dir, 'merged'), { 'metadata/md5-cache/app-misc/hello-1': 'LICENSE=forged\n' });
+  dropProposedCacheEntries(merged, base, [{ status: 'A', path: 'metadata/md5-cache/app-misc/hello-1' }]);
+  t.false(fs.existsSync(path.join(merged, 'metadata/md5-cache')));
+  const kept = tree(path.join(dir, 'kept'), { 'app-misc/hello-1': 'LICENSE=GPL-2\n' });
+  seedMetadataCache(kept, [merged]);
+  t.is(fs.readFileSync(path.join(merged, 'metadata/md5-cache/app-misc/hello-1'), 'utf8'), 'LICENSE=GPL-2\n');
+});
+
+test('a cache path that leads out of the tree through a symlinked folder removes nothing outside it', (t) => {
+  const dir = tempDir(t);
+  const outside = tree(path.join(dir, 'host'), { 'app-misc/precious-1': 'keep me\n' });
+  const base = tree(path.join(dir, 'base'), { 'metadata/md5-cache/app-misc/hello-1': 'x\n' });
+  const merged = tree(path.join(dir, 'merged'), { 'metadata/md5-cache/.keep': '' });
+  fs.symlinkSync(path.join(outside, 'app-misc'), path.join(merged, 'metadata/md5-cache/app-misc'));
+  dropProposedCacheEntries(merged, base, [{ status: 'A', path: 'metadata/md5-cache/app-misc/precious-1' }]);
+  t.is(fs.readFileSync(path.join(outside, 'app-misc/precious-1'), 'utf8'), 'keep me\n');
+  // Without a base cache the folder goes: a symlink in its place is removed itself, never what it leads to.
+  const bare = tree(path.join(dir, 'bare'), { 'x': '' });
+  const linked = tree(path.join(dir, 'linked'), { 'metadata/.keep': '' });
+  fs.symlinkSync(path.join(outside), path.join(linked, 'metadata/md5-cache'));
+  dropProposedCacheEntries(linked, bare, []);
+  t.false(fs.existsSync(path.join(linked, 'metadata/md5-cache')));
+  t.is(fs.readFileSync(path.join(outside, 'app-misc/precious-1'), 'utf8'), 'keep me\n');
 });
