@@ -277,7 +277,7 @@ async function main() {
         `merge of a bump ${f.merge.bumpMs.toFixed(0)} ms, git diff --name-only ${f.diff.bumpMs.toFixed(0)} ms (${(f.merge.bumpMs / f.diff.bumpMs).toFixed(2)}x); ` +
         `merge of an eclass change ${f.merge.eclassMs.toFixed(0)} ms, diff ${f.diff.eclassMs.toFixed(0)} ms (${(f.merge.eclassMs / f.diff.eclassMs).toFixed(2)}x); ` +
         `cpu per merge ${f.merge.cpuMs.toFixed(0)} ms, per diff ${f.diff.cpuMs.toFixed(0)} ms; ` +
-        `md5-cache copied into a tree ${(f.seedMs / 1000).toFixed(1)} s; a tree with its md5-cache removed in the worker's thread ${(f.remove.inProcessMs / 1000).toFixed(1)} s, ` +
+        `md5-cache copied into a tree ${(f.seedMs / 1000).toFixed(1)} s; what changed in the tree after the steps ${(f.treeCheck.wallMs / 1000).toFixed(2)} s (cpu ${(f.treeCheck.cpuMs / 1000).toFixed(2)} s, ${f.treeCheck.changed} files); a tree with its md5-cache removed in the worker's thread ${(f.remove.inProcessMs / 1000).toFixed(1)} s, ` +
         `by rm -rf ${(f.remove.rmMs / 1000).toFixed(1)} s with the thread held at most ${f.remove.longestBlockMs.toFixed(0)} ms at a time; ` +
         `load average ${f.loadBefore.toFixed(1)} before, ${f.loadAfter.toFixed(1)} after`,
     );
