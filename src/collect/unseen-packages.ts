@@ -18,15 +18,16 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 export function unseenPackagesReason(result: Pick<ResultRecord, 'details'>): string | undefined {
   const scope = result.details.scope as ScopeDetails | undefined;
   if (!scope || typeof scope !== 'object') return undefined;
-  const categories = strings(scope.unknownCategories);
-  if (categories.length === 0) return undefined;
-  const unseen = new Set(categories);
-  const packages = strings(scope.targets).filter((atom) => unseen.has(atom.slice(0, atom.indexOf('/'))));
-  const shown = packages.slice(0, 5).join(', ') + (packages.length > 5 ? ` and ${packages.length - 5} more` : '');
-  const named = categories.slice(0, 5).join(', ') + (categories.length > 5 ? ` and ${categories.length - 5} more` : '');
+  const unknown = new Set(strings(scope.unknownCategories));
+  const categoryOf = (atom: string) => atom.slice(0, atom.indexOf('/'));
+  const packages = strings(scope.targets).filter((atom) => unknown.has(categoryOf(atom)));
+  // A category named only by removed files (a category retired with its last package) leaves nothing unseen.
+  if (packages.length === 0) return undefined;
+  const categories = [...new Set(packages.map(categoryOf))];
+  const list = (items: string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? ` and ${items.length - 5} more` : '');
+  const one = categories.length === 1;
   return (
-    `${shown || 'packages of this pull request'} not checked: categor${categories.length === 1 ? 'y' : 'ies'} ${named} ` +
-    `${categories.length === 1 ? 'is' : 'are'} in no profiles/categories of the repository or its masters, so pkgcheck does not see ` +
-    `${packages.length === 1 ? 'it' : 'them'}; list the categor${categories.length === 1 ? 'y' : 'ies'} in profiles/categories`
+    `${list(packages)} not checked: categor${one ? 'y' : 'ies'} ${list(categories)} ${one ? 'is' : 'are'} in no profiles/categories ` +
+    `of the repository or its masters, so pkgcheck does not see ${packages.length === 1 ? 'it' : 'them'}; list the categor${one ? 'y' : 'ies'} in profiles/categories`
   );
 }

@@ -211,7 +211,7 @@ const HEADER = '# Copyright 2024-2026 Gentoo Authors\n# Distributed under the te
 
 function baseTree(): Record<string, string> {
   return {
-    '.gitignore': '/distfiles/\n/packages/\n/metadata/md5-cache/\n/metadata/pkg_desc_index\n/metadata/use.local.desc\n',
+    '.gitignore': '/distfiles/\n/packages/\n/metadata/md5-cache/\n/metadata/pkg_desc_index\n/profiles/use.local.desc\n',
     'header.txt': HEADER,
     'profiles/repo_name': 'gentoo\n',
     'profiles/categories': 'app-misc\ndev-libs\ndev-util\n',

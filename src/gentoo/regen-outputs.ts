@@ -1,16 +1,18 @@
 /**
  * What the gentoo pipeline's steps may change in the merged tree (pure):
- * `pmaint regen --use-local-desc --pkg-desc-index` writes the metadata cache,
- * metadata/use.local.desc and metadata/pkg_desc_index, and pkgcheck writes
- * nothing in the tree. Anything else that changed was changed by code the
+ * `pmaint regen --use-local-desc --pkg-desc-index` writes the metadata cache
+ * (metadata/md5-cache/, or metadata/cache/ for a repository whose
+ * layout.conf asks for the pms format), profiles/use.local.desc and
+ * metadata/pkg_desc_index, and pkgcheck writes nothing in the tree. Anything else that changed was changed by code the
  * pull request brought: an ebuild's global scope runs during regen, before
  * the merged tree is scanned, and could rewrite its own ebuild so that the
  * scan sees another one.
  */
-const REGEN_OUTPUTS = ['metadata/use.local.desc', 'metadata/pkg_desc_index'];
+const REGEN_OUTPUTS = ['profiles/use.local.desc', 'metadata/pkg_desc_index'];
+const REGEN_FOLDERS = ['metadata/md5-cache/', 'metadata/cache/'];
 
 export function isRegenOutput(file: string): boolean {
-  return file.startsWith('metadata/md5-cache/') || REGEN_OUTPUTS.includes(file);
+  return REGEN_FOLDERS.some((folder) => file.startsWith(folder)) || REGEN_OUTPUTS.includes(file);
 }
 
 /** Why the scans of the merged tree cannot be trusted, given the files changed since it was written; undefined when only regen's outputs changed. */

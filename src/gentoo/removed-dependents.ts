@@ -5,7 +5,7 @@
  * an unknown package. Scanning only what the PR touched would find nothing
  * to scan and say "no new errors" of a removal that breaks its dependents.
  */
-import type { Scope } from './scope.ts';
+import { isPackageName, type Scope } from './scope.ts';
 
 /** Characters of a category or package name (PMS 3.1.1, 3.1.2), less `-`, which a bracket expression must end with. */
 const NAME_CHARS = 'A-Za-z0-9+_';
@@ -15,22 +15,26 @@ function escaped(atom: string): string {
 }
 
 /**
- * An extended regular expression (git grep -E, and JavaScript alike) for
- * `cat/pkg` named in an ebuild as a dependency: `cat/pkg`, `>=cat/pkg-1.2`,
+ * A regular expression (with the `m` flag: a name at a line's start or end)
+ * for `cat/pkg` named in an ebuild as a dependency: `cat/pkg`, `>=cat/pkg-1.2`,
  * `cat/pkg:0`, `cat/pkg[use]`, never `cat/pkg-compat` or `other-cat/pkg`.
  */
 export function namedAtomPattern(atom: string): string {
   return `(^|[^${NAME_CHARS}./-])${escaped(atom)}(-[0-9]|[^${NAME_CHARS}-]|$)`;
 }
 
-/** `cat/pkg` -> the removed packages its first naming line names, from matches of `namedAtomPattern` in `cat/pkg/*.ebuild` files. */
-export function dependentsOf(removed: readonly string[], matches: ReadonlyArray<{ path: string; text: string }>): Map<string, string[]> {
-  const patterns = removed.map((atom) => ({ atom, re: new RegExp(namedAtomPattern(atom)) }));
+/**
+ * `cat/pkg` -> the removed packages it names, from the texts of its
+ * `cat/pkg/*.ebuild` files (files elsewhere, names PMS does not allow and
+ * removed packages are left out).
+ */
+export function dependentsOf(removed: readonly string[], ebuilds: ReadonlyArray<{ path: string; text: string }>): Map<string, string[]> {
+  const patterns = removed.map((atom) => ({ atom, re: new RegExp(namedAtomPattern(atom), 'm') }));
   const gone = new Set(removed);
   const out = new Map<string, string[]>();
-  for (const { path, text } of matches) {
+  for (const { path, text } of ebuilds) {
     const parts = path.split('/');
-    if (parts.length !== 3 || !parts[2]!.endsWith('.ebuild')) continue;
+    if (parts.length !== 3 || !parts[2]!.endsWith('.ebuild') || !isPackageName(parts[0]!, parts[1]!)) continue;
     const dependent = `${parts[0]}/${parts[1]}`;
     if (gone.has(dependent)) continue;
     const named = patterns.filter(({ re }) => re.test(text)).map(({ atom }) => atom);

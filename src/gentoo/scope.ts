@@ -95,6 +95,11 @@ const GENERATED_METADATA = new Set(['md5-cache', 'pkg_desc_index', 'cache']);
 // PMS 3.1.1 and 3.1.2.
 const CATEGORY_NAME = /^[A-Za-z0-9_][A-Za-z0-9+_.-]*$/;
 const PACKAGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9+_-]*$/;
+
+/** Whether `category` and `pkg` are names PMS allows: nothing else becomes a pkgcheck argument (a name starting with `-` would be an option). */
+export function isPackageName(category: string, pkg: string): boolean {
+  return CATEGORY_NAME.test(category) && PACKAGE_NAME.test(pkg);
+}
 const REPO_LEVEL_TOPS = new Set(['profiles', 'licenses', 'metadata']);
 
 type Classified =

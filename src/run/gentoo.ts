@@ -7,8 +7,10 @@ import { changedPaths, type Inheritance, packagesAmong, readCategoriesWithMaster
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
-import { dependentsOf, namedAtomPattern, withRemovedDependents } from '../gentoo/removed-dependents.ts';
-import { grepCommit } from '../git/grep.ts';
+import { dependentsOf, withRemovedDependents } from '../gentoo/removed-dependents.ts';
+import { readTreeFile } from '../gentoo/tree-files.ts';
+import { filesContaining } from '../git/grep.ts';
+import type { PreparedTrees } from './workspace.ts';
 import { changesSinceExport } from '../git/export-tree.ts';
 import { treeChangedReason } from '../gentoo/regen-outputs.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
@@ -71,11 +73,7 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       maxTargets: config.gentoo.maxTargets,
       escalateRepoLevel: config.gentoo.escalateRepoLevel,
     });
-    // A removal's dependents are read from the merged commit's ebuilds: git reads them from its objects.
-    const removed = touchedScope.deleted;
-    const dependents = removed.length > 0 && touchedScope.mode === 'targets'
-      ? dependentsOf(removed, await grepCommit(trees.gitDir, trees.merged, removed.map(namedAtomPattern), ['*/*/*.ebuild']))
-      : new Map<string, string[]>();
+    const dependents = touchedScope.mode === 'targets' ? await removedDependents(trees, touchedScope.deleted) : new Map<string, string[]>();
     const scope = withRemovedDependents(touchedScope, dependents, config.gentoo.maxTargets, config.gentoo.escalateRepoLevel);
     const inBase = (repoPath: string) => fs.existsSync(path.join(trees.basedir, repoPath));
     // A package the PR moves (profiles/updates) is scanned under its old name in
@@ -129,6 +127,22 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       },
     };
   };
+}
+
+/**
+ * The packages of the merged tree that still name a removed package: git
+ * finds the ebuilds holding a removed name as plain text (fast, however many
+ * names), and each is then read from the tree and matched as a dependency.
+ */
+async function removedDependents(trees: PreparedTrees, removed: readonly string[]): Promise<Map<string, string[]>> {
+  if (removed.length === 0) return new Map();
+  const files = (await filesContaining(trees.gitDir, trees.merged, removed, ['*.ebuild'])).filter((file) => file.split('/').length === 3);
+  const ebuilds: Array<{ path: string; text: string }> = [];
+  for (const file of files) {
+    const text = await readTreeFile(trees.workdir, path.join(trees.workdir, file));
+    if (text !== undefined) ebuilds.push({ path: file, text });
+  }
+  return dependentsOf(removed, ebuilds);
 }
 
 /** Where this job reads a named master: its mirrored copy, or the configured checkout. */

@@ -17,8 +17,8 @@ export interface WorkerHooks {
 /**
  * What each pipeline kind adds to the generic steps runner on a worker, and
  * the sandbox every step marked `sandbox` runs in: the step may write its own
- * tree (the merged one, or the base for a `tree: base` step) and that tree's
- * cache, nothing else; the other tree is not there at all, so PR code in the
+ * tree (the merged one, or the base for a `tree: base` step) and a cache
+ * folder of its own, nothing else; the other tree is not there at all, so PR code in the
  * merged tree cannot touch the baseline it is judged against. It reads the
  * system folders, the tool installation (PATH, a venv), the configured master
  * repositories and the folders the host adds with REFCI_SANDBOX_PATHS.
@@ -29,13 +29,17 @@ export async function workerHooks(config: FleetConfig, stateDir: string, env: No
   const wrap: StepWrapper = (argv, step, trees) => {
     if (!step.sandbox) return { argv, sandboxed: false };
     const tree = step.tree ?? 'merged';
+    // A cache of each step's own: regen runs the PR's ebuild code, and a cache it shared with the
+    // scan after it would reach into that scan (pkgcheck loads pickles from its cache folder).
+    const cacheDir = path.join(trees.caches[tree], step.name);
+    fs.mkdirSync(cacheDir, { recursive: true });
     const wrapped = sandboxArgv(argv, {
       mode: config.sandbox,
       probe,
       writable: [tree === 'base' ? trees.basedir : trees.workdir],
       // This job's mirrored masters and the tree's own repos.conf folder, read-only at the paths repos.conf names.
       readable: [...readable, ...jobReadable(trees, tree), ...toolDir(argv[0])],
-      cacheDir: trees.caches[tree],
+      cacheDir,
       uid: config.sandboxUid,
       gid: config.sandboxUid,
       limits: config.sandboxLimits,

@@ -45,7 +45,8 @@ export function dropProposedCacheEntries(workdir: string, basedir: string, chang
     return;
   }
   for (const change of changes) {
-    if (change.status !== 'D' && change.path.startsWith(`${CACHE}/`)) removeTreeFile(workdir, path.join(workdir, change.path));
+    // metadata/cache/ is the pms format's cache, which a repository's layout.conf may ask regen for instead.
+    if (change.status !== 'D' && (change.path.startsWith(`${CACHE}/`) || change.path.startsWith('metadata/cache/'))) removeTreeFile(workdir, path.join(workdir, change.path));
   }
 }
 

@@ -25,7 +25,7 @@ export interface PreparedTrees {
   merged: string;
   /** The repository holding both commits, for git questions about them; never a folder a step sees. */
   gitDir: string;
-  /** A cache folder per tree for the steps' tools, thrown away with the job (a cache kept between jobs is a channel between PRs). */
+  /** A folder per tree for the steps' caches, one below it per step, thrown away with the job (a cache kept between jobs, or shared between steps, is a channel for the PR's code). */
   caches: { merged: string; base: string };
   /** The job's folder, holding the trees and caches; `release` removes it. */
   jobDir: string;

@@ -38,5 +38,7 @@ test('several unseen packages and categories are counted; a result without a sco
   const many = resultFor(['sci-a/p1/p1-1.ebuild', 'sci-b/p2/p2-1.ebuild', 'app-misc/seen/seen-1.ebuild']);
   t.is(unseenPackagesReason(many), 'sci-a/p1, sci-b/p2 not checked: categories sci-a, sci-b are in no profiles/categories of the repository or its masters, so pkgcheck does not see them; list the categories in profiles/categories');
   t.is(unseenPackagesReason({ details: {} }), undefined);
+  // A category retired with its last package: it is named, but no target is in it.
+  t.is(unseenPackagesReason({ details: { scope: { targets: ['app-misc/hello'], unknownCategories: ['x-old'] } } }), undefined);
   t.is(unseenPackagesReason({ details: { scope: { unknownCategories: 'sci-a' } } }), undefined);
 });

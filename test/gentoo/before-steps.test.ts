@@ -112,6 +112,8 @@ test('a PR that removes a package scans the packages that still name it, and the
     'dev-libs/libbar-compat/libbar-compat-1.ebuild': EBUILD,
     'app-misc/hello/hello-1.0.ebuild': `${EBUILD}RDEPEND=">=dev-libs/libbar-1:="\n`,
     'app-misc/other/other-1.ebuild': `${EBUILD}RDEPEND="dev-libs/libbar-compat"\n`,
+    // A hostile folder name that also names the removed package: never a scan argument.
+    '-r.evil/x/x-1.ebuild': `${EBUILD}RDEPEND="dev-libs/libbar"\n`,
   });
   const base = await commitAll(repo, 'base');
   fs.rmSync(path.join(repo, 'dev-libs/libbar'), { recursive: true });

@@ -66,7 +66,7 @@ test('regen writes md5-cache entries with transitive _eclasses_ and the ebuild m
 
   t.is(fs.readFileSync(path.join(repo, 'metadata', 'pkg_desc_index'), 'utf8'), 'app-misc/demo 1.0 1.1: Demo package, newer\n');
   t.is(
-    fs.readFileSync(path.join(repo, 'metadata', 'use.local.desc'), 'utf8').split('\n').slice(3).join('\n'),
+    fs.readFileSync(path.join(repo, 'profiles', 'use.local.desc'), 'utf8').split('\n').slice(3).join('\n'),
     '\napp-misc/demo:extra - Install the app-misc/extra bits\n',
   );
 });

@@ -12,15 +12,26 @@ test('the pattern finds a removed package named as a dependency, never a longer 
   t.false(plus.test('dev-cpp/gtkk-3'));
 });
 
-test('dependents come from cat/pkg/*.ebuild files only, each with the removed packages it names, never a removed one', (t) => {
+test('dependents come from cat/pkg/*.ebuild files with names PMS allows, each with the removed packages it names, never a removed one', (t) => {
   const matches = [
     { path: 'app-misc/hello/hello-1.ebuild', text: '=dev-libs/libbar-1' },
     { path: 'app-misc/hello/hello-2.ebuild', text: ' dev-libs/libfoo[' },
     { path: 'app-misc/hello/files/x.ebuild', text: ' dev-libs/libbar ' },
     { path: 'dev-libs/libfoo/libfoo-1.ebuild', text: ' dev-libs/libbar ' },
     { path: 'eclass/x.eclass', text: ' dev-libs/libbar ' },
+    // A folder named like an option would reach pkgcheck's command line as one (-r: another repository).
+    { path: '-r./foo/x.ebuild', text: 'RDEPEND="dev-libs/libbar"' },
+    { path: 'app-misc/-x/x-1.ebuild', text: 'RDEPEND="dev-libs/libbar"' },
+    // The name on a line of its own, in a file of many lines.
+    { path: 'app-misc/multi/multi-1.ebuild', text: 'EAPI=8\nRDEPEND="\ndev-libs/libbar\n"\n' },
   ];
-  t.deepEqual(dependentsOf(['dev-libs/libbar', 'dev-libs/libfoo'], matches), new Map([['app-misc/hello', ['dev-libs/libbar', 'dev-libs/libfoo']]]));
+  t.deepEqual(
+    dependentsOf(['dev-libs/libbar', 'dev-libs/libfoo'], matches),
+    new Map([
+      ['app-misc/hello', ['dev-libs/libbar', 'dev-libs/libfoo']],
+      ['app-misc/multi', ['dev-libs/libbar']],
+    ]),
+  );
 });
 
 test('a removal adds its dependents and the repository-level checks; past maxTargets the whole tree; no removal, no change', (t) => {

@@ -146,6 +146,17 @@ real(`PR code cannot touch the base tree it is judged against, nor leave a cache
   t.false(second.logs['logs/regen.log'].includes('planted'), 'a cache written by one job is seen by the next');
 });
 
+real(`PR code run by regen cannot plant a cache for the scan after it on the same tree${why}`, async (t) => {
+  const w = await worker(t);
+  const plant = 'mkdir -p "$XDG_CACHE_HOME/pkgcheck/repos" && echo poisoned > "$XDG_CACHE_HOME/pkgcheck/repos/profiles.pickle" && echo PLANTED';
+  const look = 'ls -R "$XDG_CACHE_HOME"; echo looked';
+  const { result, logs } = await w.run(1, [sh('regen', plant), sh('scan-head', look)]);
+  t.is(result.status, 'success', result.reason);
+  t.true(logs['logs/regen.log'].includes('PLANTED'), logs['logs/regen.log']);
+  t.true(logs['logs/scan-head.log'].includes('looked'), logs['logs/scan-head.log']);
+  t.false(logs['logs/scan-head.log'].includes('profiles.pickle'), logs['logs/scan-head.log']);
+});
+
 test('the sandbox view on this host holds no home, /run or shadow file', async (t) => {
   const { systemMounts, toolFolders } = await import('../../src/host/sandbox-view.ts');
   const paths = systemMounts().map((mount) => mount.path);
