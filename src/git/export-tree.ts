@@ -3,24 +3,51 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { git } from './runner.ts';
 
+export interface ExportOptions {
+  /** Keep git's index of the copy at this path (outside `dest`), with each file's stat data, for `changesSinceExport`. */
+  keepIndex?: string;
+  /**
+   * Each file exactly as committed: `.gitattributes` files and submodule
+   * entries are left out, so no attribute converts a file on the way out
+   * (`ident` would let a later edit inside `$Id$` pass for no change) and no
+   * empty submodule folder is there for files git would never list.
+   */
+  asCommitted?: boolean;
+}
+
 /**
  * Writes the files of `commit` into the empty folder `dest`, with no `.git`:
  * a fresh copy of a tree for a pipeline step to read and write. The index
  * that `checkout-index` needs is a temporary file beside the repository,
  * never inside `dest`, so nothing in the copy points back at the repository.
  */
-export async function exportTree(repo: string, commit: string, dest: string, options: { keepIndex?: string } = {}): Promise<void> {
+export async function exportTree(repo: string, commit: string, dest: string, options: ExportOptions = {}): Promise<void> {
   fs.mkdirSync(dest, { recursive: true });
   const index = options.keepIndex ?? path.join(repo, `refci-export-${randomUUID()}.index`);
   const env = { GIT_INDEX_FILE: index };
   try {
     await git(['read-tree', '--end-of-options', commit], { cwd: repo, env });
+    if (options.asCommitted) await dropConvertingEntries(repo, env);
     // --work-tree only names where files go; core.worktree and hooks of `dest` are never read.
     // -u records each file's stat data, so what changes later is found without reading every file again.
     await git([`--work-tree=${dest}`, 'checkout-index', '--all', '--force', ...(options.keepIndex ? ['-u'] : [])], { cwd: repo, env });
   } finally {
     if (!options.keepIndex) fs.rmSync(index, { force: true });
   }
+}
+
+/** Removes `.gitattributes` files and submodule entries from the index the copy is written from. */
+async function dropConvertingEntries(repo: string, env: Record<string, string>): Promise<void> {
+  const listed = await git(['ls-files', '--stage', '-z'], { cwd: repo, env });
+  const drop: string[] = [];
+  for (const entry of listed.stdout.split('\0')) {
+    // <mode> SP <object> SP <stage> TAB <path>
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    const file = entry.slice(tab + 1);
+    if (entry.startsWith('160000 ') || file === '.gitattributes' || file.endsWith('/.gitattributes')) drop.push(file);
+  }
+  if (drop.length > 0) await git(['update-index', '--force-remove', '-z', '--stdin'], { cwd: repo, env, input: `${drop.join('\0')}\0` });
 }
 
 /**

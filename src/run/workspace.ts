@@ -94,8 +94,9 @@ export class Workspace {
       mergedIndex: path.join(jobDir, 'merged.index'),
     };
     try {
-      await exportTree(mirror, merged, trees.workdir, { keepIndex: trees.mergedIndex });
-      await exportTree(mirror, basis, trees.basedir);
+      // Both trees as committed, so they are compared byte for byte (export-tree.ts).
+      await exportTree(mirror, merged, trees.workdir, { keepIndex: trees.mergedIndex, asCommitted: true });
+      await exportTree(mirror, basis, trees.basedir, { asCommitted: true });
       fs.mkdirSync(trees.caches.merged, { recursive: true });
       fs.mkdirSync(trees.caches.base, { recursive: true });
     } catch (error) {
