@@ -22,3 +22,18 @@ export function treeChangedReason(changed: readonly string[]): string | undefine
   const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : '');
   return `the merged tree changed while the steps ran (${shown}), not only the metadata regen writes: code of the pull request altered what was scanned, so it cannot be judged`;
 }
+
+/**
+ * Why a committed symlink makes the merged tree's scan untrustworthy: one
+ * that leads to a file regen writes (`app-misc/x/x-1.ebuild ->
+ * ../../metadata/md5-cache/x`) gets its content from the PR's code while
+ * regen runs, not from the commit. `targets` are the links' targets as paths
+ * from the tree's root, or undefined for one that leads out of the tree.
+ */
+export function symlinkIntoRegenOutputsReason(targets: ReadonlyArray<{ link: string; target: string | undefined }>): string | undefined {
+  // A folder link to a regen folder itself (`-> ../metadata/md5-cache`) counts too.
+  const bad = targets.filter(({ target }) => target !== undefined && (isRegenOutput(target) || isRegenOutput(`${target}/`)));
+  if (bad.length === 0) return undefined;
+  const shown = bad.slice(0, 5).map(({ link, target }) => `${link} -> ${target}`).join(', ') + (bad.length > 5 ? ` and ${bad.length - 5} more` : '');
+  return `committed symlinks lead to files the metadata regen writes (${shown}): their content comes from the pull request's code at regen time, so the scan cannot be judged`;
+}

@@ -139,3 +139,16 @@ export function removeTreeFolder(root: string, dir: string): void {
   if (stat.isSymbolicLink()) fs.unlinkSync(dir);
   else if (stat.isDirectory()) fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/** Where each symlink of the tree leads now, as a path from the tree's root; undefined for one that is dangling or leads out of the tree. */
+export function treeLinkTargets(root: string, links: readonly string[]): Array<{ link: string; target: string | undefined }> {
+  const base = fs.realpathSync.native(root);
+  return links.map((link) => {
+    try {
+      const real = fs.realpathSync.native(path.join(root, link));
+      return { link, target: real.startsWith(`${base}${path.sep}`) ? path.relative(base, real).split(path.sep).join('/') : undefined };
+    } catch {
+      return { link, target: undefined };
+    }
+  });
+}

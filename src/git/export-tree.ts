@@ -21,33 +21,37 @@ export interface ExportOptions {
  * that `checkout-index` needs is a temporary file beside the repository,
  * never inside `dest`, so nothing in the copy points back at the repository.
  */
-export async function exportTree(repo: string, commit: string, dest: string, options: ExportOptions = {}): Promise<void> {
+export async function exportTree(repo: string, commit: string, dest: string, options: ExportOptions = {}): Promise<{ symlinks: string[] }> {
   fs.mkdirSync(dest, { recursive: true });
   const index = options.keepIndex ?? path.join(repo, `refci-export-${randomUUID()}.index`);
   const env = { GIT_INDEX_FILE: index };
   try {
     await git(['read-tree', '--end-of-options', commit], { cwd: repo, env });
-    if (options.asCommitted) await dropConvertingEntries(repo, env);
+    const symlinks = options.asCommitted ? await dropConvertingEntries(repo, env) : [];
     // --work-tree only names where files go; core.worktree and hooks of `dest` are never read.
     // -u records each file's stat data, so what changes later is found without reading every file again.
     await git([`--work-tree=${dest}`, 'checkout-index', '--all', '--force', ...(options.keepIndex ? ['-u'] : [])], { cwd: repo, env });
+    return { symlinks };
   } finally {
     if (!options.keepIndex) fs.rmSync(index, { force: true });
   }
 }
 
-/** Removes `.gitattributes` files and submodule entries from the index the copy is written from. */
-async function dropConvertingEntries(repo: string, env: Record<string, string>): Promise<void> {
+/** Removes `.gitattributes` files and submodule entries from the index the copy is written from; returns the paths of its symlinks. */
+async function dropConvertingEntries(repo: string, env: Record<string, string>): Promise<string[]> {
   const listed = await git(['ls-files', '--stage', '-z'], { cwd: repo, env });
   const drop: string[] = [];
+  const symlinks: string[] = [];
   for (const entry of listed.stdout.split('\0')) {
     // <mode> SP <object> SP <stage> TAB <path>
     const tab = entry.indexOf('\t');
     if (tab < 0) continue;
     const file = entry.slice(tab + 1);
     if (entry.startsWith('160000 ') || file === '.gitattributes' || file.endsWith('/.gitattributes')) drop.push(file);
+    else if (entry.startsWith('120000 ')) symlinks.push(file);
   }
   if (drop.length > 0) await git(['update-index', '--force-remove', '-z', '--stdin'], { cwd: repo, env, input: `${drop.join('\0')}\0` });
+  return symlinks;
 }
 
 /**

@@ -8,11 +8,11 @@ import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
 import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
 import { dependentsOf, withRemovedDependents } from '../gentoo/removed-dependents.ts';
-import { readTreeFile } from '../gentoo/tree-files.ts';
+import { readTreeFile, treeLinkTargets } from '../gentoo/tree-files.ts';
 import { filesContaining } from '../git/grep.ts';
 import type { PreparedTrees } from './workspace.ts';
 import { changesSinceExport } from '../git/export-tree.ts';
-import { treeChangedReason } from '../gentoo/regen-outputs.ts';
+import { symlinkIntoRegenOutputsReason, treeChangedReason } from '../gentoo/regen-outputs.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
 import { dropProposedCacheEntries, keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { MasterCheckout, MasterSpec } from './master-checkout.ts';
@@ -100,7 +100,11 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       treeValues: { merged: { portageconfig: portage.merged }, base: { portageconfig: portage.base } },
       scans: { merged, base },
       // PR code runs during regen with the merged tree writable: what was scanned must be what the PR proposed.
-      verify: trees.mergedIndex ? async () => treeChangedReason(await changesSinceExport(trees.gitDir, trees.mergedIndex!, trees.workdir)) : undefined,
+      verify: trees.mergedIndex
+        ? async () =>
+            treeChangedReason(await changesSinceExport(trees.gitDir, trees.mergedIndex!, trees.workdir)) ??
+            symlinkIntoRegenOutputsReason(treeLinkTargets(trees.workdir, trees.mergedSymlinks ?? []))
+        : undefined,
       after: async (steps) => {
         if (!(await keepMetadataCache(keptCache, trees.basedir, pipeline, steps))) return;
         await refreshInheritIndex({ file: keptIndex, gitDir: trees.gitDir, basedir: trees.basedir, commit: trees.basis, masters: masterCommits });

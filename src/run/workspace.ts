@@ -35,6 +35,8 @@ export interface PreparedTrees {
    * (`changesSinceExport`). In the job's folder, outside every tree a step sees.
    */
   mergedIndex?: string;
+  /** The symlinks the merged tree was written with (paths from its root). */
+  mergedSymlinks?: string[];
   /** The pipeline's configured masters where this job reads them (a mirrored one at the commit it used); empty without masters. */
   masters?: MasterCheckout[];
 }
@@ -95,7 +97,7 @@ export class Workspace {
     };
     try {
       // Both trees as committed, so they are compared byte for byte (export-tree.ts).
-      await exportTree(mirror, merged, trees.workdir, { keepIndex: trees.mergedIndex, asCommitted: true });
+      trees.mergedSymlinks = (await exportTree(mirror, merged, trees.workdir, { keepIndex: trees.mergedIndex, asCommitted: true })).symlinks;
       await exportTree(mirror, basis, trees.basedir, { asCommitted: true });
       fs.mkdirSync(trees.caches.merged, { recursive: true });
       fs.mkdirSync(trees.caches.base, { recursive: true });

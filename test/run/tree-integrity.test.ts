@@ -4,13 +4,15 @@
  * changes beyond regen's own outputs makes the run an error, so a PR cannot
  * rewrite its ebuild between the regen and the scan and be judged on another.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { defaultConfig } from '../../src/config/defaults.ts';
 import type { FleetConfig } from '../../src/config/types.ts';
 import { createSampleEbuildRepo } from '../../src/demo/sample-repo.ts';
 import { withStandIns } from '../../src/demo/stand-ins.ts';
-import { treeChangedReason } from '../../src/gentoo/regen-outputs.ts';
+import { symlinkIntoRegenOutputsReason, treeChangedReason } from '../../src/gentoo/regen-outputs.ts';
+import { treeLinkTargets } from '../../src/gentoo/tree-files.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { pipelineRunner } from '../../src/run/job-runner.ts';
 import { tempDir } from '../helpers/temp.ts';
@@ -51,4 +53,32 @@ test('regen outputs are the metadata cache, use.local.desc and pkg_desc_index; a
   t.regex(treeChangedReason(['metadata/use.local.desc'])!, /\(metadata\/use\.local\.desc\)/);
   t.regex(treeChangedReason(['metadata/layout.conf'])!, /\(metadata\/layout\.conf\)/);
   t.regex(treeChangedReason(['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'a/6', 'a/7'])!, /\(a\/1, a\/2, a\/3, a\/4, a\/5 and 2 more\)/);
+});
+
+test('a committed symlink that leads to a file regen writes makes the scan untrustworthy; one elsewhere, dangling or outside does not', (t) => {
+  const dir = tempDir(t);
+  const tree = path.join(dir, 'tree');
+  fs.mkdirSync(path.join(tree, 'app-misc/x'), { recursive: true });
+  fs.mkdirSync(path.join(tree, 'metadata/md5-cache/app-misc'), { recursive: true });
+  fs.mkdirSync(path.join(tree, 'eclass'), { recursive: true });
+  fs.writeFileSync(path.join(tree, 'metadata/md5-cache/app-misc/planted'), 'EAPI=8\n');
+  fs.writeFileSync(path.join(tree, 'eclass/a.eclass'), '# eclass\n');
+  fs.symlinkSync('../../metadata/md5-cache/app-misc/planted', path.join(tree, 'app-misc/x/x-1.ebuild'));
+  fs.symlinkSync('../metadata/md5-cache', path.join(tree, 'app-misc/cache-dir'));
+  fs.symlinkSync('../eclass/a.eclass', path.join(tree, 'eclass/b.eclass'));
+  fs.symlinkSync('../../nowhere', path.join(tree, 'app-misc/x/dangling'));
+  fs.symlinkSync('/etc/hostname', path.join(tree, 'app-misc/x/outside'));
+  const targets = treeLinkTargets(tree, ['app-misc/x/x-1.ebuild', 'app-misc/cache-dir', 'eclass/b.eclass', 'app-misc/x/dangling', 'app-misc/x/outside']);
+  t.deepEqual(targets, [
+    { link: 'app-misc/x/x-1.ebuild', target: 'metadata/md5-cache/app-misc/planted' },
+    { link: 'app-misc/cache-dir', target: 'metadata/md5-cache' },
+    { link: 'eclass/b.eclass', target: 'eclass/a.eclass' },
+    { link: 'app-misc/x/dangling', target: undefined },
+    { link: 'app-misc/x/outside', target: undefined },
+  ]);
+  t.is(
+    symlinkIntoRegenOutputsReason(targets),
+    "committed symlinks lead to files the metadata regen writes (app-misc/x/x-1.ebuild -> metadata/md5-cache/app-misc/planted, app-misc/cache-dir -> metadata/md5-cache): their content comes from the pull request's code at regen time, so the scan cannot be judged",
+  );
+  t.is(symlinkIntoRegenOutputsReason(targets.slice(2)), undefined);
 });
