@@ -2,6 +2,7 @@ import type { FleetConfig } from '../config/types.ts';
 import { movesFromDetails } from '../qa/moves.ts';
 import { buildQaReport, renderQaReport } from '../qa/run.ts';
 import { nothingToCheck, nothingToCheckDecision } from './nothing-to-check.ts';
+import { scanSettingsReason } from './scan-settings.ts';
 import { unseenPackagesReason } from './unseen-packages.ts';
 import { checkFacts, plainDecision, withoutResult, type Decider, type Decision } from './verdict.ts';
 
@@ -47,8 +48,8 @@ export function qaDecider(config: FleetConfig): Decider {
     if (result.status !== 'success') return plainDecision(input, result.status === 'cancelled' ? 'cancelled' : 'error');
     const unmapped = nothingToCheck(result);
     if (unmapped) return nothingToCheckDecision(job, unmapped, result, reportUrl);
-    const unseen = unseenPackagesReason(result);
-    if (unseen) return plainDecision({ ...input, result: { ...result, reason: unseen } }, 'error');
+    const unjudged = scanSettingsReason(result) ?? unseenPackagesReason(result);
+    if (unjudged) return plainDecision({ ...input, result: { ...result, reason: unjudged } }, 'error');
     const facts = checkFacts(job, result, reportUrl);
     const [head, base, headMessages, baseMessages] = await Promise.all(
       ['outputs/head.jsonl', 'outputs/base.jsonl', 'outputs/head.messages.jsonl', 'outputs/base.messages.jsonl'].map(readArtifact),

@@ -13,6 +13,7 @@ import { filesContaining } from '../git/grep.ts';
 import type { PreparedTrees } from './workspace.ts';
 import { changesSinceExport } from '../git/export-tree.ts';
 import { symlinkIntoRegenOutputsReason, treeChangedReason } from '../gentoo/regen-outputs.ts';
+import { changedScanSettings } from '../gentoo/scan-settings.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
 import { dropProposedCacheEntries, keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
 import type { MasterCheckout, MasterSpec } from './master-checkout.ts';
@@ -123,6 +124,8 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
         scans: { merged, base },
         // The collector renames base findings of these packages before the diff (docs/protocol.md 9).
         moves,
+        // pkgcheck's own settings the PR changes: the scans would not run alike (collect/scan-settings.ts).
+        scanSettingsChanged: changedScanSettings(changes),
         // Findings of these versions that the base has at another version are "carried over".
         addedVersions: addedVersions(changes),
         inheritance: inheritance

@@ -62,6 +62,7 @@ test('with the master configured: its categories count, the move and the bump ar
   t.deepEqual(details.scope.masters, ['gentoo']);
   t.deepEqual(details.moves, [{ from: 'app-misc/old', to: 'app-misc/new' }]);
   t.deepEqual(details.addedVersions, ['app-misc/hello/1.1', 'app-misc/new/1']);
+  t.deepEqual(details.scanSettingsChanged, []);
   // profiles/updates changed: the repository-level run too.
   const repoLevel = ['*/*', '-s', 'repo,cat'];
   t.deepEqual(out.scans, { merged: [['app-misc/hello', 'app-misc/new'], repoLevel], base: [['app-misc/hello', 'app-misc/old'], repoLevel] });
