@@ -2,14 +2,12 @@ import test from 'ava';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { archiveJob } from '../../src/coord/archive.ts';
-import { CoordClone } from '../../src/coord/clone.ts';
 import { closeJob, closingResult } from '../../src/coord/close-job.ts';
-import { createCoordRepository } from '../../src/coord/create-repository.ts';
 import { writeRecord } from '../../src/coord/records.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { JOB, newJob } from '../../src/protocol/job.ts';
 import { jobRef, liveRefspecs } from '../../src/protocol/refs.ts';
-import { memoryCopy } from '../helpers/memory.ts';
+import { memoryCoord } from '../helpers/memory.ts';
 import { ManualClock, tempDir } from '../helpers/temp.ts';
 
 async function logs(coord: string, stateDir: string, args: string[]) {
@@ -22,9 +20,7 @@ async function logs(coord: string, stateDir: string, args: string[]) {
 test('refci logs prints a finished job\'s step logs, live and after it is archived; unknown jobs and steps are named', async (t) => {
   const dir = tempDir(t);
   const clock = new ManualClock();
-  await createCoordRepository(path.join(dir, 'coord.git'), 'test', clock);
-  const coord = (await memoryCopy(t, path.join(dir, 'coord.git'))).url;
-  const clone = await CoordClone.open(path.join(dir, 'host.git'), coord);
+  const { coord, clone } = await memoryCoord(t, dir, clock);
   const author = { name: 'test', email: 'test@refci.invalid', timeMs: clock.now() };
   const job = newJob({ repo: 'https://example.org/r', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline: 'noop', pr: 4, createdAt: '2026-01-01T00:00:00Z' });
   const jobOid = await writeRecord(clone.gitdir, JOB, job, { parents: [], author });

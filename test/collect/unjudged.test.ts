@@ -2,13 +2,11 @@ import test from 'ava';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { unjudgedReason } from '../../src/collect/unjudged.ts';
-import { CoordClone } from '../../src/coord/clone.ts';
 import { closeJob, closingResult } from '../../src/coord/close-job.ts';
-import { createCoordRepository } from '../../src/coord/create-repository.ts';
 import { writeRecord } from '../../src/coord/records.ts';
 import { JOB, newJob } from '../../src/protocol/job.ts';
 import { jobRef } from '../../src/protocol/refs.ts';
-import { memoryCopy } from '../helpers/memory.ts';
+import { memoryCoord } from '../helpers/memory.ts';
 import { ManualClock, tempDir } from '../helpers/temp.ts';
 
 const passed = (details: Record<string, unknown> = {}) => ({ status: 'success' as const, details });
@@ -26,9 +24,7 @@ test('a run that passed is judged only by a pipeline the collector knows, of the
 test('refci collect gives "error", never the worker\'s "all steps passed", for a job whose pipeline left the configuration', async (t) => {
   const dir = tempDir(t);
   const clock = new ManualClock();
-  await createCoordRepository(path.join(dir, 'coord.git'), 'test', clock);
-  const coord = (await memoryCopy(t, path.join(dir, 'coord.git'))).url;
-  const clone = await CoordClone.open(path.join(dir, 'host.git'), coord);
+  const { coord, clone } = await memoryCoord(t, dir, clock);
   const author = { name: 'test', email: 'test@refci.invalid', timeMs: clock.now() };
   const finish = async (pipeline: string, details: Record<string, unknown>) => {
     const job = newJob({ repo: 'https://example.org/r', base: 'a'.repeat(40), head: 'b'.repeat(40), pipeline, pr: 4, createdAt: '2026-01-01T00:00:00Z' });

@@ -22,12 +22,18 @@ function write(root: string, files: Record<string, string>): void {
 
 const EBUILD = 'EAPI=8\nDESCRIPTION="An overlay package for tests"\nSLOT="0"\nKEYWORDS="~amd64"\n';
 
-async function overlay(t: Parameters<typeof tempDir>[0], options: { keepOld?: boolean } = {}) {
-  const dir = tempDir(t);
-  const repo = path.join(dir, 'overlay');
+/** A new repository `dir/name` holding `files`, not committed yet. */
+async function repositoryWith(dir: string, name: string, files: Record<string, string>): Promise<string> {
+  const repo = path.join(dir, name);
   fs.mkdirSync(repo);
   await git(['init', '--quiet', '-b', 'master', repo]);
-  write(repo, {
+  write(repo, files);
+  return repo;
+}
+
+async function overlay(t: Parameters<typeof tempDir>[0], options: { keepOld?: boolean } = {}) {
+  const dir = tempDir(t);
+  const repo = await repositoryWith(dir, 'overlay', {
     'metadata/layout.conf': 'masters = gentoo\n',
     'profiles/repo_name': 'myoverlay\n',
     'profiles/categories': 'dev-overlay\n',
@@ -103,10 +109,7 @@ test('a move whose old package the PR keeps renames nothing: the base is not sca
 
 test('a PR that removes a package scans the packages that still name it, and the repository-level checks, in both trees', async (t) => {
   const dir = tempDir(t);
-  const repo = path.join(dir, 'repo');
-  fs.mkdirSync(repo);
-  await git(['init', '--quiet', '-b', 'master', repo]);
-  write(repo, {
+  const repo = await repositoryWith(dir, 'repo', {
     'profiles/repo_name': 'gentoo\n',
     'profiles/categories': 'app-misc\ndev-libs\n',
     'dev-libs/libbar/libbar-1.ebuild': EBUILD,

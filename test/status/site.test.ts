@@ -11,9 +11,7 @@ import test, { type ExecutionContext } from 'ava';
 import { chromium } from 'playwright-core';
 import { main } from '../../src/cli/main.ts';
 import { archiveJob } from '../../src/coord/archive.ts';
-import { CoordClone } from '../../src/coord/clone.ts';
 import { closeJob, closingResult } from '../../src/coord/close-job.ts';
-import { createCoordRepository } from '../../src/coord/create-repository.ts';
 import { writeRecord } from '../../src/coord/records.ts';
 import { readSnapshot } from '../../src/coord/snapshot.ts';
 import { JOB, newJob, type JobDescriptor } from '../../src/protocol/job.ts';
@@ -21,7 +19,7 @@ import { LOCK } from '../../src/protocol/lock.ts';
 import { PRESENCE } from '../../src/protocol/presence.ts';
 import { jobRef, liveRefspecs, lockRef, workerRef } from '../../src/protocol/refs.ts';
 import { hourlyBuckets } from '../../src/status/hourly.ts';
-import { memoryCopy } from '../helpers/memory.ts';
+import { memoryCoord } from '../helpers/memory.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -31,9 +29,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** A coordination repository held in process, with queued, running and finished jobs and a worker's presence. */
 async function fleet(t: ExecutionContext, dir: string) {
   const clock = { now: () => now };
-  await createCoordRepository(path.join(dir, 'coord.git'), 'test', clock);
-  const coord = (await memoryCopy(t, path.join(dir, 'coord.git'))).url;
-  const clone = await CoordClone.open(path.join(dir, 'host.git'), coord);
+  const { coord, clone } = await memoryCoord(t, dir, clock);
   const author = { name: 'test', email: 'test@refci.invalid', timeMs: now };
   const jobs: JobDescriptor[] = [];
   const push = async (job: JobDescriptor) => {
