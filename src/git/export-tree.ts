@@ -27,7 +27,7 @@ export async function exportTree(repo: string, commit: string, dest: string, opt
   const env = { GIT_INDEX_FILE: index };
   try {
     await git(['read-tree', '--end-of-options', commit], { cwd: repo, env });
-    const symlinks = options.asCommitted ? await dropConvertingEntries(repo, env) : [];
+    const symlinks = options.asCommitted ? await dropConvertingEntries(repo, dest, env) : [];
     // --work-tree only names where files go; core.worktree and hooks of `dest` are never read.
     // -u records each file's stat data, so what changes later is found without reading every file again.
     await git([`--work-tree=${dest}`, 'checkout-index', '--all', '--force', ...(options.keepIndex ? ['-u'] : [])], { cwd: repo, env });
@@ -38,7 +38,7 @@ export async function exportTree(repo: string, commit: string, dest: string, opt
 }
 
 /** Removes `.gitattributes` files and submodule entries from the index the copy is written from; returns the paths of its symlinks. */
-async function dropConvertingEntries(repo: string, env: Record<string, string>): Promise<string[]> {
+async function dropConvertingEntries(repo: string, dest: string, env: Record<string, string>): Promise<string[]> {
   const listed = await git(['ls-files', '--stage', '-z'], { cwd: repo, env });
   const drop: string[] = [];
   const symlinks: string[] = [];
@@ -50,7 +50,8 @@ async function dropConvertingEntries(repo: string, env: Record<string, string>):
     if (entry.startsWith('160000 ') || file === '.gitattributes' || file.endsWith('/.gitattributes')) drop.push(file);
     else if (entry.startsWith('120000 ')) symlinks.push(file);
   }
-  if (drop.length > 0) await git(['update-index', '--force-remove', '-z', '--stdin'], { cwd: repo, env, input: `${drop.join('\0')}\0` });
+  // update-index wants a work tree even to remove entries: the mirror is bare, and `dest` is still empty.
+  if (drop.length > 0) await git([`--work-tree=${dest}`, 'update-index', '--force-remove', '-z', '--stdin'], { cwd: repo, env, input: `${drop.join('\0')}\0` });
   return symlinks;
 }
 

@@ -26,7 +26,11 @@ async function repository(dir: string): Promise<{ repo: string; commit: string }
   const first = (await git(['rev-parse', 'HEAD'], { cwd: repo })).stdout.trim();
   await git(['update-index', '--add', '--cacheinfo', `160000,${first},app-misc/sub`], { cwd: repo });
   await git(['commit', '--quiet', '-m', 'a submodule entry'], { cwd: repo, env });
-  return { repo, commit: (await git(['rev-parse', 'HEAD'], { cwd: repo })).stdout.trim() };
+  const commit = (await git(['rev-parse', 'HEAD'], { cwd: repo })).stdout.trim();
+  // Trees are written from a worker's mirror, which is bare.
+  const mirror = path.join(dir, 'mirror.git');
+  await git(['clone', '--quiet', '--bare', repo, mirror]);
+  return { repo: mirror, commit };
 }
 
 test('as committed: no attribute converts a file, and .gitattributes files and submodule entries are left out', async (t) => {
