@@ -167,7 +167,7 @@ export async function checkoutAtGentooSize(root: string, bin: string, options: {
       // What the gentoo pipeline reads after its steps: every file that changed, went or appeared (here the 31,000 seeded cache entries).
       let changed = 0;
       treeCheck = await timed(async () => {
-        changed = (await changesSinceExport(mirror, index, out)).length;
+        changed = (await changesSinceExport(mirror, index, out)).changed.length;
       });
       treeCheck.changed = changed;
       const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -57,16 +57,19 @@ async function dropConvertingEntries(repo: string, dest: string, env: Record<str
 
 /**
  * The files of a tree written by `exportTree` with `keepIndex` that have
- * changed, gone or appeared since, sorted. Stat data that differs is checked
- * against the content, so a file only touched is not a change.
+ * changed, gone or appeared since, sorted, and what git said it could not
+ * read (a folder made unreadable hides the files in it from git, which still
+ * exits 0). Stat data that differs is checked against the content, so a file
+ * only touched is not a change. Paths inside a `.git` folder are never listed.
  */
-export async function changesSinceExport(repo: string, index: string, dest: string): Promise<string[]> {
+export async function changesSinceExport(repo: string, index: string, dest: string): Promise<{ changed: string[]; unread: string[] }> {
   const env = { GIT_INDEX_FILE: index };
   const at = [`--work-tree=${dest}`];
-  // Exit 1 means "some files need updating": the diff below names them.
-  await git([...at, 'update-index', '-q', '--refresh'], { cwd: repo, env, allowFailure: true });
+  // Exit 1 means "some files need updating" (-q keeps that quiet): the diff below names them.
+  const refresh = await git([...at, 'update-index', '-q', '--refresh'], { cwd: repo, env, allowFailure: true });
   const changed = await git([...at, 'diff-files', '--name-only', '-z'], { cwd: repo, env });
   const added = await git([...at, 'ls-files', '--others', '-z'], { cwd: repo, env });
   const names = [...changed.stdout.split('\0'), ...added.stdout.split('\0')].filter(Boolean);
-  return [...new Set(names)].sort();
+  const unread = [refresh, changed, added].flatMap((out) => out.stderr.split('\n').map((line) => line.trim()).filter(Boolean));
+  return { changed: [...new Set(names)].sort(), unread };
 }

@@ -12,7 +12,7 @@ import { readTreeFile, treeLinkTargets } from '../gentoo/tree-files.ts';
 import { filesContaining } from '../git/grep.ts';
 import type { PreparedTrees } from './workspace.ts';
 import { changesSinceExport } from '../git/export-tree.ts';
-import { symlinkIntoRegenOutputsReason, treeChangedReason } from '../gentoo/regen-outputs.ts';
+import { gitFolderReason, symlinkIntoRegenOutputsReason, treeChangedReason } from '../gentoo/regen-outputs.ts';
 import { changedScanSettings } from '../gentoo/scan-settings.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
 import { dropProposedCacheEntries, keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
@@ -102,9 +102,14 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
       scans: { merged, base },
       // PR code runs during regen with the merged tree writable: what was scanned must be what the PR proposed.
       verify: trees.mergedIndex
-        ? async () =>
-            treeChangedReason(await changesSinceExport(trees.gitDir, trees.mergedIndex!, trees.workdir)) ??
-            symlinkIntoRegenOutputsReason(treeLinkTargets(trees.workdir, trees.mergedSymlinks ?? []))
+        ? async () => {
+            const { changed, unread } = await changesSinceExport(trees.gitDir, trees.mergedIndex!, trees.workdir);
+            return (
+              treeChangedReason(changed, unread) ??
+              gitFolderReason(lexists(path.join(trees.workdir, '.git'))) ??
+              symlinkIntoRegenOutputsReason(treeLinkTargets(trees.workdir, trees.mergedSymlinks ?? []))
+            );
+          }
         : undefined,
       after: async (steps) => {
         if (!(await keepMetadataCache(keptCache, trees.basedir, pipeline, steps))) return;
@@ -150,6 +155,16 @@ async function removedDependents(trees: PreparedTrees, removed: readonly string[
     if (text !== undefined) ebuilds.push({ path: file, text });
   }
   return dependentsOf(removed, ebuilds);
+}
+
+/** Whether anything, a dangling symlink included, is at `file`. */
+function lexists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where this job reads a named master: its mirrored copy, or the configured checkout. */

@@ -40,6 +40,12 @@ const copyTree = (from: string, to: string) => fs.cpSync(from, to, { recursive: 
  * that the kept cache seeds it.
  */
 export function dropProposedCacheEntries(workdir: string, basedir: string, changes: readonly ChangedPath[]): void {
+  // A symlink standing in for a cache folder (or for metadata/ above it) would bring entries from
+  // elsewhere in the tree under names no path check sees: it goes, and the cache is written anew.
+  for (const folder of ['metadata', CACHE, path.join('metadata', 'cache')]) {
+    const at = path.join(workdir, folder);
+    if (isSymlink(at)) removeTreeFile(workdir, at);
+  }
   if (!fs.existsSync(path.join(basedir, CACHE))) {
     removeTreeFolder(workdir, path.join(workdir, CACHE));
     return;
@@ -50,12 +56,23 @@ export function dropProposedCacheEntries(workdir: string, basedir: string, chang
   }
 }
 
-/** Copies the kept cache into each tree that has none; symlinks are never copied. */
+function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Copies the kept cache into each tree that has none; symlinks are never
+ * copied, and never followed: a tree whose metadata/ is a symlink gets none.
+ */
 export function seedMetadataCache(kept: string, trees: string[]): void {
   if (!fs.existsSync(kept)) return;
   for (const tree of trees) {
     const target = path.join(tree, CACHE);
-    if (fs.existsSync(target)) continue;
+    if (fs.existsSync(target) || isSymlink(target) || isSymlink(path.dirname(target))) continue;
     copyTree(kept, target);
   }
 }

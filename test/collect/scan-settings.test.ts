@@ -9,6 +9,10 @@ test('the worker records a change to pkgcheck\'s settings, added, edited, remove
   t.deepEqual(changedScanSettings([{ status: 'A', path: 'metadata/pkgcheck.conf' }, { status: 'M', path: 'app-misc/hello/hello-1.ebuild' }]), ['metadata/pkgcheck.conf']);
   t.deepEqual(changedScanSettings([{ status: 'R', path: 'metadata/old.conf', oldPath: 'metadata/pkgcheck.conf' }]), ['metadata/pkgcheck.conf']);
   t.deepEqual(changedScanSettings([{ status: 'M', path: 'metadata/layout.conf' }]), []);
+  // The root .gitignore makes pkgcheck's package-folder checks skip files.
+  t.deepEqual(changedScanSettings([{ status: 'M', path: '.gitignore' }, { status: 'A', path: 'app-misc/hello/.gitignore' }]), ['.gitignore']);
+  // metadata/ made a symlink brings a pkgcheck.conf from elsewhere under its name.
+  t.deepEqual(changedScanSettings([{ status: 'T', path: 'metadata' }]), ['metadata/pkgcheck.conf']);
 });
 
 test('a PR that changes pkgcheck\'s settings is not judged by the scans it could have silenced: an error that says why', async (t) => {

@@ -91,3 +91,24 @@ test('a cache path that leads out of the tree through a symlinked folder removes
   t.false(fs.existsSync(path.join(linked, 'metadata/md5-cache')));
   t.is(fs.readFileSync(path.join(outside, 'app-misc/precious-1'), 'utf8'), 'keep me\n');
 });
+
+test('a symlink in place of the cache folder, or of metadata/, is removed from the merged tree, and seeding never follows one', (t) => {
+  const dir = tempDir(t);
+  const base = tree(path.join(dir, 'base'), { 'metadata/md5-cache/app-misc/hello-1': 'x\n' });
+  // Forged entries committed elsewhere in the tree, brought in under the cache's name.
+  const merged = tree(path.join(dir, 'merged'), { 'profiles/fake/app-misc/hello-1': 'LICENSE=forged\n', 'metadata/layout.conf': 'masters =\n' });
+  fs.symlinkSync('../profiles/fake', path.join(merged, 'metadata/md5-cache'));
+  dropProposedCacheEntries(merged, base, [{ status: 'A', path: 'metadata/md5-cache' }]);
+  t.false(fs.existsSync(path.join(merged, 'metadata/md5-cache')));
+  t.true(fs.existsSync(path.join(merged, 'profiles/fake/app-misc/hello-1')), 'what the link led to stays: only the link goes');
+
+  // A base tree (the repository's own commit) whose metadata/ leads elsewhere gets no seed through it.
+  const outside = path.join(dir, 'host-writable');
+  fs.mkdirSync(outside);
+  const linked = path.join(dir, 'linked');
+  fs.mkdirSync(linked);
+  fs.symlinkSync(outside, path.join(linked, 'metadata'));
+  const kept = tree(path.join(dir, 'kept'), { 'app-misc/hello-1': 'LICENSE=GPL-2\n' });
+  seedMetadataCache(kept, [linked]);
+  t.deepEqual(fs.readdirSync(outside), []);
+});
