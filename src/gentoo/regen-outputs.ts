@@ -3,16 +3,23 @@
  * `pmaint regen --use-local-desc --pkg-desc-index` writes the metadata cache
  * (metadata/md5-cache/, or metadata/cache/ for a repository whose
  * layout.conf asks for the pms format), profiles/use.local.desc and
- * metadata/pkg_desc_index, and pkgcheck writes nothing in the tree. Anything else that changed was changed by code the
- * pull request brought: an ebuild's global scope runs during regen, before
- * the merged tree is scanned, and could rewrite its own ebuild so that the
- * scan sees another one.
+ * metadata/pkg_desc_index, and pkgcheck writes nothing in the tree.
+ * Anything else that changed was changed by code the pull request brought:
+ * an ebuild's global scope runs during regen, before the merged tree is
+ * scanned, and could rewrite its own ebuild so that the scan sees another one.
  */
 const REGEN_OUTPUTS = ['profiles/use.local.desc', 'metadata/pkg_desc_index'];
-const REGEN_FOLDERS = ['metadata/md5-cache/', 'metadata/cache/'];
+
+/** The metadata cache folders regen writes: md5-cache, and cache for the pms format. */
+export const METADATA_CACHE_FOLDERS = ['metadata/md5-cache', 'metadata/cache'];
+
+/** Whether `file` lies in a metadata cache folder. */
+export function inMetadataCache(file: string): boolean {
+  return METADATA_CACHE_FOLDERS.some((folder) => file.startsWith(`${folder}/`));
+}
 
 export function isRegenOutput(file: string): boolean {
-  return REGEN_FOLDERS.some((folder) => file.startsWith(folder)) || REGEN_OUTPUTS.includes(file);
+  return inMetadataCache(file) || REGEN_OUTPUTS.includes(file);
 }
 
 /**
@@ -34,10 +41,11 @@ export function treeChangedReason(changed: readonly string[], unread: readonly s
  * Why a committed symlink makes the merged tree's scan untrustworthy: one
  * that leads to a file regen writes (`app-misc/x/x-1.ebuild ->
  * ../../metadata/md5-cache/x`), or into a `.git` folder, gets its content from
- * the PR's code while regen runs, not from the commit. `targets` are the links' targets as paths
- * from the tree's root, or undefined for one that leads out of the tree.
+ * the PR's code while regen runs, not from the commit. `targets` are the
+ * links' targets as paths from the tree's root, or undefined for one that
+ * leads out of the tree.
  */
-export function symlinkIntoRegenOutputsReason(targets: ReadonlyArray<{ link: string; target: string | undefined }>): string | undefined {
+export function untrustedSymlinksReason(targets: ReadonlyArray<{ link: string; target: string | undefined }>): string | undefined {
   // A folder link to a regen folder itself (`-> ../metadata/md5-cache`) counts too, and anything in a
   // `.git` folder, whose files git never lists, so that no change there is ever seen.
   const bad = targets.filter(({ target }) => target !== undefined && (isRegenOutput(target) || isRegenOutput(`${target}/`) || target.split('/').includes('.git')));

@@ -12,7 +12,7 @@ import { readTreeFile, treeLinkTargets } from '../gentoo/tree-files.ts';
 import { filesContaining } from '../git/grep.ts';
 import type { PreparedTrees } from './workspace.ts';
 import { changesSinceExport } from '../git/export-tree.ts';
-import { gitFolderReason, symlinkIntoRegenOutputsReason, treeChangedReason } from '../gentoo/regen-outputs.ts';
+import { gitFolderReason, untrustedSymlinksReason, treeChangedReason } from '../gentoo/regen-outputs.ts';
 import { changedScanSettings } from '../gentoo/scan-settings.ts';
 import { inheritanceByIndex, inheritIndexOf, refreshInheritIndex } from './inherit-index.ts';
 import { dropProposedCacheEntries, keepMetadataCache, metadataCacheOf, seedMetadataCache } from './metadata-cache.ts';
@@ -107,7 +107,7 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
             return (
               treeChangedReason(changed, unread) ??
               gitFolderReason(lexists(path.join(trees.workdir, '.git'))) ??
-              symlinkIntoRegenOutputsReason(treeLinkTargets(trees.workdir, trees.mergedSymlinks ?? []))
+              untrustedSymlinksReason(treeLinkTargets(trees.workdir, trees.mergedSymlinks ?? []))
             );
           }
         : undefined,

@@ -5,6 +5,7 @@ import type { PipelineConfig } from '../config/types.ts';
 import type { StepReport } from '../protocol/result.ts';
 import { removeFolderAsync } from '../host/remove-folder.ts';
 import type { ChangedPath } from '../gentoo/scope.ts';
+import { inMetadataCache, METADATA_CACHE_FOLDERS } from '../gentoo/regen-outputs.ts';
 import { removeTreeFile, removeTreeFolder } from '../gentoo/tree-files.ts';
 import { repoKey } from './workspace.ts';
 
@@ -42,7 +43,7 @@ const copyTree = (from: string, to: string) => fs.cpSync(from, to, { recursive: 
 export function dropProposedCacheEntries(workdir: string, basedir: string, changes: readonly ChangedPath[]): void {
   // A symlink standing in for a cache folder (or for metadata/ above it) would bring entries from
   // elsewhere in the tree under names no path check sees: it goes, and the cache is written anew.
-  for (const folder of ['metadata', CACHE, path.join('metadata', 'cache')]) {
+  for (const folder of ['metadata', ...METADATA_CACHE_FOLDERS]) {
     const at = path.join(workdir, folder);
     if (isSymlink(at)) removeTreeFile(workdir, at);
   }
@@ -51,8 +52,7 @@ export function dropProposedCacheEntries(workdir: string, basedir: string, chang
     return;
   }
   for (const change of changes) {
-    // metadata/cache/ is the pms format's cache, which a repository's layout.conf may ask regen for instead.
-    if (change.status !== 'D' && (change.path.startsWith(`${CACHE}/`) || change.path.startsWith('metadata/cache/'))) removeTreeFile(workdir, path.join(workdir, change.path));
+    if (change.status !== 'D' && inMetadataCache(change.path)) removeTreeFile(workdir, path.join(workdir, change.path));
   }
 }
 

@@ -11,7 +11,7 @@ import { defaultConfig } from '../../src/config/defaults.ts';
 import type { FleetConfig } from '../../src/config/types.ts';
 import { createSampleEbuildRepo } from '../../src/demo/sample-repo.ts';
 import { withStandIns } from '../../src/demo/stand-ins.ts';
-import { gitFolderReason, symlinkIntoRegenOutputsReason, treeChangedReason } from '../../src/gentoo/regen-outputs.ts';
+import { gitFolderReason, untrustedSymlinksReason, treeChangedReason } from '../../src/gentoo/regen-outputs.ts';
 import { treeLinkTargets } from '../../src/gentoo/tree-files.ts';
 import { newJob } from '../../src/protocol/job.ts';
 import { pipelineRunner } from '../../src/run/job-runner.ts';
@@ -77,10 +77,10 @@ test('a committed symlink that leads to a file regen writes makes the scan untru
     { link: 'app-misc/x/outside', target: undefined },
   ]);
   t.is(
-    symlinkIntoRegenOutputsReason(targets),
+    untrustedSymlinksReason(targets),
     "committed symlinks lead to files the metadata regen writes or git does not see (app-misc/x/x-1.ebuild -> metadata/md5-cache/app-misc/planted, app-misc/cache-dir -> metadata/md5-cache): their content comes from the pull request's code at regen time, so the scan cannot be judged",
   );
-  t.is(symlinkIntoRegenOutputsReason(targets.slice(2)), undefined);
+  t.is(untrustedSymlinksReason(targets.slice(2)), undefined);
 });
 
 test('what git could not read of the tree, and a .git at its root, make the scan untrustworthy as well', (t) => {
@@ -91,7 +91,7 @@ test('what git could not read of the tree, and a .git at its root, make the scan
   );
   t.regex(gitFolderReason(true)!, /^a \.git appeared at the root of the merged tree/);
   t.is(gitFolderReason(false), undefined);
-  t.regex(symlinkIntoRegenOutputsReason([{ link: 'app-misc/x/x-2.ebuild', target: '.git/x' }])!, /app-misc\/x\/x-2\.ebuild -> \.git\/x/);
+  t.regex(untrustedSymlinksReason([{ link: 'app-misc/x/x-2.ebuild', target: '.git/x' }])!, /app-misc\/x\/x-2\.ebuild -> \.git\/x/);
 });
 
 test('a regen during which the PR plants a .git at the root (ignore rules for pkgcheck) makes the run an error', async (t) => {
