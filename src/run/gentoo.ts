@@ -6,7 +6,7 @@ import { recordNamedMasters } from '../fleet/masters-gate.ts';
 import { changedPaths, type Inheritance, packagesAmong, readCategoriesWithMasters, readInheritance, readLayoutMasters, readRepoName, readUpdateMoves, versionsTouched } from '../gentoo/changed-paths.ts';
 import { missingMasters, missingMastersLine } from '../gentoo/layout-conf.ts';
 import { addedMoves } from '../gentoo/package-moves.ts';
-import { addedVersions, computeScope, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
+import { addedVersions, computeScope, isPackageName, scanArgs, scopeNeeds, type Scope } from '../gentoo/scope.ts';
 import { dependentsOf, withRemovedDependents } from '../gentoo/removed-dependents.ts';
 import { readTreeFile, treeLinkTargets } from '../gentoo/tree-files.ts';
 import { filesContaining } from '../git/grep.ts';
@@ -82,7 +82,9 @@ export function gentooBeforeSteps(config: FleetConfig, stateDir: string): Before
     // A move renames only a package whose old name has no ebuild left in the merged tree. A PR that adds
     // a move and keeps the old package would otherwise have the base's findings of the old one renamed
     // onto its new copy, and pass the copy's errors off as ones the base already had.
-    const proposed = addedMoves(await readUpdateMoves(trees.basedir), await readUpdateMoves(trees.workdir));
+    // Both names become pkgcheck targets of the base scan: only names PMS allows (`move ../base x/y` is not one).
+    const allowedName = (atom: string) => isPackageName(atom.slice(0, atom.indexOf('/')), atom.slice(atom.indexOf('/') + 1));
+    const proposed = addedMoves(await readUpdateMoves(trees.basedir), await readUpdateMoves(trees.workdir)).filter((m) => allowedName(m.from) && allowedName(m.to));
     const oldStillThere = await packagesAmong(trees.workdir, proposed.map((m) => m.from));
     const moves = proposed.filter((m) => !oldStillThere.has(m.from));
     const movedFrom = moves.filter((m) => scope.targets.includes(m.to) && inBase(m.from)).map((m) => m.from);

@@ -144,3 +144,15 @@ test('gentoo.escalateRepoLevel from the configuration turns a repository-level c
   t.is((out.details as Record<string, any>).scope.mode, 'full');
   t.deepEqual(out.scans, { merged: [[]], base: [[]] });
 });
+
+test('a move line whose names PMS does not allow names nothing the base scan reaches: no path, no option', async (t) => {
+  const { dir, gentoo, job, trees } = await overlay(t);
+  // What the PR's own profiles/updates could say: the base tree's folder, seen from its own, and an option.
+  fs.appendFileSync(path.join(trees.workdir, 'profiles/updates/1Q-2026'), 'move ../base app-misc/new\nmove -r./x app-misc/hello\n');
+  const config = defaultConfig();
+  config.pipelines.overlay = { ...config.pipelines.gentoo, masters: { gentoo: { path: gentoo } } };
+  const out = await gentooBeforeSteps(config, path.join(dir, 'state'))(job, trees);
+  t.deepEqual((out.details as Record<string, any>).moves, [{ from: 'app-misc/old', to: 'app-misc/new' }]);
+  const repoLevel = ['*/*', '-s', 'repo,cat'];
+  t.deepEqual(out.scans?.base, [['app-misc/hello', 'app-misc/old'], repoLevel]);
+});
